@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# The test command: installs what is missing, builds from scratch-or-cache,
+# and runs the whole suite twice: optimised, then under ASan+UBSan.
+#   scripts/test.sh            both presets
+#   scripts/test.sh default    one preset (default | asan)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/install-deps.sh
+export CCACHE_DIR="${CCACHE_DIR:-$HOME/.cache/offhub-ccache}"
+
+presets=("$@")
+if ((${#presets[@]} == 0)); then presets=(default asan); fi
+
+for preset in "${presets[@]}"; do
+  echo "== offhub: configure, build and test ($preset) =="
+  cmake --preset "$preset" >/dev/null
+  cmake --build --preset "$preset" -j "$(nproc)"
+  ctest --preset "$preset"
+done
