@@ -19,6 +19,14 @@ class LocalHub final : public ports::HubService, public ports::PresenceListener 
         dispatcher_(state_),
         engine_(state_, dispatcher_, options.max_in_flight_per_job) {}
 
+  ~LocalHub() override {
+    state_.channel.SetPresenceListener(nullptr);
+    for (auto& [id, entry] : state_.jobs) {
+      if (entry.start_timer) state_.clock.Cancel(*entry.start_timer);
+      if (entry.deadline_timer) state_.clock.Cancel(*entry.deadline_timer);
+    }
+  }
+
   domain::Status Load() {
     auto loaded = state_.store.Load();
     if (!loaded) return loaded.error();

@@ -1,6 +1,5 @@
 #include "adapters/emulator/method_dispatcher.hpp"
 
-#include <memory>
 
 namespace offhub::emulator {
 
@@ -12,27 +11,36 @@ domain::Error ResponseTimeoutError() {
   return {domain::ErrorCode::GatewayTimeout, "Timed out waiting for the response from device."};
 }
 
+MethodDispatcher::~MethodDispatcher() {
+  for (const auto& [call_id, call] : in_flight_) {
+    state_.clock.Cancel(call.timer);
+    state_.channel.ForgetMethod(call_id);
+  }
+  for (const auto& waiter : waiters_) state_.clock.Cancel(waiter.timer);
+}
+
 bool MethodDispatcher::Send(const std::string& device_id, const domain::MethodRequest& request, Done done) {
   const ports::MethodCall call{++next_call_id_, device_id, request.method_name, request.payload};
-  // Shared between the answer and the timeout: whichever comes first wins.
-  auto pending = std::make_shared<Done>(std::move(done));
-  auto timer = std::make_shared<ports::Clock::TimerId>(0);
-  const bool sent = state_.channel.SendMethod(call, [this, pending, timer](ports::MethodAnswer answer) {
-    if (!*pending) return;
-    state_.clock.Cancel(*timer);
-    auto finish = std::move(*pending);
-    *pending = nullptr;
-    finish(domain::MethodResult{answer.status, std::move(answer.payload)});
+  const bool sent = state_.channel.SendMethod(call, [this, id = call.call_id](ports::MethodAnswer answer) {
+    Finish(id, domain::MethodResult{answer.status, std::move(answer.payload)});
   });
   if (!sent) return false;
-  *timer = state_.clock.CallAfterSeconds(request.response_timeout_seconds, [this, pending, id = call.call_id] {
-    if (!*pending) return;
+  const auto timer = state_.clock.CallAfterSeconds(request.response_timeout_seconds, [this, id = call.call_id] {
     state_.channel.ForgetMethod(id);
-    auto finish = std::move(*pending);
-    *pending = nullptr;
-    finish(ResponseTimeoutError());
+    Finish(id, ResponseTimeoutError());
   });
+  in_flight_.emplace(call.call_id, InFlight{std::move(done), timer});
   return true;
+}
+
+// Whichever comes first, the answer or the timeout, finishes the call.
+void MethodDispatcher::Finish(std::uint64_t call_id, domain::Result<domain::MethodResult> result) {
+  const auto it = in_flight_.find(call_id);
+  if (it == in_flight_.end()) return;
+  state_.clock.Cancel(it->second.timer);
+  Done done = std::move(it->second.done);
+  in_flight_.erase(it);
+  done(std::move(result));
 }
 
 void MethodDispatcher::Invoke(const std::string& device_id, const domain::MethodRequest& request, Done done) {

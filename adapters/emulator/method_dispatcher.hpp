@@ -22,6 +22,10 @@ class MethodDispatcher {
   using Done = std::function<void(domain::Result<domain::MethodResult>)>;
 
   explicit MethodDispatcher(HubState& state) : state_(state) {}
+  // Stops every timer and tells the channel to forget calls in flight.
+  ~MethodDispatcher();
+  MethodDispatcher(const MethodDispatcher&) = delete;
+  MethodDispatcher& operator=(const MethodDispatcher&) = delete;
 
   // Sends now if the device is reachable; else waits up to the request's
   // connect timeout for it to subscribe (404103 DeviceNotOnline after that,
@@ -45,8 +49,15 @@ class MethodDispatcher {
     ports::Clock::TimerId timer = 0;
   };
 
+  struct InFlight {
+    Done done;
+    ports::Clock::TimerId timer = 0;
+  };
+  void Finish(std::uint64_t call_id, domain::Result<domain::MethodResult> result);
+
   HubState& state_;
   std::uint64_t next_call_id_ = 0;
+  std::map<std::uint64_t, InFlight> in_flight_;
   std::list<Waiter> waiters_;
 };
 
