@@ -126,6 +126,11 @@ Status ValidateJobId(std::string_view job_id) {
 
 Result<nlohmann::json> ParseUpdateTwin(const nlohmann::json& patch) {
   if (!patch.is_object()) return Error::ArgumentInvalid("updateTwin must be an object.");
+  // Checked before anything is copied: copying a hostile, deeply nested value recurses.
+  if (JsonDepth(patch, kMaxUpdateTwinDepth) > kMaxUpdateTwinDepth) {
+    return Error::ArgumentInvalid("updateTwin is nested deeper than " + std::to_string(kMaxUpdateTwinDepth) +
+                                  " levels.");
+  }
   if (patch.contains("desired") || patch.contains("reported")) {
     return Error::ArgumentInvalid("updateTwin: desired properties belong under properties.desired.");
   }

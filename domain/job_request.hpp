@@ -15,7 +15,9 @@
 //   {etag?: string, tags?: object, properties?: {desired?: object}}. A
 //   top-level "desired"/"reported" or a properties.reported is 400
 //   ArgumentInvalid (Node SDK issue #44). Other members (deviceId, version,
-//   ...) are dropped. Limits are checked by the twin module when applied.
+//   ...) are dropped. Limits are checked by the twin module when applied;
+//   only nesting deeper than kMaxUpdateTwinDepth is refused here, as a guard
+//   (400 ArgumentInvalid; the twin's own limit is far lower).
 // - The member for the other job type is ignored.
 // - queryCondition: required string, 1..kMaxQueryConditionLength characters,
 //   not all blanks. Stored verbatim; the query module parses it when the job
@@ -28,6 +30,7 @@
 //   (30 days, IoT Hub's job retention: offhub's choice, the hub documents no
 //   maximum), else 400 ArgumentInvalid.
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -45,6 +48,7 @@ inline constexpr std::size_t kMaxJobIdLength = 128;
 inline constexpr std::size_t kMaxQueryConditionLength = 8192;
 inline constexpr std::int64_t kDefaultMaxExecutionTimeSeconds = 3600;
 inline constexpr std::int64_t kMaxMaxExecutionTimeSeconds = 30 * 24 * 3600;
+inline constexpr std::size_t kMaxUpdateTwinDepth = 64;
 
 enum class JobType { kScheduleDeviceMethod, kScheduleUpdateTwin };
 

@@ -68,8 +68,11 @@ Result<MethodRequest> ParseMethodRequest(const nlohmann::json& body) {
   if (auto valid = ValidateMethodName(*name); !valid) return valid.error();
   request.method_name = std::move(*name);
 
-  if (const auto* payload = FindField(body, "payload")) request.payload = *payload;
-  if (auto valid = ValidatePayload(request.payload); !valid) return valid.error();
+  // Validate before copying: copying a hostile, deeply nested value recurses.
+  if (const auto* payload = FindField(body, "payload")) {
+    if (auto valid = ValidatePayload(*payload); !valid) return valid.error();
+    request.payload = *payload;
+  }
 
   auto response = ReadTimeout(body, "responseTimeoutInSeconds", kDefaultResponseTimeoutSeconds,
                               kMinResponseTimeoutSeconds, kMaxResponseTimeoutSeconds);
