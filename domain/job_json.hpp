@@ -35,4 +35,25 @@ nlohmann::json CreatedJobJson(const Job& job);
 // An item of `SELECT * FROM devices.jobs`.
 nlohmann::json ToJson(const DeviceJob& record);
 
+// ---- Reading them back (the Azure adapter; a state store keeping JSON) ----
+// Both are the inverse of ToJson above: Parse(ToJson(x)) == x. Malformed
+// members are 400 ArgumentInvalid (ArgumentNull when a required one is
+// missing), naming the member.
+
+struct JobView {
+  Job job;
+  DeviceJobStatistics statistics;
+  bool operator==(const JobView&) const = default;
+};
+
+// Requires jobId, type, status, queryCondition, createdTime, startTime and the
+// member of its type; maxExecutionTimeInSeconds as in a request. "enqueued"
+// (the v1 spelling) reads as queued; an endTime of 0001-01-01 as none;
+// missing statistics as all zero. A status offhub does not model ("unknown")
+// is 400 ArgumentInvalid: the caller decides what a non-v2 job means.
+Result<JobView> ParseJobResponse(const nlohmann::json& body);
+
+// Requires every member ToJson(DeviceJob) writes except error.
+Result<DeviceJob> ParseDeviceJob(const nlohmann::json& body);
+
 }  // namespace offhub::domain

@@ -135,3 +135,76 @@ TEST_CASE("job list filters: case-insensitive, unknown values match nothing") {
   CHECK(matching(JobFilter{"export", std::nullopt}).empty());
   CHECK(matching(JobFilter{std::nullopt, "canceled"}).empty());
 }
+
+TEST_CASE("JobResponse reads back what ToJson writes") {
+  Job failed = MethodJob(JobStatus::kFailed);
+  failed.end_time = At("2030-01-01T00:00:01.1234567Z");
+  failed.failure_reason = "bad query";
+  for (const Job& job : {CompletedTwinJob(), MethodJob(JobStatus::kQueued), MethodJob(JobStatus::kRunning), failed}) {
+    CAPTURE(ToString(job.status));
+    const DeviceJobStatistics stats{5, 1, 2, 1, 1};
+    const auto read = ParseJobResponse(ToJson(job, stats));
+    REQUIRE_MESSAGE(read.ok(), read.error().message());
+    CHECK(read->job == job);
+    CHECK(read->statistics == stats);
+  }
+}
+
+TEST_CASE("JobResponse as a real hub may write it") {
+  const json body = json::parse(R"({"jobId":"j1","type":"scheduleUpdateTwin","status":"enqueued",
+    "queryCondition":"*","createdTime":"2020-01-06T21:44:00.8884134Z","startTime":"2020-01-06T21:44:00.8884134Z",
+    "endTime":"0001-01-01T00:00:00Z","maxExecutionTimeInSeconds":300,
+    "updateTwin":{"deviceId":null,"etag":"*","tags":{"deviceClass":"Class1"}}})");
+  const auto read = ParseJobResponse(body);
+  REQUIRE(read.ok());
+  CHECK(read->job.status == JobStatus::kQueued);
+  CHECK_FALSE(read->job.end_time);
+  CHECK(read->statistics == DeviceJobStatistics{});
+  CHECK(*read->job.request.update_twin == json::parse(R"({"etag":"*","tags":{"deviceClass":"Class1"}})"));
+}
+
+TEST_CASE("malformed JobResponses are refused naming the member") {
+  const json good = ToJson(CompletedTwinJob(), DeviceJobStatistics{2, 0, 2, 0, 0});
+  const std::pair<const char*, json> breakages[] = {
+      {"status", "unknown"},        {"status", nullptr},           {"status", 1},
+      {"createdTime", nullptr},     {"createdTime", "yesterday"},  {"startTime", nullptr},
+      {"endTime", 5},               {"failureReason", 1},          {"deviceJobStatistics", "x"},
+      {"deviceJobStatistics", {{"deviceCount", -1}}},              {"deviceJobStatistics", {{"failedCount", 1.5}}},
+      {"jobId", nullptr},           {"type", "import"},            {"updateTwin", nullptr},
+  };
+  for (const auto& [member, value] : breakages) {
+    CAPTURE(member);
+    CAPTURE(value.dump());
+    json body = good;
+    body[member] = value;
+    CHECK_FALSE(ParseJobResponse(body).ok());
+  }
+  CHECK_FALSE(ParseJobResponse(json::array()).ok());
+}
+
+TEST_CASE("device-job records read back what ToJson writes") {
+  Job job = MethodJob(JobStatus::kRunning);
+  DeviceJob pending = MakeDeviceJob(job, "dev1", At("2030-01-01T00:00:00.5Z"));
+  DeviceJob answered = pending;
+  answered.status = DeviceJobStatus::kCompleted;
+  answered.method_response = MethodResult{200, {{"ok", true}}};
+  DeviceJob failed = pending;
+  failed.status = DeviceJobStatus::kFailed;
+  failed.error = ResponseTimeoutError();
+  for (const DeviceJob& record : {pending, answered, failed}) {
+    const auto read = ParseDeviceJob(ToJson(record));
+    REQUIRE_MESSAGE(read.ok(), read.error().message());
+    CHECK(*read == record);
+  }
+  const std::pair<const char*, json> breakages[] = {
+      {"deviceId", nullptr}, {"jobType", "x"},         {"status", "cancelled"},
+      {"startTimeUtc", 1},   {"outcome", "x"},         {"outcome", {{"deviceMethodResponse", {{"status", "200"}}}}},
+      {"error", "x"},        {"error", {{"code", 1}}}, {"lastUpdatedDateTimeUtc", nullptr},
+  };
+  for (const auto& [member, value] : breakages) {
+    CAPTURE(member);
+    json body = ToJson(answered);
+    body[member] = value;
+    CHECK_FALSE(ParseDeviceJob(body).ok());
+  }
+}
