@@ -60,7 +60,7 @@ struct JobRequest {
   std::string job_id;
   JobType type = JobType::kScheduleDeviceMethod;
   std::string query_condition;
-  std::optional<MethodRequest> method;       // set iff type == kScheduleDeviceMethod
+  std::optional<MethodRequest> method;        // set iff type == kScheduleDeviceMethod
   std::optional<nlohmann::json> update_twin;  // set iff type == kScheduleUpdateTwin; normalized
   UtcTime start_time;
   std::int64_t max_execution_time_seconds = kDefaultMaxExecutionTimeSeconds;
