@@ -23,7 +23,9 @@
 //   not all blanks. Stored verbatim; the query module parses it when the job
 //   starts. (8192 is IoT Hub's documented maximum query size.)
 // - startTime: ISO-8601 string; absent or null means `now`. A time in the
-//   past is accepted and means "start at once".
+//   past is accepted and means "start at once"; it is kept as sent (not
+//   clamped to now), so the job window still counts from it, as the real
+//   hub's device-job records show (startTimeUtc before createdDateTimeUtc).
 // - maxExecutionTimeInSeconds: absent, null or 0 means
 //   kDefaultMaxExecutionTimeSeconds (3600, what Node's callback API sends;
 //   0 because C# sends it for "unset"). Valid 1..kMaxMaxExecutionTimeSeconds
