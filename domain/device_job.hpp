@@ -60,8 +60,8 @@ inline constexpr std::string_view kJobRunPreconditionFailedDescription =
     "The job did not start within specified period: either device did not come online or invalid endTime specified.";
 inline constexpr std::string_view kResponseTimeoutDescription = "Timed out waiting for the response from device.";
 
-DeviceJobError PreconditionFailedError();  // the device never came online in the window
-DeviceJobError ResponseTimeoutError();     // {"GatewayTimeout", kResponseTimeoutDescription}
+DeviceJobError PreconditionFailedError();             // the device never came online in the window
+DeviceJobError ResponseTimeoutError();                // {"GatewayTimeout", kResponseTimeoutDescription}
 DeviceJobError ToDeviceJobError(const Error& error);  // {error.name(), error.message()}
 
 struct DeviceJob {
@@ -114,11 +114,14 @@ struct DeviceJobStatistics {
 // Counts one record into `stats` (the mapping is documented above).
 void AddToStatistics(DeviceJobStatistics& stats, DeviceJobStatus status);
 
-// The statistics of a job from all of its records.
+// The statistics of a job from all of its records: any range whose elements
+// are DeviceJobs (a vector, the values of a map, ...).
+// clang-format off
 template <class Records>
   requires std::ranges::input_range<const Records> &&
            std::convertible_to<std::ranges::range_reference_t<const Records>, const DeviceJob&>
 DeviceJobStatistics ComputeStatistics(const Records& records) {
+  // clang-format on
   DeviceJobStatistics stats;
   for (const DeviceJob& record : records) AddToStatistics(stats, record.status);
   return stats;

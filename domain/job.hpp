@@ -79,10 +79,9 @@ struct RunFailed {
 struct CancelRequested {};
 }  // namespace job_event
 
-using JobEvent =
-    std::variant<job_event::Accepted, job_event::StartTimeReached, job_event::DeviceSetFixed,
-                 job_event::AllDevicesFinished, job_event::MaxExecutionTimeReached, job_event::RunFailed,
-                 job_event::CancelRequested>;
+using JobEvent = std::variant<job_event::Accepted, job_event::StartTimeReached, job_event::DeviceSetFixed,
+                              job_event::AllDevicesFinished, job_event::MaxExecutionTimeReached, job_event::RunFailed,
+                              job_event::CancelRequested>;
 
 // The job after `event` happened at `now`, or 400 InvalidOperation (see above).
 Result<Job> Transition(const Job& job, const JobEvent& event, UtcTime now);

@@ -23,7 +23,9 @@
 //   not all blanks. Stored verbatim; the query module parses it when the job
 //   starts. (8192 is IoT Hub's documented maximum query size.)
 // - startTime: ISO-8601 string; absent or null means `now`. A time in the
-//   past is accepted and means "start at once".
+//   past is accepted and means "start at once"; it is kept as sent (not
+//   clamped to now), so the job window still counts from it, as the real
+//   hub's device-job records show (startTimeUtc before createdDateTimeUtc).
 // - maxExecutionTimeInSeconds: absent, null or 0 means
 //   kDefaultMaxExecutionTimeSeconds (3600, what Node's callback API sends;
 //   0 because C# sends it for "unset"). Valid 1..kMaxMaxExecutionTimeSeconds
@@ -60,7 +62,7 @@ struct JobRequest {
   std::string job_id;
   JobType type = JobType::kScheduleDeviceMethod;
   std::string query_condition;
-  std::optional<MethodRequest> method;       // set iff type == kScheduleDeviceMethod
+  std::optional<MethodRequest> method;        // set iff type == kScheduleDeviceMethod
   std::optional<nlohmann::json> update_twin;  // set iff type == kScheduleUpdateTwin; normalized
   UtcTime start_time;
   std::int64_t max_execution_time_seconds = kDefaultMaxExecutionTimeSeconds;

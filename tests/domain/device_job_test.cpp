@@ -82,7 +82,8 @@ TEST_CASE("a device that answers with any status completes its record") {
 }
 
 TEST_CASE("twin records complete with no outcome") {
-  const DeviceJob running = Apply(Record(JobType::kScheduleUpdateTwin, DeviceJobStatus::kPending), ev::Started{}, kStart);
+  const DeviceJob running =
+      Apply(Record(JobType::kScheduleUpdateTwin, DeviceJobStatus::kPending), ev::Started{}, kStart);
   const DeviceJob done = Apply(running, ev::TwinUpdated{}, kStart.PlusMillis(1));
   CHECK(done.status == DeviceJobStatus::kCompleted);
   CHECK_FALSE(done.method_response);
@@ -154,16 +155,14 @@ TEST_CASE("out-of-order and final-state events are refused") {
 
 TEST_CASE("statistics are derived from the records") {
   std::vector<DeviceJob> records;
-  const DeviceJobStatus statuses[] = {DeviceJobStatus::kPending,   DeviceJobStatus::kScheduled,
-                                      DeviceJobStatus::kRunning,   DeviceJobStatus::kRunning,
-                                      DeviceJobStatus::kCompleted, DeviceJobStatus::kCompleted,
-                                      DeviceJobStatus::kCompleted, DeviceJobStatus::kFailed,
-                                      DeviceJobStatus::kCanceled};
+  const DeviceJobStatus statuses[] = {
+      DeviceJobStatus::kPending,   DeviceJobStatus::kScheduled, DeviceJobStatus::kRunning,
+      DeviceJobStatus::kRunning,   DeviceJobStatus::kCompleted, DeviceJobStatus::kCompleted,
+      DeviceJobStatus::kCompleted, DeviceJobStatus::kFailed,    DeviceJobStatus::kCanceled};
   for (const DeviceJobStatus s : statuses) records.push_back(Record(JobType::kScheduleDeviceMethod, s));
   const DeviceJobStatistics stats = ComputeStatistics(records);
   CHECK(stats == DeviceJobStatistics{9, 2, 3, 2, 2});
-  CHECK(stats.device_count ==
-        stats.failed_count + stats.succeeded_count + stats.running_count + stats.pending_count);
+  CHECK(stats.device_count == stats.failed_count + stats.succeeded_count + stats.running_count + stats.pending_count);
   CHECK(ComputeStatistics(std::vector<DeviceJob>{}) == DeviceJobStatistics{});
 
   // Any range of records will do, e.g. the values of a map keyed by device id.

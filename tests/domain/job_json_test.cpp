@@ -88,7 +88,8 @@ TEST_CASE("device-job records as in the Java parser fixtures") {
   DeviceJob record = MakeDeviceJob(twin_job, "d", At("2017-07-11T23:55:13.4955445Z"));
   record.status = DeviceJobStatus::kCompleted;
   record.last_updated_time = At("2017-07-11T23:55:13.5267866Z");
-  CHECK(ToJson(record) == json::parse(R"({"deviceId":"d","jobId":"J1","jobType":"scheduleUpdateTwin","status":"completed",
+  CHECK(ToJson(record) ==
+        json::parse(R"({"deviceId":"d","jobId":"J1","jobType":"scheduleUpdateTwin","status":"completed",
       "startTimeUtc":"2017-07-11T23:55:12.0052000Z","endTimeUtc":"2017-07-11T23:56:52.0052000Z",
       "createdDateTimeUtc":"2017-07-11T23:55:13.4955445Z","lastUpdatedDateTimeUtc":"2017-07-11T23:55:13.5267866Z",
       "outcome":{}})"));
@@ -166,11 +167,20 @@ TEST_CASE("JobResponse as a real hub may write it") {
 TEST_CASE("malformed JobResponses are refused naming the member") {
   const json good = ToJson(CompletedTwinJob(), DeviceJobStatistics{2, 0, 2, 0, 0});
   const std::pair<const char*, json> breakages[] = {
-      {"status", "unknown"},        {"status", nullptr},           {"status", 1},
-      {"createdTime", nullptr},     {"createdTime", "yesterday"},  {"startTime", nullptr},
-      {"endTime", 5},               {"failureReason", 1},          {"deviceJobStatistics", "x"},
-      {"deviceJobStatistics", {{"deviceCount", -1}}},              {"deviceJobStatistics", {{"failedCount", 1.5}}},
-      {"jobId", nullptr},           {"type", "import"},            {"updateTwin", nullptr},
+      {"status", "unknown"},
+      {"status", nullptr},
+      {"status", 1},
+      {"createdTime", nullptr},
+      {"createdTime", "yesterday"},
+      {"startTime", nullptr},
+      {"endTime", 5},
+      {"failureReason", 1},
+      {"deviceJobStatistics", "x"},
+      {"deviceJobStatistics", {{"deviceCount", -1}}},
+      {"deviceJobStatistics", {{"failedCount", 1.5}}},
+      {"jobId", nullptr},
+      {"type", "import"},
+      {"updateTwin", nullptr},
   };
   for (const auto& [member, value] : breakages) {
     CAPTURE(member);

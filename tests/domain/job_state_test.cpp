@@ -84,7 +84,8 @@ TEST_CASE("the max execution time ends the job completed, from any non-final sta
   const UtcTime deadline = kCreated.PlusSeconds(300);
   CHECK(Refused(Running(), ev::MaxExecutionTimeReached{}, deadline.PlusMillis(-1)).code() ==
         ErrorCode::InvalidOperation);
-  for (const Job& job : {NewJob(kCreated), Apply(NewJob(kCreated.PlusSeconds(1)), ev::Accepted{}, kCreated), Running()}) {
+  for (const Job& job :
+       {NewJob(kCreated), Apply(NewJob(kCreated.PlusSeconds(1)), ev::Accepted{}, kCreated), Running()}) {
     CAPTURE(ToString(job.status));
     const UtcTime late = job.request.Deadline();
     const Job done = Apply(job, ev::MaxExecutionTimeReached{}, late);
@@ -136,9 +137,9 @@ TEST_CASE("final jobs accept no further events") {
   for (const Job& job : finals) {
     CAPTURE(ToString(job.status));
     CHECK(IsFinal(job.status));
-    for (const JobEvent& event : {JobEvent{ev::Accepted{}}, JobEvent{ev::StartTimeReached{}},
-                                  JobEvent{ev::DeviceSetFixed{1}}, JobEvent{ev::AllDevicesFinished{}},
-                                  JobEvent{ev::MaxExecutionTimeReached{}}, JobEvent{ev::RunFailed{"y"}}}) {
+    for (const JobEvent& event :
+         {JobEvent{ev::Accepted{}}, JobEvent{ev::StartTimeReached{}}, JobEvent{ev::DeviceSetFixed{1}},
+          JobEvent{ev::AllDevicesFinished{}}, JobEvent{ev::MaxExecutionTimeReached{}}, JobEvent{ev::RunFailed{"y"}}}) {
       CHECK(Refused(job, event, far).code() == ErrorCode::InvalidOperation);
     }
   }

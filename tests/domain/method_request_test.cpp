@@ -28,7 +28,8 @@ json Nested(std::size_t depth) {
 
 TEST_CASE("the request Node's DeviceMethod sends is accepted as is") {
   // [CAP] POST /twins/dev1/methods
-  const json body = json::parse(R"({"methodName":"reboot","payload":null,"responseTimeoutInSeconds":30,"connectTimeoutInSeconds":0})");
+  const json body = json::parse(
+      R"({"methodName":"reboot","payload":null,"responseTimeoutInSeconds":30,"connectTimeoutInSeconds":0})");
   const auto parsed = ParseMethodRequest(body);
   REQUIRE(parsed.ok());
   CHECK(parsed->method_name == "reboot");
@@ -39,9 +40,10 @@ TEST_CASE("the request Node's DeviceMethod sends is accepted as is") {
 }
 
 TEST_CASE("defaults: payload null, response timeout 30, connect timeout 0") {
-  for (const json& body : {json{{"methodName", "lockDoor"}},
-                           json{{"methodName", "lockDoor"}, {"payload", nullptr},
-                                {"responseTimeoutInSeconds", nullptr}, {"connectTimeoutInSeconds", nullptr}}}) {
+  for (const json& body : {json{{"methodName", "lockDoor"}}, json{{"methodName", "lockDoor"},
+                                                                  {"payload", nullptr},
+                                                                  {"responseTimeoutInSeconds", nullptr},
+                                                                  {"connectTimeoutInSeconds", nullptr}}}) {
     const auto parsed = ParseMethodRequest(body);
     REQUIRE(parsed.ok());
     CHECK(*parsed == MethodRequest{"lockDoor", nullptr, 30, 0});
@@ -87,7 +89,8 @@ TEST_CASE("connectTimeoutInSeconds must be within [0; 300]") {
 
 TEST_CASE("timeouts of the wrong type are rejected naming the field") {
   for (const char* field : {"responseTimeoutInSeconds", "connectTimeoutInSeconds"}) {
-    for (const json& bad : {json("30"), json(30.0), json(30.5), json(true), json::array({30}), json{{"s", 30}}, json(1e300)}) {
+    for (const json& bad :
+         {json("30"), json(30.0), json(30.5), json(true), json::array({30}), json{{"s", 30}}, json(1e300)}) {
       CAPTURE(field);
       CAPTURE(bad.dump());
       const Error e = ParseError({{"methodName", "m"}, {field, bad}});
@@ -119,7 +122,7 @@ TEST_CASE("methodName follows the docs' character rule and offhub's length cap")
     CHECK(ParseError({{"methodName", std::string("a") + c + "b"}}).code() == ErrorCode::ArgumentInvalid);
   }
   for (const std::string& bad : {std::string(""), std::string(129, 'm'), std::string("caf\xc3\xa9"),
-                                std::string("a\nb"), std::string("a\x7f"), std::string("a\0b", 3)}) {
+                                 std::string("a\nb"), std::string("a\x7f"), std::string("a\0b", 3)}) {
     CAPTURE(bad);
     CHECK(ParseError({{"methodName", bad}}).code() == ErrorCode::ArgumentInvalid);
   }
