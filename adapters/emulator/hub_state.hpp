@@ -22,6 +22,10 @@
 namespace offhub::emulator {
 
 struct DeviceEntry {
+  DeviceEntry() = default;
+  DeviceEntry(domain::Device identity_in, domain::Twin twin_in)
+      : identity(std::move(identity_in)), twin(std::move(twin_in)) {}
+
   domain::Device identity;
   domain::Twin twin;
   bool connected = false;
@@ -38,6 +42,8 @@ struct JobRun {
 };
 
 struct JobEntry {
+  explicit JobEntry(domain::Job job_in) : job(std::move(job_in)) {}
+
   domain::Job job;
   JobRun run;
   std::map<std::string, domain::DeviceJob, std::less<>> records;  // by device id

@@ -3,7 +3,7 @@
 #include "domain/job_json.hpp"
 #include "domain/query/paging.hpp"
 #include "domain/query/query.hpp"
-#include "domain/query/runner.hpp"
+#include "domain/query/run.hpp"
 #include "domain/query/source.hpp"
 
 namespace offhub::emulator {
@@ -62,7 +62,7 @@ domain::Result<ports::QueryPage> RunQuery(const HubState& state, std::string_vie
   if (!query) return query.error();
   const HubTwins twins(state);
   const HubDeviceJobs records(state);
-  auto result = q::Run(*query, twins, records, q::PageRequest{page.max_item_count, page.continuation});
+  auto result = q::RunQuery(*query, twins, records, q::PageRequest{page.max_item_count, page.continuation});
   if (!result) return result.error();
   return ports::QueryPage{std::move(result->items), std::move(result->continuation),
                           std::string(q::ToString(result->item_type))};
