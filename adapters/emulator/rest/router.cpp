@@ -90,7 +90,7 @@ class RouteContext : public std::enable_shared_from_this<RouteContext> {
   void Send(http::status status, const json* body, const std::vector<std::pair<std::string, std::string>>& headers = {});
   void Json(const json& body, http::status status = http::status::ok) { Send(status, &body); }
   void Fail(const Error& error, bool method_style = false, const json& info = nullptr);
-  void MethodNotAllowed() { Fail(Error(ErrorCode::InvalidOperation, "The HTTP method is not allowed on this resource"), false); }
+  void MethodNotAllowed() { Fail(Error(ErrorCode::GenericMethodNotAllowed, "The HTTP method is not allowed on this resource")); }
   template <class T>
   void Answer(const domain::Result<T>& result) {
     if (!result) return Fail(result.error());
@@ -184,7 +184,7 @@ void RouteContext::Route() {
     if (!Authorize(devices ? kRegistryRead : kServiceConnect)) return;
     return Answer(devices ? router_.hub_.GetRegistryStatistics() : router_.hub_.GetServiceStatistics());
   }
-  Fail(Error(ErrorCode::IotHubNotFound, "No such resource: " + std::string(request_.target())));
+  Fail(Error(ErrorCode::GenericNotFound, "No such resource: " + std::string(request_.target())));
 }
 
 void RouteContext::RouteDevices() {
@@ -200,7 +200,7 @@ void RouteContext::RouteDevices() {
     return Answer(hub.ListDevices(top));
   }
   if (Is({"devices", "query"}) && verb == Verb::post) return Query();
-  if (!Is({"devices", "*"})) return Fail(Error(ErrorCode::IotHubNotFound, "No such resource"));
+  if (!Is({"devices", "*"})) return Fail(Error(ErrorCode::GenericNotFound, "No such resource"));
   const std::string& id = seg()[1];
   if (verb == Verb::get) {
     if (!Authorize(kRegistryRead)) return;
@@ -229,7 +229,7 @@ void RouteContext::RouteTwins() {
     if (!Authorize(kServiceConnect)) return;
     return InvokeMethod(seg()[1]);
   }
-  if (!Is({"twins", "*"})) return Fail(Error(ErrorCode::IotHubNotFound, "No such resource (module twins are not emulated)"));
+  if (!Is({"twins", "*"})) return Fail(Error(ErrorCode::GenericNotFound, "No such resource (module twins are not emulated)"));
   if (!Authorize(kServiceConnect)) return;
   const std::string& id = seg()[1];
   if (verb == Verb::get) return Answer(hub.GetTwin(id));
@@ -294,7 +294,7 @@ void RouteContext::RouteJobs() {
     if (verb != Verb::post) return MethodNotAllowed();
     return Answer(hub.CancelJob(seg()[2]));
   }
-  if (!Is({"jobs", "v2", "*"})) return Fail(Error(ErrorCode::IotHubNotFound, "No such resource"));
+  if (!Is({"jobs", "v2", "*"})) return Fail(Error(ErrorCode::GenericNotFound, "No such resource"));
   const std::string& id = seg()[2];
   if (verb == Verb::get) return Answer(hub.GetJob(id));
   if (verb != Verb::put) return MethodNotAllowed();

@@ -12,8 +12,8 @@
 // - Errors use IoT Hub's envelopes and the `iothub-errorcode` header: the
 //   direct-method style for failed method calls (404103, 504101, 400004), the
 //   registry style everywhere else. Unparsable JSON is 400 IotHubFormatError;
-//   an unknown route is 404 IotHubNotFound, a known path with the wrong verb
-//   400 InvalidOperation.
+//   an unknown route is 404 GenericNotFound, a known path with the wrong verb
+//   405 GenericMethodNotAllowed.
 // - Query paging: x-ms-max-item-count and x-ms-continuation in;
 //   x-ms-continuation (only when more pages follow) and x-ms-item-type out.
 // Threading: Handle runs on the hub's event loop; `respond` is called once,
