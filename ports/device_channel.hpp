@@ -23,6 +23,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "domain/result.hpp"
 #include "domain/twin.hpp"
 
 namespace offhub::ports {
@@ -45,6 +46,19 @@ class PresenceListener {
  public:
   virtual ~PresenceListener() = default;
   virtual void OnPresence(std::string_view device_id, Presence presence) = 0;
+};
+
+// What devices ask of the hub; the channel carries the answers back
+// ($iothub/twin/res/...). Called on the hub's event loop.
+class DeviceRequestHandler {
+ public:
+  virtual ~DeviceRequestHandler() = default;
+  // $iothub/twin/GET: the device view {"desired":{..},"reported":{..}}.
+  virtual domain::Result<nlohmann::json> OnTwinGet(std::string_view device_id) = 0;
+  // $iothub/twin/PATCH/properties/reported: the new reported $version.
+  virtual domain::Result<std::int64_t> OnReportedPatch(std::string_view device_id, const nlohmann::json& patch) = 0;
+  // devices/{id}/messages/events/...: the topic as published (property bag included).
+  virtual void OnTelemetry(std::string_view device_id, std::string_view topic, std::string_view payload) = 0;
 };
 
 class DeviceChannel {

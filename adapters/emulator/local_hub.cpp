@@ -11,15 +11,15 @@
 namespace offhub::emulator {
 namespace {
 
-class LocalHub final : public ports::HubService, public ports::PresenceListener {
+class LocalHubImpl final : public LocalHub, public ports::PresenceListener {
  public:
-  LocalHub(ports::Clock& clock, ports::DeviceChannel& channel, ports::StateStore& store, LocalHubOptions options)
+  LocalHubImpl(ports::Clock& clock, ports::DeviceChannel& channel, ports::StateStore& store, LocalHubOptions options)
       : state_{clock, channel, store, {}, {}},
-        registry_(state_),
+        registry_(state_, options.observer),
         dispatcher_(state_),
         engine_(state_, dispatcher_, options.max_in_flight_per_job) {}
 
-  ~LocalHub() override {
+  ~LocalHubImpl() override {
     state_.channel.SetPresenceListener(nullptr);
     for (auto& [id, entry] : state_.jobs) {
       if (entry.start_timer) state_.clock.Cancel(*entry.start_timer);
@@ -49,6 +49,7 @@ class LocalHub final : public ports::HubService, public ports::PresenceListener 
       }
     }
     state_.channel.SetPresenceListener(this);
+    registry_.AnnounceAll();
     engine_.Resume();
     return domain::Success();
   }
@@ -92,6 +93,23 @@ class LocalHub final : public ports::HubService, public ports::PresenceListener 
     return engine_.List(filter, page);
   }
 
+  domain::Result<nlohmann::json> OnTwinGet(std::string_view device_id) override {
+    const DeviceEntry* entry = state_.FindDevice(device_id);
+    if (!entry) return domain::Error::DeviceNotFound(device_id);
+    return domain::DeviceView(entry->twin);
+  }
+
+  domain::Result<std::int64_t> OnReportedPatch(std::string_view device_id, const nlohmann::json& patch) override {
+    return registry_.WriteReported(device_id, patch);
+  }
+
+  void OnTelemetry(std::string_view device_id, std::string_view, std::string_view) override {
+    ++telemetry_count_;
+    registry_.Touch(device_id);
+  }
+
+  std::uint64_t telemetry_count() const override { return telemetry_count_; }
+
   void OnPresence(std::string_view device_id, ports::Presence presence) override {
     const std::string id(device_id);
     registry_.OnPresence(id, presence);
@@ -107,15 +125,16 @@ class LocalHub final : public ports::HubService, public ports::PresenceListener 
   Registry registry_;
   MethodDispatcher dispatcher_;
   JobEngine engine_;
+  std::uint64_t telemetry_count_ = 0;
 };
 
 }  // namespace
 
-domain::Result<std::unique_ptr<ports::HubService>> MakeLocalHub(ports::Clock& clock, ports::DeviceChannel& channel,
-                                                                ports::StateStore& store, LocalHubOptions options) {
-  auto hub = std::make_unique<LocalHub>(clock, channel, store, options);
+domain::Result<std::unique_ptr<LocalHub>> MakeLocalHub(ports::Clock& clock, ports::DeviceChannel& channel,
+                                                       ports::StateStore& store, LocalHubOptions options) {
+  auto hub = std::make_unique<LocalHubImpl>(clock, channel, store, options);
   if (auto s = hub->Load(); !s) return s.error();
-  return std::unique_ptr<ports::HubService>(std::move(hub));
+  return std::unique_ptr<LocalHub>(std::move(hub));
 }
 
 }  // namespace offhub::emulator

@@ -7,7 +7,33 @@ namespace offhub::emulator {
 using domain::Error;
 using nlohmann::json;
 
-Registry::Registry(HubState& state) : state_(state), random_(std::random_device{}()) {}
+Registry::Registry(HubState& state, RegistryObserver* observer)
+    : state_(state), observer_(observer), random_(std::random_device{}()) {}
+
+void Registry::AnnounceAll() {
+  if (!observer_) return;
+  for (const auto& [id, entry] : state_.devices) observer_->OnDeviceChanged(entry.identity);
+}
+
+domain::Result<std::int64_t> Registry::WriteReported(std::string_view id, const json& patch) {
+  DeviceEntry* entry = state_.FindDevice(id);
+  if (!entry) return Error::DeviceNotFound(id);
+  DeviceEntry next = *entry;
+  auto version = domain::ApplyReportedPatch(next.twin, patch, state_.clock.Now());
+  if (!version) return version.error();
+  next.twin.last_activity_time = state_.clock.Now();
+  next.identity.last_activity_time = next.twin.last_activity_time;
+  if (auto s = state_.Persist(next); !s) return s.error();
+  *entry = std::move(next);
+  return version;
+}
+
+void Registry::Touch(std::string_view id) {
+  DeviceEntry* entry = state_.FindDevice(id);
+  if (!entry) return;
+  entry->identity.last_activity_time = state_.clock.Now();
+  entry->twin.last_activity_time = entry->identity.last_activity_time;
+}
 
 std::string Registry::NewKey() {
   std::string bytes(32, '\0');
@@ -55,7 +81,8 @@ domain::Result<json> Registry::Create(const domain::DeviceSpec& spec) {
   entry.twin.device_etag = d.etag();
   if (auto s = state_.Persist(entry); !s) return s.error();
   json doc = domain::ToJson(entry.identity);
-  state_.devices.emplace(spec.device_id, std::move(entry));
+  const auto& stored = state_.devices.emplace(spec.device_id, std::move(entry)).first->second;
+  if (observer_) observer_->OnDeviceChanged(stored.identity);
   return doc;
 }
 
@@ -79,6 +106,7 @@ domain::Result<json> Registry::Update(DeviceEntry& entry, const domain::DeviceSp
   next.twin.device_etag = d.etag();
   if (auto s = state_.Persist(next); !s) return s.error();
   entry = std::move(next);
+  if (observer_) observer_->OnDeviceChanged(entry.identity);
   return domain::ToJson(entry.identity);
 }
 
@@ -104,6 +132,7 @@ domain::Status Registry::Delete(std::string_view id, ports::IfMatch if_match) {
   if (auto s = domain::CheckIfMatch(it->second.identity.etag(), if_match); !s) return s;
   if (auto s = state_.store.DeleteDevice(id); !s) return s;
   state_.devices.erase(it);
+  if (observer_) observer_->OnDeviceRemoved(id);
   return domain::Success();
 }
 

@@ -16,6 +16,7 @@
 #include <nlohmann/json.hpp>
 
 #include "adapters/emulator/hub_state.hpp"
+#include "adapters/emulator/local_hub.hpp"
 #include "domain/device.hpp"
 #include "ports/device_channel.hpp"
 #include "ports/hub_service.hpp"
@@ -24,7 +25,7 @@ namespace offhub::emulator {
 
 class Registry {
  public:
-  explicit Registry(HubState& state);
+  Registry(HubState& state, RegistryObserver* observer);
 
   domain::Result<nlohmann::json> Put(const domain::DeviceSpec& spec, ports::IfMatch if_match);
   domain::Result<nlohmann::json> Get(std::string_view id);
@@ -37,7 +38,14 @@ class Registry {
   domain::Result<nlohmann::json> WriteTwin(std::string_view id, const nlohmann::json& body, ports::IfMatch if_match,
                                            bool replace);
 
+  // A device's reported patch; returns the new reported $version.
+  domain::Result<std::int64_t> WriteReported(std::string_view id, const nlohmann::json& patch);
+  // The device did something (telemetry): lastActivityTime moves.
+  void Touch(std::string_view id);
+
   void OnPresence(const std::string& device_id, ports::Presence presence);
+  // Tells the observer of every device, as after a restart.
+  void AnnounceAll();
 
  private:
   domain::Result<nlohmann::json> Create(const domain::DeviceSpec& spec);
@@ -46,6 +54,7 @@ class Registry {
   std::string NewGenerationId();
 
   HubState& state_;
+  RegistryObserver* observer_;
   std::mt19937_64 random_;
 };
 

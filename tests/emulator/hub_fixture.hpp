@@ -66,7 +66,7 @@ struct HubFixture {
   fakes::ManualClock clock{kT0};
   fakes::FakeDeviceChannel devices{clock};
   std::unique_ptr<ports::StateStore> store = emulator::MakeMemoryStateStore();
-  std::unique_ptr<ports::HubService> hub;
+  std::unique_ptr<emulator::LocalHub> hub;
 
  private:
   emulator::LocalHubOptions options_;

@@ -187,3 +187,57 @@ TEST_CASE("a failing store: the caller gets 500 and the hub's state is unchanged
   CHECK(*hub->GetTwin("d") == before);
   CHECK(hub->GetDevice("e").error().code() == domain::ErrorCode::DeviceNotFound);
 }
+
+TEST_CASE("device requests: twin GET, reported patch, telemetry") {
+  HubFixture f;
+  f.AddDevice("d");
+  REQUIRE(f.hub->PatchTwin("d", {{"properties", {{"desired", {{"x", 1}}}}}}, "*").ok());
+  const auto view = f.hub->OnTwinGet("d");
+  REQUIRE(view.ok());
+  CHECK(*view == json::parse(R"({"desired":{"x":1,"$version":2},"reported":{"$version":1}})"));
+  const std::string etag = (*f.hub->GetTwin("d"))["etag"];
+  const auto version = f.hub->OnReportedPatch("d", {{"building", "43"}});
+  REQUIRE(version.ok());
+  CHECK(*version == 2);
+  const json twin = *f.hub->GetTwin("d");
+  CHECK(twin["properties"]["reported"]["building"] == "43");
+  CHECK(twin["etag"] == etag);  // reported writes leave the etag
+  CHECK(f.hub->OnReportedPatch("d", json::array()).error().http_status() == 400);
+  CHECK(f.hub->OnReportedPatch("ghost", json::object()).error().code() == domain::ErrorCode::DeviceNotFound);
+  CHECK(f.hub->OnTwinGet("ghost").error().code() == domain::ErrorCode::DeviceNotFound);
+  f.hub->OnTelemetry("d", "devices/d/messages/events/", "{}");
+  CHECK(f.hub->telemetry_count() == 1);
+}
+
+namespace {
+struct RecordingObserver final : emulator::RegistryObserver {
+  std::map<std::string, bool> enabled;  // device id -> enabled, as last told
+  void OnDeviceChanged(const domain::Device& d) override { enabled[d.device_id] = d.status == domain::DeviceStatus::kEnabled; }
+  void OnDeviceRemoved(std::string_view id) override { enabled.erase(std::string(id)); }
+};
+}  // namespace
+
+TEST_CASE("the registry observer hears every device at start and every change") {
+  fakes::ManualClock clock{testing::kT0};
+  fakes::FakeDeviceChannel devices{clock};
+  auto store = emulator::MakeMemoryStateStore();
+  RecordingObserver observer;
+  auto made = emulator::MakeLocalHub(clock, devices, *store, {.observer = &observer});
+  REQUIRE(made.ok());
+  auto hub = std::move(*made);
+  CHECK(observer.enabled.empty());
+  auto spec = *domain::ParseDeviceSpec(json::object(), "d");
+  REQUIRE(hub->PutDevice(spec, std::nullopt).ok());
+  CHECK(observer.enabled == std::map<std::string, bool>{{"d", true}});
+  spec.status = domain::DeviceStatus::kDisabled;
+  REQUIRE(hub->PutDevice(spec, "*").ok());
+  CHECK(observer.enabled["d"] == false);
+  REQUIRE(hub->DeleteDevice("d", "*").ok());
+  CHECK(observer.enabled.empty());
+  REQUIRE(hub->PutDevice(*domain::ParseDeviceSpec(json::object(), "e"), std::nullopt).ok());
+  hub.reset();
+  RecordingObserver after_restart;
+  auto again = emulator::MakeLocalHub(clock, devices, *store, {.observer = &after_restart});
+  REQUIRE(again.ok());
+  CHECK(after_restart.enabled == std::map<std::string, bool>{{"e", true}});
+}
