@@ -49,9 +49,9 @@ std::unique_ptr<rest::HttpServer> Listen(asio::io_context& io, rest::Router& rou
   if (port == 0) return nullptr;
   try {
     return rest::StartHttpServer(io, router, address, static_cast<std::uint16_t>(port), tls);
-  } catch (const std::exception& e) {
+  } catch (const boost::system::system_error& e) {
     throw std::runtime_error(std::string("cannot listen for ") + what + " on " + address + ":" + std::to_string(port) +
-                             ": " + e.what());
+                             ": " + e.code().message());
   }
 }
 
