@@ -13,16 +13,17 @@ domain::MethodRequest Method(std::int64_t response_timeout = 30, std::int64_t co
 }
 
 // Calls the method and returns its result once the clock has run `seconds`.
+// The result slot is shared: a call still pending may finish after we return.
 std::optional<domain::Result<domain::MethodResult>> Invoke(HubFixture& f, const std::string& id,
                                                            const domain::MethodRequest& request,
                                                            std::int64_t seconds) {
-  std::optional<domain::Result<domain::MethodResult>> result;
-  f.hub->InvokeMethod(id, request, [&](domain::Result<domain::MethodResult> r) {
-    REQUIRE_FALSE(result.has_value());  // exactly once
-    result.emplace(std::move(r));
+  auto result = std::make_shared<std::optional<domain::Result<domain::MethodResult>>>();
+  f.hub->InvokeMethod(id, request, [result](domain::Result<domain::MethodResult> r) {
+    REQUIRE_FALSE(result->has_value());  // exactly once
+    result->emplace(std::move(r));
   });
   f.clock.AdvanceSeconds(seconds);
-  return result;
+  return *result;
 }
 }  // namespace
 

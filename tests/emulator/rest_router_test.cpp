@@ -49,13 +49,14 @@ struct RestFixture : testing::HubFixture {
       request.body() = *body;
     }
     request.prepare_payload();
-    std::optional<Response> response;
-    router.Handle(request, [&](Response r) {
-      REQUIRE_FALSE(response.has_value());
-      response.emplace(std::move(r));
+    // Shared: an answer still pending may come after we return.
+    auto response = std::make_shared<std::optional<Response>>();
+    router.Handle(request, [response](Response r) {
+      REQUIRE_FALSE(response->has_value());
+      response->emplace(std::move(r));
     });
     if (seconds > 0) clock.AdvanceSeconds(seconds);
-    return response;
+    return *response;
   }
 
   Response Must(http::verb verb, std::string target, std::optional<std::string> body = std::nullopt,
