@@ -45,10 +45,11 @@ fs::path PrepareDataDir(const fs::path& requested, bool& temporary) {
 }
 
 std::unique_ptr<rest::HttpServer> Listen(asio::io_context& io, rest::Router& router, const std::string& address,
-                                         int port, asio::ssl::context* tls, const char* what) {
+                                         int port, asio::ssl::context* tls, int mqtt_port, const char* what) {
   if (port == 0) return nullptr;
   try {
-    return rest::StartHttpServer(io, router, address, static_cast<std::uint16_t>(port), tls);
+    return rest::StartHttpServer(io, router, address, static_cast<std::uint16_t>(port), tls,
+                                 static_cast<std::uint16_t>(mqtt_port));
   } catch (const boost::system::system_error& e) {
     throw std::runtime_error(std::string("cannot listen for ") + what + " on " + address + ":" + std::to_string(port) +
                              ": " + e.code().message());
@@ -128,8 +129,9 @@ void Emulator::Start() {
                                             rest::SasAuthorizer(p.config.host_name, rest::WellKnownPolicies()));
   p.server_tls.use_certificate_chain_file(p.tls.server_certificate.string());
   p.server_tls.use_private_key_file(p.tls.server_key.string(), asio::ssl::context::pem);
-  p.http = Listen(io, *p.router, p.config.bind_address, p.config.http_port, nullptr, "HTTP");
-  p.https = Listen(io, *p.router, p.config.bind_address, p.config.https_port, &p.server_tls, "HTTPS");
+  const int mqtt_port = p.broker->mqtt_port();
+  p.http = Listen(io, *p.router, p.config.bind_address, p.config.http_port, nullptr, mqtt_port, "HTTP");
+  p.https = Listen(io, *p.router, p.config.bind_address, p.config.https_port, &p.server_tls, mqtt_port, "HTTPS");
 }
 
 Emulator::~Emulator() {

@@ -1,5 +1,7 @@
 #include "adapters/emulator/registry.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include "domain/base64.hpp"
 
 namespace offhub::emulator {
@@ -181,6 +183,7 @@ void Registry::OnPresence(const std::string& device_id, ports::Presence presence
                               (presence == ports::Presence::kConnected && entry->methods_subscribed);
   if (presence == ports::Presence::kDisconnected) entry->methods_subscribed = false;
   if (was_connected == entry->connected) return;
+  spdlog::info("device {} {}", device_id, entry->connected ? "connected" : "disconnected");
   const auto state = entry->connected ? domain::ConnectionState::kConnected : domain::ConnectionState::kDisconnected;
   entry->identity.connection_state = state;
   entry->identity.connection_state_updated_time = now;

@@ -14,6 +14,8 @@
 #include <boost/beast/ssl/ssl_stream.hpp>
 #include <spdlog/spdlog.h>
 
+#include "adapters/emulator/rest/websocket_bridge.hpp"
+
 namespace offhub::emulator::rest {
 namespace {
 
@@ -30,7 +32,8 @@ template <class Stream>
 class Session : public std::enable_shared_from_this<Session<Stream>> {
  public:
   template <class... Args>
-  Session(Router& router, Args&&... args) : router_(router), stream_(std::forward<Args>(args)...) {}
+  Session(Router& router, std::uint16_t mqtt_bridge_port, Args&&... args)
+      : router_(router), mqtt_bridge_port_(mqtt_bridge_port), stream_(std::forward<Args>(args)...) {}
 
   void Start() {
     if constexpr (std::is_same_v<Stream, beast::tcp_stream>) {
@@ -67,6 +70,11 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     if (ec) return Reject(http::status::bad_request, "The request is not valid HTTP/1.1: " + ec.message());
     request_ = parser_->release();
     started_ = std::chrono::steady_clock::now();
+    if (mqtt_bridge_port_ != 0 && IsMqttWebSocketUpgrade(request_)) {
+      spdlog::info("{} {} -> MQTT over WebSocket", std::string(request_.method_string()), std::string(request_.target()));
+      beast::get_lowest_layer(stream_).expires_never();
+      return StartMqttBridge(std::move(stream_), std::move(request_), mqtt_bridge_port_);
+    }
     beast::get_lowest_layer(stream_).expires_never();  // a direct method may take minutes
     router_.Handle(request_, [self = this->shared_from_this()](Response response) { self->Write(std::move(response)); });
   }
@@ -103,6 +111,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   }
 
   Router& router_;
+  std::uint16_t mqtt_bridge_port_;
   Stream stream_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
@@ -113,8 +122,9 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
 
 class Listener final : public HttpServer, public std::enable_shared_from_this<Listener> {
  public:
-  Listener(asio::io_context& io, Router& router, tcp::endpoint endpoint, asio::ssl::context* tls)
-      : io_(io), router_(router), acceptor_(io), tls_(tls) {
+  Listener(asio::io_context& io, Router& router, tcp::endpoint endpoint, asio::ssl::context* tls,
+           std::uint16_t mqtt_bridge_port)
+      : io_(io), router_(router), acceptor_(io), tls_(tls), mqtt_bridge_port_(mqtt_bridge_port) {
     acceptor_.open(endpoint.protocol());
     acceptor_.set_option(asio::socket_base::reuse_address(true));
     acceptor_.bind(endpoint);
@@ -139,9 +149,11 @@ class Listener final : public HttpServer, public std::enable_shared_from_this<Li
   void StartSession(tcp::socket socket) {
     socket.set_option(tcp::no_delay(true));
     if (tls_) {
-      std::make_shared<Session<beast::ssl_stream<beast::tcp_stream>>>(router_, std::move(socket), *tls_)->Start();
+      std::make_shared<Session<beast::ssl_stream<beast::tcp_stream>>>(router_, mqtt_bridge_port_, std::move(socket),
+                                                                      *tls_)
+          ->Start();
     } else {
-      std::make_shared<Session<beast::tcp_stream>>(router_, std::move(socket))->Start();
+      std::make_shared<Session<beast::tcp_stream>>(router_, mqtt_bridge_port_, std::move(socket))->Start();
     }
   }
 
@@ -149,6 +161,7 @@ class Listener final : public HttpServer, public std::enable_shared_from_this<Li
   Router& router_;
   tcp::acceptor acceptor_;
   asio::ssl::context* tls_;
+  std::uint16_t mqtt_bridge_port_;
 };
 
 // The app holds a unique_ptr; the accept loop holds the listener alive too.
@@ -166,9 +179,10 @@ class ListenerHandle final : public HttpServer {
 }  // namespace
 
 std::unique_ptr<HttpServer> StartHttpServer(asio::io_context& io, Router& router, const std::string& address,
-                                            std::uint16_t port, asio::ssl::context* tls) {
+                                            std::uint16_t port, asio::ssl::context* tls,
+                                            std::uint16_t mqtt_bridge_port) {
   const tcp::endpoint endpoint(asio::ip::make_address(address), port);
-  auto listener = std::make_shared<Listener>(io, router, endpoint, tls);
+  auto listener = std::make_shared<Listener>(io, router, endpoint, tls, mqtt_bridge_port);
   listener->DoAccept();
   return std::make_unique<ListenerHandle>(std::move(listener));
 }

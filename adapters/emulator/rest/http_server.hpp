@@ -29,9 +29,12 @@ class HttpServer {
 };
 
 // Binds `address:port` (port 0 picks a free one) and starts accepting.
-// `tls` null means plain HTTP. Throws std::system_error if it cannot bind:
-// a start-up failure the app reports and exits on.
+// `tls` null means plain HTTP. A non-zero `mqtt_bridge_port` serves MQTT over
+// WebSockets at /$iothub/websocket, bridged to that loopback broker port.
+// Throws std::system_error if it cannot bind: a start-up failure the app
+// reports and exits on.
 std::unique_ptr<HttpServer> StartHttpServer(boost::asio::io_context& io, Router& router, const std::string& address,
-                                            std::uint16_t port, boost::asio::ssl::context* tls);
+                                            std::uint16_t port, boost::asio::ssl::context* tls,
+                                            std::uint16_t mqtt_bridge_port = 0);
 
 }  // namespace offhub::emulator::rest
