@@ -10,7 +10,7 @@
 #include "adapters/emulator/local_hub.hpp"
 #include "adapters/emulator/memory_state_store.hpp"
 #include "domain/job_request.hpp"
-#include "tests/fakes/fake_device_channel.hpp"
+#include "adapters/emulator/simulated_devices.hpp"
 #include "tests/fakes/manual_clock.hpp"
 
 namespace offhub::testing {
@@ -38,7 +38,7 @@ struct HubFixture {
   }
 
   // A fake device that is registered, connected and answers methods.
-  fakes::FakeDevice& AddOnlineDevice(const std::string& id, fakes::FakeDeviceScript script = {}) {
+  emulator::SimulatedDevice& AddOnlineDevice(const std::string& id, emulator::DeviceScript script = {}) {
     AddDevice(id);
     auto& device = devices.Script(id, std::move(script));
     devices.Connect(id);
@@ -64,7 +64,7 @@ struct HubFixture {
   }
 
   fakes::ManualClock clock{kT0};
-  fakes::FakeDeviceChannel devices{clock};
+  emulator::SimulatedDevices devices{clock};
   std::unique_ptr<ports::StateStore> store = emulator::MakeMemoryStateStore();
   std::unique_ptr<emulator::LocalHub> hub;
 

@@ -173,7 +173,7 @@ class FailingStore final : public ports::StateStore {
 
 TEST_CASE("a failing store: the caller gets 500 and the hub's state is unchanged") {
   fakes::ManualClock clock{testing::kT0};
-  fakes::FakeDeviceChannel devices{clock};
+  emulator::SimulatedDevices devices{clock};
   auto memory = emulator::MakeMemoryStateStore();
   FailingStore store(*memory);
   auto made = emulator::MakeLocalHub(clock, devices, store);
@@ -220,7 +220,7 @@ struct RecordingObserver final : emulator::RegistryObserver {
 
 TEST_CASE("the registry observer hears every device at start and every change") {
   fakes::ManualClock clock{testing::kT0};
-  fakes::FakeDeviceChannel devices{clock};
+  emulator::SimulatedDevices devices{clock};
   auto store = emulator::MakeMemoryStateStore();
   RecordingObserver observer;
   auto made = emulator::MakeLocalHub(clock, devices, *store, {.observer = &observer});

@@ -1,7 +1,9 @@
 #pragma once
-// Fake devices behind the DeviceChannel port: each answers methods with a
-// scripted status, payload and latency, or never answers; devices can be
-// offline, connect later, and record what the hub sent them.
+// Simulated devices behind the DeviceChannel port, in process: each answers
+// methods with a scripted status, payload and latency, or never answers;
+// devices can be offline, connect later, and record what the hub sent them.
+// The embedded hub's device fleet (`--hub embedded`) and the tests' fakes.
+// Answers come through the Clock, never from inside SendMethod.
 
 #include <map>
 #include <string>
@@ -10,29 +12,29 @@
 #include "ports/clock.hpp"
 #include "ports/device_channel.hpp"
 
-namespace offhub::fakes {
+namespace offhub::emulator {
 
-struct FakeDeviceScript {
+struct DeviceScript {
   int status = 200;
   nlohmann::json payload = nullptr;
   std::int64_t latency_ms = 10;
   bool never_answers = false;
 };
 
-struct FakeDevice {
-  FakeDeviceScript script;
+struct SimulatedDevice {
+  DeviceScript script;
   bool connected = false;
   bool methods_subscribed = false;
   std::vector<ports::MethodCall> calls;                       // method calls received
   std::vector<domain::DesiredNotification> desired_updates;  // notifications received
 };
 
-class FakeDeviceChannel final : public ports::DeviceChannel {
+class SimulatedDevices final : public ports::DeviceChannel {
  public:
-  explicit FakeDeviceChannel(ports::Clock& clock) : clock_(clock) {}
+  explicit SimulatedDevices(ports::Clock& clock) : clock_(clock) {}
 
   // Registers a device's behaviour; it starts offline.
-  FakeDevice& Script(const std::string& id, FakeDeviceScript script = {}) {
+  SimulatedDevice& Script(const std::string& id, DeviceScript script = {}) {
     auto& d = devices_[id];
     d.script = std::move(script);
     return d;
@@ -54,7 +56,7 @@ class FakeDeviceChannel final : public ports::DeviceChannel {
   void ConnectAt(const std::string& id, domain::UtcTime when) {
     clock_.CallAt(when, [this, id] { Connect(id); });
   }
-  FakeDevice& device(const std::string& id) { return devices_[id]; }
+  SimulatedDevice& device(const std::string& id) { return devices_[id]; }
   std::size_t pending_answers() const { return pending_.size(); }
 
   bool SendMethod(const ports::MethodCall& call, std::function<void(ports::MethodAnswer)> on_answer) override {
@@ -87,8 +89,8 @@ class FakeDeviceChannel final : public ports::DeviceChannel {
  private:
   ports::Clock& clock_;
   ports::PresenceListener* listener_ = nullptr;
-  std::map<std::string, FakeDevice> devices_;
+  std::map<std::string, SimulatedDevice> devices_;
   std::map<std::uint64_t, std::function<void(ports::MethodAnswer)>> pending_;
 };
 
-}  // namespace offhub::fakes
+}  // namespace offhub::emulator
