@@ -88,7 +88,10 @@ class StatementParser {
     Projection item{std::move(*expr), {}};
     if (p_.TakeKeyword("as")) {
       const TokenKind k = p_.Peek().kind;
-      if (k != TokenKind::kIdentifier && k != TokenKind::kEscapedName) return p_.Unexpected("an alias after AS");
+      const bool reserved = k == TokenKind::kIdentifier && IsReservedWord(p_.Peek().text);
+      if ((k != TokenKind::kIdentifier && k != TokenKind::kEscapedName) || reserved) {
+        return p_.Unexpected("an alias after AS");
+      }
       item.name = p_.Take().text;
     } else if (item.expr->kind == ExprKind::kPath) {
       item.name = item.expr->segments.back();
