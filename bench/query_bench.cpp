@@ -1,6 +1,6 @@
 // query_bench: the twin query evaluator against a json_extract scan in SQLite.
 //
-//   query_bench [--twins N] [--seed S] [--repeat R] [--no-sqlite]
+//   query_bench [--twins N] [--seed S] [--repeat R] [--no-sqlite] [--only NAME]
 //
 // Generates N synthetic twins (seeded), runs representative WHERE / GROUP BY
 // queries through offhub's runner (as COUNT() scans, so every twin is
@@ -35,6 +35,7 @@ struct Options {
   std::uint64_t seed = 42;
   int repeat = 3;
   bool sqlite = true;
+  std::string only;  // run only the queries whose name contains this
 };
 
 struct BenchQuery {
@@ -52,8 +53,9 @@ Options ParseArgs(int argc, char** argv) {
     else if (a == "--seed" && has_value) o.seed = std::strtoull(argv[++i], nullptr, 10);
     else if (a == "--repeat" && has_value) o.repeat = std::max(1, std::atoi(argv[++i]));
     else if (a == "--no-sqlite") o.sqlite = false;
+    else if (a == "--only" && has_value) o.only = argv[++i];
     else {
-      std::fprintf(stderr, "usage: query_bench [--twins N] [--seed S] [--repeat R] [--no-sqlite]\n");
+      std::fprintf(stderr, "usage: query_bench [--twins N] [--seed S] [--repeat R] [--no-sqlite] [--only NAME]\n");
       std::exit(2);
     }
   }
@@ -226,7 +228,8 @@ int main(int argc, char** argv) {
   std::printf("memory: %.0f MB resident for the twins, ~%.0f bytes per twin\n", (after - before) / 1e6,
               (after - before) / static_cast<double>(std::max<std::size_t>(o.twins, 1)));
 
-  const auto queries = Queries();
+  auto queries = Queries();
+  std::erase_if(queries, [&](const BenchQuery& q) { return std::string_view(q.name).find(o.only) == std::string_view::npos; });
   std::vector<std::pair<double, long long>> ours;
   for (const auto& q : queries) {
     std::fprintf(stderr, "  offhub: %s\n", q.name);

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "domain/query/eval.hpp"
+#include "domain/query/scan.hpp"
 
 namespace offhub::domain::query {
 namespace {
@@ -134,8 +135,7 @@ class Aggregator {
 
 nlohmann::json AggregateRows(const Query& query, const TwinSource& twins) {
   Aggregator aggregator(query);
-  twins.ForEachAfter(std::nullopt, [&](const Twin& twin) {
-    TwinRow row(twin);
+  ScanTwins(twins, std::nullopt, query.slots, [&](const Twin&, const Row& row) {
     if (Matches(query.where.get(), row)) aggregator.Add(row);
     return true;
   });

@@ -154,6 +154,15 @@ Value ResolveTwinPath(const CompiledPath& path, const Twin& twin, Scratch& scrat
   return Value::Undefined();
 }
 
+const nlohmann::json* TwinPathBase(const CompiledPath& path, const Twin& twin) {
+  switch (path.root) {
+    case PathRoot::kTags: return &twin.tags;
+    case PathRoot::kDesired: return &twin.desired.properties;
+    case PathRoot::kReported: return &twin.reported.properties;
+    default: return nullptr;
+  }
+}
+
 Value ResolveJsonPath(const CompiledPath& path, const nlohmann::json& record) {
   if (path.root != PathRoot::kJobRecord) return Value::Undefined();
   return Walk(record, path.keys);

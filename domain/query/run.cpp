@@ -5,6 +5,7 @@
 
 #include "domain/query/aggregate.hpp"
 #include "domain/query/eval.hpp"
+#include "domain/query/scan.hpp"
 
 namespace offhub::domain::query {
 namespace {
@@ -109,8 +110,7 @@ Result<QueryPage> RunTwinQuery(const Query& query, const TwinSource& twins, cons
   PageCollector collector(query, *cursor, limit);
   if (limit > 0) {
     const std::optional<std::string_view> after = cursor->after_key;
-    twins.ForEachAfter(after, [&](const Twin& twin) {
-      TwinRow row(twin);
+    ScanTwins(twins, after, query.slots, [&](const Twin& twin, const Row& row) {
       return collector.Offer(twin.device_id, row, [&] { return query.select_all ? ToJson(twin) : Project(query, row); });
     });
   }
