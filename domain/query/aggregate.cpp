@@ -135,8 +135,8 @@ class Aggregator {
 
 nlohmann::json AggregateRows(const Query& query, const TwinSource& twins) {
   Aggregator aggregator(query);
-  ScanTwins(twins, std::nullopt, query.slots, [&](const Twin&, const Row& row) {
-    if (Matches(query.where.get(), row)) aggregator.Add(row);
+  ScanTwins(twins, std::nullopt, query.where.get(), query.slots, [&](const Twin&, const Row& row) {
+    aggregator.Add(row);
     return true;
   });
   return aggregator.Rows();

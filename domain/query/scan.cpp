@@ -1,6 +1,8 @@
 #include "domain/query/scan.hpp"
 
+#include <algorithm>
 #include <array>
+#include <cstdint>
 #include <vector>
 
 namespace offhub::domain::query {
@@ -68,10 +70,28 @@ class LevelWalker {
   std::array<Json::object_t::const_iterator, kScanBatch> ends_{};
 };
 
+// Twins of a batch by position, e.g. those still passing the WHERE.
+struct Selection {
+  std::array<std::uint8_t, kScanBatch> at{};
+  std::size_t size = 0;
+};
+
+void CollectSlots(const Expr& e, std::vector<std::size_t>& out) {
+  if (e.kind == ExprKind::kPath) out.push_back(e.slot);
+  for (const auto& arg : e.args) CollectSlots(*arg, out);
+}
+
 class BatchScanner {
  public:
-  BatchScanner(const PathSlots& slots, const std::function<bool(const Twin&, const Row&)>& on_row)
-      : slots_(slots), on_row_(on_row), values_(slots.size() * kScanBatch) {}
+  BatchScanner(const Expr* where, const PathSlots& slots, const std::function<bool(const Twin&, const Row&)>& on_row)
+      : slots_(slots), on_row_(on_row), values_(slots.size() * kScanBatch), resolved_(slots.size()) {
+    if (where != nullptr && where->kind == ExprKind::kAnd) {
+      for (const auto& arg : where->args) conjuncts_.push_back(arg.get());
+    } else if (where != nullptr) {
+      conjuncts_.push_back(where);
+    }
+    for (const Expr* c : conjuncts_) CollectSlots(*c, conjunct_slots_.emplace_back());
+  }
 
   // Returns false once on_row asked to stop.
   bool Add(const Twin& twin) {
@@ -79,44 +99,70 @@ class BatchScanner {
     return size_ < kScanBatch || Flush();
   }
 
+  // Filters the batch conjunct by conjunct (each resolving its paths only for
+  // the twins still in), then shows the survivors with every path resolved.
   bool Flush() {
     scratch_.clear();
-    for (std::size_t s = 0; s < slots_.size(); ++s) ResolveSlot(s);
-    const std::size_t n = size_;
+    std::fill(resolved_.begin(), resolved_.end(), 0);
+    Selection in;
+    for (std::size_t i = 0; i < size_; ++i) in.at[in.size++] = static_cast<std::uint8_t>(i);
+    for (std::size_t c = 0; c < conjuncts_.size() && in.size > 0; ++c) {
+      for (std::size_t s : conjunct_slots_[c]) ResolveSlot(s, in);
+      in = Keep(*conjuncts_[c], in);
+    }
+    for (std::size_t s = 0; s < slots_.size(); ++s) ResolveSlot(s, in);
     size_ = 0;
-    for (std::size_t i = 0; i < n; ++i) {
-      if (!on_row_(*batch_[i], SlotRow(values_.data() + i, kScanBatch))) return false;
+    for (std::size_t k = 0; k < in.size; ++k) {
+      if (!on_row_(*batch_[in.at[k]], SlotRow(values_.data() + in.at[k], kScanBatch))) return false;
     }
     return true;
   }
 
  private:
-  void ResolveSlot(std::size_t s) {
+  Selection Keep(const Expr& conjunct, const Selection& in) const {
+    Selection out;
+    for (std::size_t k = 0; k < in.size; ++k) {
+      if (Evaluate(conjunct, SlotRow(values_.data() + in.at[k], kScanBatch)).IsTrue()) out.at[out.size++] = in.at[k];
+    }
+    return out;
+  }
+
+  // Resolves slot `s` for the selected twins that do not have it yet.
+  void ResolveSlot(std::size_t s, const Selection& in) {
+    Selection todo;
+    for (std::size_t k = 0; k < in.size; ++k) {
+      if ((resolved_[s] >> in.at[k] & 1) == 0) todo.at[todo.size++] = in.at[k];
+    }
+    if (todo.size == 0) return;
     const CompiledPath& path = *slots_[s];
     Value* column = &values_[s * kScanBatch];
-    if (TwinPathBase(path, *batch_[0]) == nullptr) {
-      for (std::size_t i = 0; i < size_; ++i) column[i] = ResolveTwinPath(path, *batch_[i], scratch_);
+    for (std::size_t k = 0; k < todo.size; ++k) resolved_[s] |= std::uint64_t{1} << todo.at[k];
+    if (TwinPathBase(path, *batch_[todo.at[0]]) == nullptr) {
+      for (std::size_t k = 0; k < todo.size; ++k) column[todo.at[k]] = ResolveTwinPath(path, *batch_[todo.at[k]], scratch_);
       return;
     }
     std::array<const Json*, kScanBatch> nodes{};
-    for (std::size_t i = 0; i < size_; ++i) nodes[i] = TwinPathBase(path, *batch_[i]);
-    LevelWalker(size_).Walk(nodes, path.keys);
-    for (std::size_t i = 0; i < size_; ++i) column[i] = nodes[i] != nullptr ? FromJson(*nodes[i]) : Value();
+    for (std::size_t k = 0; k < todo.size; ++k) nodes[k] = TwinPathBase(path, *batch_[todo.at[k]]);
+    LevelWalker(todo.size).Walk(nodes, path.keys);
+    for (std::size_t k = 0; k < todo.size; ++k) column[todo.at[k]] = nodes[k] != nullptr ? FromJson(*nodes[k]) : Value();
   }
 
   const PathSlots& slots_;
   const std::function<bool(const Twin&, const Row&)>& on_row_;
   std::array<const Twin*, kScanBatch> batch_{};
   std::size_t size_ = 0;
-  std::vector<Value> values_;  // slot-major: values_[slot * kScanBatch + i]
+  std::vector<Value> values_;            // slot-major: values_[slot * kScanBatch + i]
+  std::vector<std::uint64_t> resolved_;  // per slot: which batch positions hold their value
+  std::vector<const Expr*> conjuncts_;   // the WHERE's top-level AND terms
+  std::vector<std::vector<std::size_t>> conjunct_slots_;
   Scratch scratch_;
 };
 
 }  // namespace
 
-void ScanTwins(const TwinSource& twins, std::optional<std::string_view> after, const PathSlots& slots,
-               const std::function<bool(const Twin&, const Row&)>& on_row) {
-  BatchScanner scanner(slots, on_row);
+void ScanTwins(const TwinSource& twins, std::optional<std::string_view> after, const Expr* where,
+               const PathSlots& slots, const std::function<bool(const Twin&, const Row&)>& on_row) {
+  BatchScanner scanner(where, slots, on_row);
   bool go_on = true;
   twins.ForEachAfter(after, [&](const Twin& twin) { return go_on = scanner.Add(twin); });
   if (go_on) scanner.Flush();
