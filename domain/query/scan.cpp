@@ -144,6 +144,9 @@ class BatchScanner {
     std::array<const Json*, kScanBatch> nodes{};
     for (std::size_t k = 0; k < todo.size; ++k) nodes[k] = TwinPathBase(path, *batch_[todo.at[k]]);
     LevelWalker(todo.size).Walk(nodes, path.keys);
+    for (std::size_t k = 0; k < todo.size; ++k) {
+      if (nodes[k] != nullptr && nodes[k]->is_string()) Prefetch(nodes[k]->get_ptr<const Json::string_t*>());
+    }
     for (std::size_t k = 0; k < todo.size; ++k) column[todo.at[k]] = nodes[k] != nullptr ? FromJson(*nodes[k]) : Value();
   }
 
