@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <string>
 
+#include "domain/query/eval.hpp"
 #include "domain/query/run.hpp"
 #include "query_test_support.hpp"
 
@@ -198,5 +199,46 @@ TEST_CASE("devices.jobs queries over device-job records") {
     CHECK(RunTwinQuery(jq, twins, PageRequest{}).error().code() == ErrorCode::ArgumentInvalid);
     auto tq = ParseOk("SELECT * FROM devices");
     CHECK(RunJobQuery(tq, jobs, PageRequest{}).error().code() == ErrorCode::ArgumentInvalid);
+  }
+}
+
+TEST_CASE("the batched scan agrees with row-by-row evaluation") {
+  std::vector<offhub::domain::Twin> twins;
+  for (int i = 0; i < 200; ++i) {
+    char id[16];
+    std::snprintf(id, sizeof id, "d%03d", i);
+    json tags = {{"region", i % 4 == 0 ? "US" : i % 4 == 1 ? "EU" : "APAC"}, {"floor", i % 7}};
+    if (i % 5 == 0) tags.erase("floor");
+    twins.push_back(MakeTwin(id, tags, {{"t", i * 0.5}}));
+  }
+  twins[17].status = offhub::domain::DeviceStatus::kDisabled;
+  const VectorTwinSource fleet(twins);
+  const char* conditions[] = {
+      "tags.region = 'US'",
+      "tags.region = 'US' AND properties.reported.t > 20",
+      "(tags.region = 'US' OR tags.region = 'EU') AND tags.floor < 3 AND NOT tags.floor = 1",
+      "tags.floor NIN [1, 2] AND properties.reported.t < 80 AND status = 'enabled'",
+      "NOT IS_DEFINED(tags.floor) OR tags.floor % 2 = 0",
+      "status = 'disabled' AND deviceId > 'd010'",
+      "true AND tags.region = 'APAC'",
+  };
+  for (const char* condition : conditions) {
+    CAPTURE(condition);
+    auto c = ParseCondition(condition);
+    REQUIRE(c.ok());
+    json expected = json::array();
+    for (const auto& t : twins) {
+      if (Matches(*c, t)) expected.push_back({{"deviceId", t.device_id}, {"floor", t.tags.value("floor", -1)}});
+    }
+    const std::string text =
+        std::string("SELECT deviceId, tags.floor AS floor FROM devices WHERE ") + condition;
+    auto [items, pages] = All(ParseOk(text), fleet, 7);
+    for (auto& item : items) {
+      if (!item.contains("floor")) item["floor"] = -1;
+    }
+    CHECK(items == expected);
+    auto count = RunTwinQuery(ParseOk("SELECT COUNT() AS n FROM devices WHERE " + std::string(condition)), fleet,
+                              PageRequest{});
+    CHECK(count->items[0]["n"] == expected.size());
   }
 }

@@ -234,3 +234,37 @@ TEST_CASE("job query conditions") {
   CHECK_FALSE(ParseCondition("* AND x").ok());
   CHECK(ParseCondition("IS_DEFINED(DeviceId)").ok());
 }
+
+TEST_CASE("every prefix of a valid query parses or fails cleanly") {
+  const std::string q =
+      "SELECT TOP 3 properties.reported.telemetryConfig.status AS status, COUNT() AS n FROM devices "
+      "WHERE (tags.[[a b]] IN ['x', \"y\\u00e9\", -0x1F, 1.5e2] OR NOT IS_DEFINED(tags.z)) AND tags.k <> null "
+      "GROUP BY properties.reported.telemetryConfig.status";
+  REQUIRE(ParseQuery(q).ok());
+  for (std::size_t n = 0; n < q.size(); ++n) {
+    auto r = ParseQuery(q.substr(0, n));
+    if (!r.ok()) CHECK(r.error().code() == ErrorCode::ArgumentInvalid);
+  }
+}
+
+TEST_CASE("garbage bytes never crash the parser") {
+  std::uint64_t state = 0x9E3779B97F4A7C15ull;
+  auto next = [&] {
+    state ^= state << 13;
+    state ^= state >> 7;
+    state ^= state << 17;
+    return state;
+  };
+  const std::string alphabet = "SELECT*FROMdevicesWHEREtags.x=<>!()[],'\"\\u0x1e-+%/ ANDORNOTIN[[]]\xff\xc3\xa9";
+  for (int i = 0; i < 3000; ++i) {
+    std::string text = i % 2 ? "SELECT * FROM devices WHERE " : "";
+    const std::size_t len = next() % 60;
+    for (std::size_t k = 0; k < len; ++k) {
+      text += i % 3 == 0 ? static_cast<char>(next() & 0xFF) : alphabet[next() % alphabet.size()];
+    }
+    auto r = ParseQuery(text);
+    if (!r.ok()) CHECK(r.error().code() == ErrorCode::ArgumentInvalid);
+    auto c = ParseCondition(text);
+    if (!c.ok()) CHECK(c.error().code() == ErrorCode::ArgumentInvalid);
+  }
+}
