@@ -32,11 +32,13 @@ enum class ErrorCode : std::int32_t {
   JobQuotaExceeded = 403001,
   IotHubQuotaExceeded = 403002,
   DeviceMaximumQueueDepthExceeded = 403004,
+  GenericNotFound = 404000,
   DeviceNotFound = 404001,
   JobNotFound = 404002,
   ModuleNotFound = 404010,
   DeviceNotOnline = 404103,
   DeviceConnectionClosedRemotely = 404104,
+  GenericMethodNotAllowed = 405000,
   DeviceAlreadyExists = 409001,
   JobAlreadyExists = 409003,  // offhub's choice: IoT Hub documents no code for a reused jobId
   ModuleAlreadyExistsOnDevice = 409301,

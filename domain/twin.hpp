@@ -8,8 +8,8 @@
 // - a device's reported patch bumps reported.$version;
 // - the twin etag changes on service writes (tags/desired) only, never on
 //   reported writes, so a service's If-Match survives device traffic;
-// - the twin `version` increases on every change and equals
-//   desired.$version + reported.$version (a new twin: 1 + 1 = 2).
+// - the twin `version` increases by one on every change, tags-only writes
+//   included (a new twin has version 2, both sections $version 1).
 // A write that fails validation changes nothing.
 
 #include <cstdint>
@@ -32,6 +32,7 @@ std::string_view ToString(ConnectionState s);    // "Connected" | "Disconnected"
 std::optional<DeviceStatus> ParseDeviceStatus(std::string_view text);
 
 // desired or reported: the user's properties plus their $version/$metadata.
+// $metadata is kept per section ($lastUpdated), not per property.
 struct TwinSection {
   nlohmann::json properties = nlohmann::json::object();  // never holds $version/$metadata
   std::int64_t version = 1;
@@ -42,6 +43,7 @@ struct Twin {
   std::string device_id;
   std::string device_etag;  // the registry identity's etag, echoed in the twin
   std::uint64_t etag_counter = 1;
+  std::int64_t version = 2;
   DeviceStatus status = DeviceStatus::kEnabled;
   std::optional<std::string> status_reason;
   std::optional<UtcTime> status_update_time;
@@ -58,7 +60,6 @@ struct Twin {
   // A brand-new twin: etag "AAAAAAAAAAE=", version 2, both sections at $version 1.
   static Twin Create(std::string device_id, UtcTime now);
 
-  std::int64_t version() const { return desired.version + reported.version; }
   std::string etag() const;  // base64 of etag_counter as 8 big-endian bytes
 };
 

@@ -7,6 +7,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/install-deps.sh
+# The official Node SDKs for the compatibility tests, pinned by package-lock.json.
+if [[ ! -d tests/compat/node_modules ]] || [[ tests/compat/package-lock.json -nt tests/compat/node_modules ]]; then
+  (cd tests/compat && npm ci --no-audit --no-fund --loglevel=error)
+fi
 export CCACHE_DIR="${CCACHE_DIR:-$HOME/.cache/offhub-ccache}"
 
 presets=("$@")

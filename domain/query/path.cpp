@@ -144,7 +144,7 @@ Value ResolveTwinPath(const CompiledPath& path, const Twin& twin, Scratch& scrat
       return Value::Number(static_cast<double>(twin.cloud_to_device_message_count));
     case PathRoot::kAuthenticationType: return Value::String(twin.authentication_type);
     case PathRoot::kModelId: return Value::String(twin.model_id);
-    case PathRoot::kVersion: return Value::Number(static_cast<double>(twin.version()));
+    case PathRoot::kVersion: return Value::Number(static_cast<double>(twin.version));
     case PathRoot::kIotEdge: return Value::Bool(twin.iot_edge);
     case PathRoot::kDesiredVersion: return Value::Number(static_cast<double>(twin.desired.version));
     case PathRoot::kReportedVersion: return Value::Number(static_cast<double>(twin.reported.version));

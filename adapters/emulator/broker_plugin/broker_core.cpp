@@ -1,0 +1,125 @@
+#include "broker_core.hpp"
+
+#include <algorithm>
+
+#include "device_acl.hpp"
+#include "offhub_topics.hpp"
+
+namespace offhub::broker {
+
+std::optional<PluginOptions> ParsePluginOptions(const std::vector<std::pair<std::string, std::string>>& options) {
+  PluginOptions out;
+  for (const auto& [key, value] : options) {
+    if (key == "hub_username") out.hub_username = value;
+    if (key == "hub_password") out.hub_password = value;
+    if (key == "hostname") out.hostname = value;
+  }
+  if (out.hub_username.empty() || out.hub_password.empty()) return std::nullopt;
+  return out;
+}
+
+AuthResult BrokerCore::Authenticate(const Connect& connect, std::int64_t now_seconds) {
+  if (connect.client_id == kHubClientId) return AuthenticateHub(connect);
+  return AuthenticateDevice(connect, now_seconds);
+}
+
+AuthResult BrokerCore::AuthenticateHub(const Connect& connect) {
+  if (connect.username != options_.hub_username || connect.password != options_.hub_password) {
+    return AuthResult::kMalformed;
+  }
+  // A (re)connected hub learns who is online already.
+  for (const auto& [id, session] : sessions_) {
+    if (session.handle) AnnounceSession(id, session);
+  }
+  return AuthResult::kAccepted;
+}
+
+AuthResult BrokerCore::AuthenticateDevice(const Connect& connect, std::int64_t now_seconds) {
+  const auto username = ParseDeviceUsername(connect.username);
+  const auto token = ParseSasToken(connect.password);
+  if (!username || !token) return AuthResult::kMalformed;
+  if (username->device_id != connect.client_id) return AuthResult::kWrongClientId;
+  if (!options_.hostname.empty() && username->host != options_.hostname) return AuthResult::kWrongResource;
+  const DeviceKeys* keys = keys_.Find(username->device_id);
+  if (!keys) return AuthResult::kUnknownDevice;
+  if (!keys->enabled) return AuthResult::kDisabled;
+  const AuthResult result = VerifyDeviceToken(*token, username->host, username->device_id, *keys, now_seconds);
+  if (result != AuthResult::kAccepted) return result;
+
+  Session& session = sessions_[username->device_id];
+  session.handle = connect.handle;  // a takeover replaces the old connection
+  if (connect.clean_session || session.clean) session.methods = session.desired = false;
+  session.clean = connect.clean_session;
+  AnnounceSession(username->device_id, session);
+  return AuthResult::kAccepted;
+}
+
+bool BrokerCore::Allow(std::string_view client_id, std::string_view topic, Access access) {
+  if (client_id == kHubClientId) return true;
+  if (!IsConnectedDevice(client_id)) return false;
+  switch (access) {
+    case Access::kRead: return DeviceMayRead(client_id, topic);
+    case Access::kWrite: return DeviceMayPublish(client_id, topic);
+    case Access::kUnsubscribe: return true;
+    case Access::kSubscribe: break;
+  }
+  if (!DeviceMaySubscribe(client_id, topic)) return false;
+  Session& session = sessions_.find(client_id)->second;
+  if (IsMethodsFilter(topic)) {
+    session.methods = true;
+    Presence(client_id, kPresenceMethods);
+  }
+  if (IsDesiredFilter(topic)) {
+    session.desired = true;
+    Presence(client_id, kPresenceDesired);
+  }
+  return true;
+}
+
+void BrokerCore::Consume(std::string_view client_id, std::string_view topic, std::string_view payload, int qos) {
+  qos = std::min(qos, 1);
+  if (client_id == kHubClientId) return ConsumeFromHub(topic, payload, qos);
+  if (!IsConnectedDevice(client_id) || !DeviceMayPublish(client_id, topic)) return;
+  auto hub_topic = AddressedTopic(kFromPrefix, client_id, topic);
+  if (!hub_topic) return;  // too long to re-address: dropped
+  outbox_.push_back({std::string(kHubClientId), std::move(*hub_topic), std::string(payload), qos});
+}
+
+void BrokerCore::ConsumeFromHub(std::string_view topic, std::string_view payload, int qos) {
+  if (auto to = SplitAddressed(topic, kToPrefix)) {
+    outbox_.push_back({std::move(to->device_id), std::move(to->topic), std::string(payload), qos});
+    return;
+  }
+  const auto id = DeviceIdAfter(topic, kKeysPrefix);
+  if (!id) return;
+  const auto change = keys_.Apply(*id, payload);
+  const DeviceKeys* keys = keys_.Find(*id);
+  const bool refused_now = change == DeviceKeyTable::Change::kRemoved ||
+                           (change == DeviceKeyTable::Change::kSet && keys && !keys->enabled);
+  if (refused_now && IsConnectedDevice(*id)) kicks_.push_back(*id);
+}
+
+void BrokerCore::Disconnected(ClientHandle handle, std::string_view client_id) {
+  const auto it = sessions_.find(client_id);
+  if (it == sessions_.end() || it->second.handle != handle || handle == nullptr) return;
+  it->second.handle = nullptr;
+  if (it->second.clean) it->second.methods = it->second.desired = false;
+  Presence(client_id, kPresenceDisconnected);
+}
+
+void BrokerCore::Presence(std::string_view device_id, std::string_view what) {
+  outbox_.push_back({std::string(kHubClientId), DeviceTopic(kPresencePrefix, device_id), std::string(what), 0});
+}
+
+void BrokerCore::AnnounceSession(std::string_view device_id, const Session& session) {
+  Presence(device_id, kPresenceConnected);
+  if (session.methods) Presence(device_id, kPresenceMethods);
+  if (session.desired) Presence(device_id, kPresenceDesired);
+}
+
+bool BrokerCore::IsConnectedDevice(std::string_view client_id) const {
+  const auto it = sessions_.find(client_id);
+  return it != sessions_.end() && it->second.handle != nullptr;
+}
+
+}  // namespace offhub::broker

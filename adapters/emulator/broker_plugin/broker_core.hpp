@@ -1,0 +1,102 @@
+#pragma once
+// BrokerCore: everything the broker plugin decides, without mosquitto. The
+// plugin's entry points (plugin_main.cpp) translate broker events into these
+// calls and carry out what the core queues (copies to publish, clients to
+// kick). One instance per broker; called from the broker's single thread.
+//
+// Clients are either the hub core (client id kHubClientId, logged in with the
+// per-run username/password from the plugin options) or devices (client id =
+// device id, IoT Hub username and SAS token, keys pushed by the hub).
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "device_auth.hpp"
+#include "device_key_table.hpp"
+
+namespace offhub::broker {
+
+struct PluginOptions {
+  std::string hub_username;  // plugin_opt_hub_username, required
+  std::string hub_password;  // plugin_opt_hub_password, required
+  std::string hostname;      // plugin_opt_hostname; empty accepts any {host}
+};
+// nullopt when a required option is missing or empty.
+std::optional<PluginOptions> ParsePluginOptions(const std::vector<std::pair<std::string, std::string>>& options);
+
+// One message for the plugin to publish to one client.
+struct Outgoing {
+  std::string client_id;
+  std::string topic;
+  std::string payload;
+  int qos = 0;
+};
+
+class BrokerCore {
+ public:
+  using ClientHandle = const void*;  // the broker's client object; identity only
+  enum class Access { kRead, kWrite, kSubscribe, kUnsubscribe };
+
+  struct Connect {
+    ClientHandle handle = nullptr;
+    std::string_view client_id;
+    std::string_view username;
+    std::string_view password;
+    bool clean_session = true;
+  };
+
+  explicit BrokerCore(PluginOptions options) : options_(std::move(options)) {}
+
+  // MOSQ_EVT_BASIC_AUTH. On success queues presence for the hub: "connected",
+  // then "methods"/"desired" when the device's kept session (clean=false)
+  // holds those subscriptions. When the hub connects it gets a snapshot of every
+  // connected device the same way. The hub answer is kAccepted or kMalformed.
+  AuthResult Authenticate(const Connect& connect, std::int64_t now_seconds);
+
+  // MOSQ_EVT_ACL_CHECK. The hub may do anything; devices follow device_acl.hpp.
+  // Subscribing to "$iothub/methods/POST/#" queues a "methods" presence, to
+  // "$iothub/twin/PATCH/properties/desired/#" a "desired" one.
+  bool Allow(std::string_view client_id, std::string_view topic, Access access);
+
+  // MOSQ_EVT_MESSAGE. Every publish is consumed: the plugin drops the
+  // original. Hub "$offhub/to/{id}/t" -> copy to device {id} on t; hub
+  // "$offhub/keys/{id}" -> key table (and a kick when the device is removed
+  // or disabled); device publishes -> copy to the hub on "$offhub/from/{id}/t".
+  void Consume(std::string_view client_id, std::string_view topic, std::string_view payload, int qos);
+
+  // MOSQ_EVT_DISCONNECT, for any client (also ones refused or taken over).
+  // Only the current connection of a device produces "disconnected".
+  void Disconnected(ClientHandle handle, std::string_view client_id);
+
+  std::vector<Outgoing> TakeOutbox() { return std::exchange(outbox_, {}); }
+  std::vector<std::string> TakeKicks() { return std::exchange(kicks_, {}); }
+  const DeviceKeyTable& keys() const { return keys_; }
+
+ private:
+  struct Session {
+    ClientHandle handle = nullptr;  // set while connected
+    bool clean = true;
+    bool methods = false;  // the session holds "$iothub/methods/POST/#"
+    bool desired = false;  // the session holds "$iothub/twin/PATCH/properties/desired/#"
+  };
+
+  AuthResult AuthenticateHub(const Connect& connect);
+  AuthResult AuthenticateDevice(const Connect& connect, std::int64_t now_seconds);
+  void ConsumeFromHub(std::string_view topic, std::string_view payload, int qos);
+  void Presence(std::string_view device_id, std::string_view what);
+  void AnnounceSession(std::string_view device_id, const Session& session);
+  bool IsConnectedDevice(std::string_view client_id) const;
+
+  PluginOptions options_;
+  DeviceKeyTable keys_;
+  std::map<std::string, Session, std::less<>> sessions_;
+  std::vector<Outgoing> outbox_;
+  std::vector<std::string> kicks_;
+};
+
+}  // namespace offhub::broker

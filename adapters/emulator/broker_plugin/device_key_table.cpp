@@ -1,0 +1,53 @@
+#include "device_key_table.hpp"
+
+#include <optional>
+
+#include <nlohmann/json.hpp>
+
+namespace offhub::broker {
+namespace {
+
+// nullopt for a malformed key; "" for no key.
+std::optional<std::string> ReadKey(const nlohmann::json& body, const char* name) {
+  const auto it = body.find(name);
+  if (it == body.end() || it->is_null()) return std::string();
+  if (!it->is_string()) return std::nullopt;
+  const auto& text = it->get_ref<const std::string&>();
+  if (text.empty()) return std::string();
+  return DecodeBase64(text);
+}
+
+std::optional<bool> ReadEnabled(const nlohmann::json& body) {
+  const auto it = body.find("status");
+  if (it == body.end()) return true;
+  if (!it->is_string()) return std::nullopt;
+  if (*it == "enabled") return true;
+  if (*it == "disabled") return false;
+  return std::nullopt;
+}
+
+}  // namespace
+
+DeviceKeyTable::Change DeviceKeyTable::Apply(std::string_view device_id, std::string_view payload) {
+  if (device_id.empty()) return Change::kRejected;
+  if (payload.empty()) {
+    const auto it = keys_.find(device_id);
+    if (it != keys_.end()) keys_.erase(it);
+    return Change::kRemoved;
+  }
+  const auto body = nlohmann::json::parse(payload, nullptr, /*allow_exceptions=*/false);
+  if (!body.is_object()) return Change::kRejected;
+  auto primary = ReadKey(body, "primaryKey");
+  auto secondary = ReadKey(body, "secondaryKey");
+  const auto enabled = ReadEnabled(body);
+  if (!primary || !secondary || !enabled) return Change::kRejected;
+  keys_.insert_or_assign(std::string(device_id), DeviceKeys{std::move(*primary), std::move(*secondary), *enabled});
+  return Change::kSet;
+}
+
+const DeviceKeys* DeviceKeyTable::Find(std::string_view device_id) const {
+  const auto it = keys_.find(device_id);
+  return it == keys_.end() ? nullptr : &it->second;
+}
+
+}  // namespace offhub::broker

@@ -1,0 +1,57 @@
+#pragma once
+// The private topics between the hub core and the broker plugin, shared by
+// both sides (the plugin and the hub's MQTT device channel).
+//
+//   hub -> plugin  $offhub/to/{id}/<device topic>   delivered to client {id} only
+//   hub -> plugin  $offhub/keys/{id}                JSON keys/status, empty = remove
+//   plugin -> hub  $offhub/from/{id}/<device topic> a device's publish, re-addressed
+//   plugin -> hub  $offhub/presence/{id}            "connected" | "methods" | "desired" | "disconnected"
+//                  ("methods"/"desired": the session holds that subscription)
+//
+// {id} is the device id with '%', '+', '#', '/' and control bytes
+// percent-encoded (IoT Hub allows '+', '#' and '%' in device ids; MQTT topic
+// names cannot carry wildcards). Nothing here touches mosquitto.
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace offhub::broker {
+
+// The hub core's MQTT client id. '/' never occurs in a device id, so no device
+// can claim it.
+inline constexpr std::string_view kHubClientId = "offhub/hub";
+
+inline constexpr std::string_view kToPrefix = "$offhub/to/";
+inline constexpr std::string_view kFromPrefix = "$offhub/from/";
+inline constexpr std::string_view kKeysPrefix = "$offhub/keys/";
+inline constexpr std::string_view kPresencePrefix = "$offhub/presence/";
+
+inline constexpr std::string_view kPresenceConnected = "connected";
+inline constexpr std::string_view kPresenceMethods = "methods";
+inline constexpr std::string_view kPresenceDesired = "desired";
+inline constexpr std::string_view kPresenceDisconnected = "disconnected";
+
+// MQTT's limit on a topic name (a two-byte length prefix).
+inline constexpr std::size_t kMaxTopicBytes = 65535;
+
+std::string EncodeIdSegment(std::string_view device_id);
+// nullopt for an empty segment, a bad %XX escape or a '/' in the segment.
+std::optional<std::string> DecodeIdSegment(std::string_view segment);
+
+// nullopt when the result would exceed kMaxTopicBytes.
+std::optional<std::string> AddressedTopic(std::string_view prefix, std::string_view device_id, std::string_view topic);
+std::string DeviceTopic(std::string_view prefix, std::string_view device_id);  // keys/presence
+
+struct Addressed {
+  std::string device_id;
+  std::string topic;  // the device-side topic; never empty
+};
+// Splits "$offhub/to/{id}/<topic>" (or from/) given its prefix; nullopt when
+// the prefix, the id or the inner topic is missing or malformed.
+std::optional<Addressed> SplitAddressed(std::string_view topic, std::string_view prefix);
+// The {id} of "$offhub/keys/{id}" or "$offhub/presence/{id}"; nullopt otherwise.
+std::optional<std::string> DeviceIdAfter(std::string_view topic, std::string_view prefix);
+
+}  // namespace offhub::broker

@@ -1,0 +1,183 @@
+#include "adapters/emulator/emulator.hpp"
+
+#include <unistd.h>
+
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <optional>
+#include <stdexcept>
+
+#include "adapters/emulator/asio_clock.hpp"
+#include "adapters/emulator/memory_state_store.hpp"
+#include "adapters/emulator/mqtt/broker_process.hpp"
+#include "adapters/emulator/mqtt/mqtt_device_channel.hpp"
+#include "adapters/emulator/rest/http_server.hpp"
+#include "adapters/emulator/rest/router.hpp"
+
+namespace offhub::emulator {
+namespace {
+
+namespace fs = std::filesystem;
+namespace asio = boost::asio;
+
+// Hands device keys and status to the broker plugin as the registry changes.
+class CredentialsForwarder final : public RegistryObserver {
+ public:
+  explicit CredentialsForwarder(MqttDeviceChannel& channel) : channel_(channel) {}
+  void OnDeviceChanged(const domain::Device& d) override {
+    channel_.SetDeviceCredentials(d.device_id, d.primary_key, d.secondary_key, d.status == domain::DeviceStatus::kEnabled);
+  }
+  void OnDeviceRemoved(std::string_view id) override { channel_.RemoveDevice(id); }
+
+ private:
+  MqttDeviceChannel& channel_;
+};
+
+fs::path PrepareDataDir(const fs::path& requested, bool& temporary) {
+  std::error_code ec;
+  fs::path dir = requested;
+  temporary = dir.empty();
+  if (temporary) dir = fs::temp_directory_path() / ("offhub-emulator-" + std::to_string(::getpid()));
+  fs::create_directories(dir / "broker", ec);
+  if (ec) throw std::runtime_error("cannot create the data directory " + dir.string() + ": " + ec.message());
+  if (::access(dir.c_str(), W_OK) != 0) throw std::runtime_error("the data directory " + dir.string() + " is not writable");
+  return dir;
+}
+
+std::unique_ptr<rest::HttpServer> Listen(asio::io_context& io, rest::Router& router, const std::string& address,
+                                         int port, asio::ssl::context* tls, const char* what) {
+  if (port == 0) return nullptr;
+  try {
+    return rest::StartHttpServer(io, router, address, static_cast<std::uint16_t>(port), tls);
+  } catch (const boost::system::system_error& e) {
+    throw std::runtime_error(std::string("cannot listen for ") + what + " on " + address + ":" + std::to_string(port) +
+                             ": " + e.code().message());
+  }
+}
+
+}  // namespace
+
+struct Emulator::Parts {
+  asio::io_context& io;
+  EmulatorConfig config;
+  bool temporary_dir = false;
+  fs::path data_dir;
+  TlsMaterial tls;
+  std::unique_ptr<ports::Clock> clock;
+  std::optional<BrokerProcess> broker;
+  std::unique_ptr<MqttDeviceChannel> channel;
+  std::unique_ptr<ports::StateStore> store;
+  std::unique_ptr<CredentialsForwarder> forwarder;
+  std::unique_ptr<LocalHub> hub;
+  std::unique_ptr<rest::Router> router;
+  asio::ssl::context server_tls{asio::ssl::context::tls_server};
+  std::unique_ptr<rest::HttpServer> http;
+  std::unique_ptr<rest::HttpServer> https;
+  asio::steady_timer ready_timer{io};
+
+  explicit Parts(asio::io_context& io_in, EmulatorConfig config_in) : io(io_in), config(std::move(config_in)) {}
+};
+
+Emulator::Emulator(asio::io_context& io, EmulatorConfig config) : parts_(std::make_unique<Parts>(io, std::move(config))) {
+  auto& p = *parts_;
+  p.data_dir = PrepareDataDir(p.config.data_dir, p.temporary_dir);
+  try {
+    Start();
+  } catch (...) {
+    Stop();
+    std::error_code ignored;
+    if (p.temporary_dir) fs::remove_all(p.data_dir, ignored);
+    throw;
+  }
+}
+
+void Emulator::Start() {
+  auto& p = *parts_;
+  auto& io = p.io;
+  p.tls = EnsureTlsMaterial(p.config.tls_dir.empty() ? p.data_dir / "tls" : p.config.tls_dir, p.config.host_name);
+  p.clock = MakeAsioClock(io);
+
+  BrokerConfig broker;
+  broker.directory = p.data_dir / "broker";
+  broker.mosquitto_path = p.config.mosquitto_path;
+  broker.plugin_path = p.config.plugin_path;
+  broker.hub_username = "offhub-hub";
+  broker.hub_password = MakeRunSecret();
+  broker.hostname = p.config.host_name;
+  broker.mqtt_port = p.config.mqtt_port;
+  if (p.config.mqtts_port != 0) {
+    broker.tls = BrokerTlsListener{p.config.mqtts_port, p.tls.server_certificate.string(), p.tls.server_key.string()};
+  }
+  if (!fs::exists(broker.mosquitto_path)) throw std::runtime_error("mosquitto not found at " + broker.mosquitto_path);
+  if (!fs::exists(broker.plugin_path)) throw std::runtime_error("the broker plugin is not at " + broker.plugin_path);
+  p.broker.emplace(broker);
+  p.broker->Start();
+
+  p.channel = MakeMqttDeviceChannel(io, *p.clock,
+                                    {.host = "127.0.0.1", .port = p.broker->mqtt_port(),
+                                     .hub_username = broker.hub_username, .hub_password = broker.hub_password});
+  p.store = MakeMemoryStateStore();
+  p.forwarder = std::make_unique<CredentialsForwarder>(*p.channel);
+  auto hub = MakeLocalHub(*p.clock, *p.channel, *p.store,
+                          {.max_in_flight_per_job = p.config.max_in_flight_per_job, .observer = p.forwarder.get()});
+  if (!hub) throw std::runtime_error("cannot load the hub's state: " + hub.error().message());
+  p.hub = std::move(*hub);
+  p.channel->SetRequestHandler(p.hub.get());
+
+  p.router = std::make_unique<rest::Router>(*p.hub, *p.clock,
+                                            rest::SasAuthorizer(p.config.host_name, rest::WellKnownPolicies()));
+  p.server_tls.use_certificate_chain_file(p.tls.server_certificate.string());
+  p.server_tls.use_private_key_file(p.tls.server_key.string(), asio::ssl::context::pem);
+  p.http = Listen(io, *p.router, p.config.bind_address, p.config.http_port, nullptr, "HTTP");
+  p.https = Listen(io, *p.router, p.config.bind_address, p.config.https_port, &p.server_tls, "HTTPS");
+}
+
+Emulator::~Emulator() {
+  Stop();
+  if (parts_->temporary_dir) {
+    std::error_code ignored;
+    fs::remove_all(parts_->data_dir, ignored);
+  }
+}
+
+void Emulator::WhenReady(std::function<void()> ready) {
+  auto& p = *parts_;
+  if (p.channel->connected()) return ready();
+  p.ready_timer.expires_after(std::chrono::milliseconds(5));
+  p.ready_timer.async_wait([this, ready = std::move(ready)](const boost::system::error_code& ec) mutable {
+    if (!ec) WhenReady(std::move(ready));
+  });
+}
+
+void Emulator::Stop() {
+  auto& p = *parts_;
+  p.ready_timer.cancel();
+  if (p.channel) p.channel->SetRequestHandler(nullptr);
+  if (p.http) p.http->Stop();
+  if (p.https) p.https->Stop();
+  if (p.broker) p.broker->Stop();
+}
+
+void Emulator::RestartBroker() {
+  parts_->broker->Stop();
+  parts_->broker->Start();
+}
+
+std::string Emulator::ServiceConnectionString() const {
+  for (const auto& policy : rest::WellKnownPolicies()) {
+    if (policy.name == "iothubowner") {
+      return "HostName=" + parts_->config.host_name + ";SharedAccessKeyName=iothubowner;SharedAccessKey=" +
+             policy.primary_key;
+    }
+  }
+  return {};
+}
+
+int Emulator::http_port() const { return parts_->http ? parts_->http->port() : 0; }
+int Emulator::https_port() const { return parts_->https ? parts_->https->port() : 0; }
+int Emulator::mqtt_port() const { return parts_->broker->mqtt_port(); }
+int Emulator::mqtts_port() const { return parts_->broker->tls_port(); }
+const TlsMaterial& Emulator::tls() const { return parts_->tls; }
+LocalHub& Emulator::hub() { return *parts_->hub; }
+
+}  // namespace offhub::emulator

@@ -1,0 +1,70 @@
+#pragma once
+// The whole emulator, wired: LocalHub on an Asio clock, the managed Mosquitto
+// broker with offhub's plugin and the MQTT device channel, and the REST front
+// on HTTP and HTTPS. `offhub-emulator` is a thin main around this; tests start
+// it in process too.
+//
+// - Start-up failures (a port taken, mosquitto missing, an unwritable data
+//   directory) throw std::runtime_error with one clear message.
+// - Runs on the given io_context; the caller runs it (one thread).
+// - The well-known shared access policies of rest/sas_auth.hpp apply.
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include <boost/asio/io_context.hpp>
+
+#include "adapters/emulator/local_hub.hpp"
+#include "adapters/emulator/tls_material.hpp"
+
+namespace offhub::emulator {
+
+struct EmulatorConfig {
+  std::string host_name = "localhost";   // in connection strings, SAS resources and the certificate
+  std::string bind_address = "127.0.0.1";  // where the REST front listens (the broker: loopback only)
+  int http_port = 8080;     // 0: off
+  int https_port = 8443;    // 0: off
+  int mqtt_port = 1883;     // 0: a free port (the hub core itself needs this listener)
+  int mqtts_port = 8883;    // 0: off
+  std::filesystem::path data_dir;  // broker config; empty: a temporary directory removed at exit
+  std::filesystem::path tls_dir;   // ca.pem, server.pem, server.key; empty: <data_dir>/tls
+  std::string mosquitto_path = "/usr/sbin/mosquitto";
+  std::string plugin_path;         // offhub_broker_plugin.so
+  std::size_t max_in_flight_per_job = 256;
+};
+
+class Emulator {
+ public:
+  Emulator(boost::asio::io_context& io, EmulatorConfig config);
+  ~Emulator();
+  Emulator(const Emulator&) = delete;
+  Emulator& operator=(const Emulator&) = delete;
+
+  // Runs `ready` once the hub core is connected to its broker (at once if it is).
+  void WhenReady(std::function<void()> ready);
+  // Stops listening and stops the broker; the io_context then runs dry.
+  void Stop();
+
+  // HostName=<host>;SharedAccessKeyName=iothubowner;SharedAccessKey=<well-known key>
+  std::string ServiceConnectionString() const;
+  int http_port() const;
+  int https_port() const;
+  int mqtt_port() const;
+  int mqtts_port() const;
+  const TlsMaterial& tls() const;
+  LocalHub& hub();
+
+  // The broker, for tests that restart it mid-run.
+  void RestartBroker();
+
+ private:
+  void Start();
+
+  struct Parts;
+  std::unique_ptr<Parts> parts_;
+};
+
+}  // namespace offhub::emulator

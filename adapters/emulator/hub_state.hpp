@@ -1,0 +1,72 @@
+#pragma once
+// The hub's working copy of its state, shared by the parts of LocalHub
+// (registry and twins, method dispatch, the job engine). Single-threaded:
+// only the hub's event loop touches it.
+
+#include <deque>
+#include <functional>
+#include <optional>
+#include <set>
+#include <map>
+#include <string>
+#include <string_view>
+
+#include "domain/device.hpp"
+#include "domain/device_job.hpp"
+#include "domain/job.hpp"
+#include "domain/twin.hpp"
+#include "ports/clock.hpp"
+#include "ports/device_channel.hpp"
+#include "ports/state_store.hpp"
+
+namespace offhub::emulator {
+
+struct DeviceEntry {
+  DeviceEntry() = default;
+  DeviceEntry(domain::Device identity_in, domain::Twin twin_in)
+      : identity(std::move(identity_in)), twin(std::move(twin_in)) {}
+
+  domain::Device identity;
+  domain::Twin twin;
+  bool connected = false;
+  bool methods_subscribed = false;
+
+  bool ReachableForMethods() const { return connected && methods_subscribed; }
+};
+
+// What the engine needs while a job runs; rebuilt, not stored.
+struct JobRun {
+  std::deque<std::string> ready;     // devices to call next
+  std::set<std::string, std::less<>> waiting;  // offline devices, called when they subscribe
+  std::size_t in_flight = 0;
+};
+
+struct JobEntry {
+  explicit JobEntry(domain::Job job_in) : job(std::move(job_in)) {}
+
+  domain::Job job;
+  JobRun run;
+  std::map<std::string, domain::DeviceJob, std::less<>> records;  // by device id
+  std::optional<ports::Clock::TimerId> start_timer;
+  std::optional<ports::Clock::TimerId> deadline_timer;
+};
+
+struct HubState {
+  ports::Clock& clock;
+  ports::DeviceChannel& channel;
+  ports::StateStore& store;
+  std::map<std::string, DeviceEntry, std::less<>> devices;
+  std::map<std::string, JobEntry, std::less<>> jobs;
+
+  DeviceEntry* FindDevice(std::string_view id) {
+    const auto it = devices.find(id);
+    return it == devices.end() ? nullptr : &it->second;
+  }
+  JobEntry* FindJob(std::string_view id) {
+    const auto it = jobs.find(id);
+    return it == jobs.end() ? nullptr : &it->second;
+  }
+  domain::Status Persist(const DeviceEntry& entry) { return store.SaveDevice({entry.identity, entry.twin}); }
+};
+
+}  // namespace offhub::emulator

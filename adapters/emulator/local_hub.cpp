@@ -1,0 +1,140 @@
+#include "adapters/emulator/local_hub.hpp"
+
+#include <random>
+
+#include "adapters/emulator/hub_state.hpp"
+#include "adapters/emulator/job_engine.hpp"
+#include "adapters/emulator/method_dispatcher.hpp"
+#include "adapters/emulator/registry.hpp"
+#include "adapters/emulator/twin_query.hpp"
+
+namespace offhub::emulator {
+namespace {
+
+class LocalHubImpl final : public LocalHub, public ports::PresenceListener {
+ public:
+  LocalHubImpl(ports::Clock& clock, ports::DeviceChannel& channel, ports::StateStore& store, LocalHubOptions options)
+      : state_{clock, channel, store, {}, {}},
+        registry_(state_, options.observer),
+        dispatcher_(state_),
+        engine_(state_, dispatcher_, options.max_in_flight_per_job) {}
+
+  ~LocalHubImpl() override {
+    state_.channel.SetPresenceListener(nullptr);
+    for (auto& [id, entry] : state_.jobs) {
+      if (entry.start_timer) state_.clock.Cancel(*entry.start_timer);
+      if (entry.deadline_timer) state_.clock.Cancel(*entry.deadline_timer);
+    }
+  }
+
+  domain::Status Load() {
+    auto loaded = state_.store.Load();
+    if (!loaded) return loaded.error();
+    for (auto& d : loaded->devices) {
+      const std::string id = d.identity.device_id;
+      DeviceEntry entry{std::move(d.identity), std::move(d.twin)};
+      // Nobody is connected to a hub that just started.
+      entry.identity.connection_state = domain::ConnectionState::kDisconnected;
+      entry.twin.connection_state = domain::ConnectionState::kDisconnected;
+      state_.devices.emplace(id, std::move(entry));
+    }
+    for (auto& job : loaded->jobs) {
+      const std::string id = job.id();
+      state_.jobs.emplace(id, JobEntry{std::move(job)});
+    }
+    for (auto& record : loaded->device_jobs) {
+      if (JobEntry* job = state_.FindJob(record.job_id)) {
+        const std::string device_id = record.device_id;
+        job->records.emplace(device_id, std::move(record));
+      }
+    }
+    state_.channel.SetPresenceListener(this);
+    registry_.AnnounceAll();
+    engine_.Resume();
+    return domain::Success();
+  }
+
+  domain::Result<nlohmann::json> PutDevice(const domain::DeviceSpec& spec, ports::IfMatch if_match) override {
+    return registry_.Put(spec, if_match);
+  }
+  domain::Result<nlohmann::json> GetDevice(std::string_view id) override { return registry_.Get(id); }
+  domain::Result<nlohmann::json> ListDevices(std::size_t top) override { return registry_.List(top); }
+  domain::Status DeleteDevice(std::string_view id, ports::IfMatch if_match) override {
+    return registry_.Delete(id, if_match);
+  }
+  domain::Result<nlohmann::json> GetRegistryStatistics() override { return registry_.Statistics(); }
+  domain::Result<nlohmann::json> GetServiceStatistics() override { return registry_.ServiceStatistics(); }
+
+  domain::Result<nlohmann::json> GetTwin(std::string_view id) override { return registry_.GetTwin(id); }
+  domain::Result<nlohmann::json> PatchTwin(std::string_view id, const nlohmann::json& patch,
+                                           ports::IfMatch if_match) override {
+    return registry_.WriteTwin(id, patch, if_match, /*replace=*/false);
+  }
+  domain::Result<nlohmann::json> ReplaceTwin(std::string_view id, const nlohmann::json& twin,
+                                             ports::IfMatch if_match) override {
+    return registry_.WriteTwin(id, twin, if_match, /*replace=*/true);
+  }
+
+  domain::Result<ports::QueryPage> Query(std::string_view sql, const ports::QueryPageRequest& page) override {
+    return RunQuery(state_, sql, page);
+  }
+
+  void InvokeMethod(std::string_view device_id, const domain::MethodRequest& request, MethodCallback done) override {
+    dispatcher_.Invoke(std::string(device_id), request, std::move(done));
+  }
+
+  domain::Result<nlohmann::json> CreateJob(const domain::JobRequest& request) override {
+    return engine_.Create(request);
+  }
+  domain::Result<nlohmann::json> GetJob(std::string_view id) override { return engine_.Get(id); }
+  domain::Result<nlohmann::json> CancelJob(std::string_view id) override { return engine_.Cancel(id); }
+  domain::Result<ports::QueryPage> ListJobs(const ports::JobListFilter& filter,
+                                            const ports::QueryPageRequest& page) override {
+    return engine_.List(filter, page);
+  }
+
+  domain::Result<nlohmann::json> OnTwinGet(std::string_view device_id) override {
+    const DeviceEntry* entry = state_.FindDevice(device_id);
+    if (!entry) return domain::Error::DeviceNotFound(device_id);
+    return domain::DeviceView(entry->twin);
+  }
+
+  domain::Result<std::int64_t> OnReportedPatch(std::string_view device_id, const nlohmann::json& patch) override {
+    return registry_.WriteReported(device_id, patch);
+  }
+
+  void OnTelemetry(std::string_view device_id, std::string_view, std::string_view) override {
+    ++telemetry_count_;
+    registry_.Touch(device_id);
+  }
+
+  std::uint64_t telemetry_count() const override { return telemetry_count_; }
+
+  void OnPresence(std::string_view device_id, ports::Presence presence) override {
+    const std::string id(device_id);
+    registry_.OnPresence(id, presence);
+    const DeviceEntry* entry = state_.FindDevice(id);
+    if (presence == ports::Presence::kMethodsSubscribed && entry && entry->ReachableForMethods()) {
+      dispatcher_.OnDeviceReachable(id);
+      engine_.OnDeviceReachable(id);
+    }
+  }
+
+ private:
+  HubState state_;
+  Registry registry_;
+  MethodDispatcher dispatcher_;
+  JobEngine engine_;
+  std::uint64_t telemetry_count_ = 0;
+};
+
+}  // namespace
+
+domain::Result<std::unique_ptr<LocalHub>> MakeLocalHub(ports::Clock& clock, ports::DeviceChannel& channel,
+                                                       ports::StateStore& store, LocalHubOptions options) {
+  auto hub = std::make_unique<LocalHubImpl>(clock, channel, store, options);
+  if (auto s = hub->Load(); !s) return s.error();
+  return std::unique_ptr<LocalHub>(std::move(hub));
+}
+
+}  // namespace offhub::emulator

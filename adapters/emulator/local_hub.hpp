@@ -1,0 +1,49 @@
+#pragma once
+// LocalHub: IoT Hub in process. Registry and twins, queries, direct methods
+// and the job engine, on one event loop, driven by the Clock port (so tests
+// run a job scheduled for tomorrow in microseconds) and reaching devices
+// through the DeviceChannel port.
+//
+// Threading: every HubService call, and every clock/channel callback, on the
+// event loop that drives `clock` and `channel`. The hub registers itself as
+// the channel's presence listener; clock, channel and store must outlive it.
+
+#include <cstddef>
+#include <memory>
+
+#include "ports/clock.hpp"
+#include "ports/device_channel.hpp"
+#include "ports/hub_service.hpp"
+#include "ports/state_store.hpp"
+
+namespace offhub::emulator {
+
+// Told of every registry change, e.g. to hand device keys to the broker.
+// Called on the hub's event loop, after the change is stored.
+class RegistryObserver {
+ public:
+  virtual ~RegistryObserver() = default;
+  virtual void OnDeviceChanged(const domain::Device& device) = 0;
+  virtual void OnDeviceRemoved(std::string_view device_id) = 0;
+};
+
+struct LocalHubOptions {
+  // Device operations of one job in flight at once (method calls awaiting answers).
+  std::size_t max_in_flight_per_job = 256;
+  // Optional; hears every device loaded at start, then every change.
+  RegistryObserver* observer = nullptr;
+};
+
+// The service API, plus the answers to what devices ask (twin GET, reported
+// patches, telemetry), which a device channel forwards.
+class LocalHub : public ports::HubService, public ports::DeviceRequestHandler {
+ public:
+  // Telemetry messages accepted since start.
+  virtual std::uint64_t telemetry_count() const = 0;
+};
+
+// Loads the store's state and resumes its jobs. Fails only if the store cannot load.
+domain::Result<std::unique_ptr<LocalHub>> MakeLocalHub(ports::Clock& clock, ports::DeviceChannel& channel,
+                                                       ports::StateStore& store, LocalHubOptions options = {});
+
+}  // namespace offhub::emulator

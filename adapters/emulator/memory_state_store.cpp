@@ -1,0 +1,46 @@
+#include "adapters/emulator/memory_state_store.hpp"
+
+#include <map>
+#include <string>
+#include <utility>
+
+namespace offhub::emulator {
+namespace {
+
+class MemoryStateStore final : public ports::StateStore {
+ public:
+  domain::Result<ports::StoredState> Load() override {
+    ports::StoredState state;
+    for (const auto& [id, device] : devices_) state.devices.push_back(device);
+    for (const auto& [id, job] : jobs_) state.jobs.push_back(job);
+    for (const auto& [key, record] : device_jobs_) state.device_jobs.push_back(record);
+    return state;
+  }
+  domain::Status SaveDevice(const ports::StoredDevice& device) override {
+    devices_.insert_or_assign(device.identity.device_id, device);
+    return domain::Success();
+  }
+  domain::Status DeleteDevice(std::string_view device_id) override {
+    devices_.erase(std::string(device_id));
+    return domain::Success();
+  }
+  domain::Status SaveJob(const domain::Job& job) override {
+    jobs_.insert_or_assign(job.id(), job);
+    return domain::Success();
+  }
+  domain::Status SaveDeviceJob(const domain::DeviceJob& record) override {
+    device_jobs_.insert_or_assign(std::pair(record.job_id, record.device_id), record);
+    return domain::Success();
+  }
+
+ private:
+  std::map<std::string, ports::StoredDevice> devices_;
+  std::map<std::string, domain::Job> jobs_;
+  std::map<std::pair<std::string, std::string>, domain::DeviceJob> device_jobs_;
+};
+
+}  // namespace
+
+std::unique_ptr<ports::StateStore> MakeMemoryStateStore() { return std::make_unique<MemoryStateStore>(); }
+
+}  // namespace offhub::emulator

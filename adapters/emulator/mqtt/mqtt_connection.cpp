@@ -1,0 +1,243 @@
+#include "mqtt_connection.hpp"
+
+#include <algorithm>
+#include <mutex>
+
+#include <boost/asio/post.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <mosquitto.h>
+
+namespace offhub::emulator {
+namespace {
+
+constexpr int kMaxPacketsPerRead = 1000;
+constexpr auto kMiscInterval = std::chrono::seconds(1);
+// Outstanding QoS 1 publishes per connection (mosquitto-notes: keep <= ~1000).
+constexpr unsigned kMaxInflight = 1000;
+
+void InitLibraryOnce() {
+  static std::once_flag once;
+  std::call_once(once, [] { mosquitto_lib_init(); });
+}
+
+}  // namespace
+
+// The Asio side of the connection: the socket's descriptor (which never owns
+// the fd: libmosquitto opens and closes it) and the two timers.
+class MqttConnection::Socket {
+ public:
+  explicit Socket(boost::asio::io_context& io) : io_(io), reconnect_timer(io), misc_timer(io) {}
+  ~Socket() { Release(); }
+
+  void Attach(int fd) {
+    Release();
+    descriptor.emplace(io_, fd);
+    ++generation;
+  }
+  void Release() {
+    if (!descriptor) return;
+    boost::system::error_code ignored;
+    descriptor->cancel(ignored);
+    descriptor->release();
+    descriptor.reset();
+    ++generation;
+  }
+
+  boost::asio::io_context& io_;
+  std::optional<boost::asio::posix::stream_descriptor> descriptor;
+  std::uint64_t generation = 0;
+  boost::asio::steady_timer reconnect_timer;
+  boost::asio::steady_timer misc_timer;
+};
+
+MqttConnection::MqttConnection(boost::asio::io_context& io, MqttConnectionOptions options, MqttHandlers handlers)
+    : io_(io),
+      options_(std::move(options)),
+      handlers_(std::move(handlers)),
+      socket_(std::make_unique<Socket>(io)),
+      next_delay_(options_.reconnect_delay) {
+  InitLibraryOnce();
+  mosq_ = mosquitto_new(options_.client_id.c_str(), options_.clean_session, this);
+  if (!mosq_) throw std::runtime_error("mosquitto_new failed for client " + options_.client_id);
+  mosquitto_int_option(mosq_, MOSQ_OPT_PROTOCOL_VERSION, MQTT_PROTOCOL_V311);
+  mosquitto_int_option(mosq_, MOSQ_OPT_TCP_NODELAY, 1);
+  mosquitto_max_inflight_messages_set(mosq_, kMaxInflight);
+  if (!options_.username.empty()) {
+    mosquitto_username_pw_set(mosq_, options_.username.c_str(), options_.password.c_str());
+  }
+  mosquitto_connect_callback_set(mosq_, &MqttConnection::OnConnect);
+  mosquitto_disconnect_callback_set(mosq_, &MqttConnection::OnDisconnect);
+  mosquitto_message_callback_set(mosq_, &MqttConnection::OnMessage);
+  mosquitto_publish_callback_set(mosq_, &MqttConnection::OnPublish);
+  mosquitto_subscribe_callback_set(mosq_, &MqttConnection::OnSubscribe);
+}
+
+MqttConnection::~MqttConnection() {
+  Stop();
+  socket_.reset();
+  mosquitto_destroy(mosq_);
+}
+
+void MqttConnection::Start() {
+  if (started_) return;
+  started_ = true;
+  DoConnect();
+  ArmMisc();
+}
+
+void MqttConnection::Stop() {
+  if (stopped_) return;
+  stopped_ = true;
+  socket_->reconnect_timer.cancel();
+  socket_->misc_timer.cancel();
+  if (socket_->descriptor) mosquitto_disconnect(mosq_);  // writes DISCONNECT now: not in a callback
+  socket_->Release();
+  connected_ = false;
+}
+
+std::optional<int> MqttConnection::Publish(std::string_view topic, std::string_view payload, int qos) {
+  if (!connected_) return std::nullopt;
+  int mid = 0;
+  const std::string topic_text(topic);
+  const int rc = mosquitto_publish(mosq_, &mid, topic_text.c_str(), static_cast<int>(payload.size()),
+                                   payload.data(), qos, false);
+  AfterLoopCall(rc);
+  if (rc != MOSQ_ERR_SUCCESS) return std::nullopt;
+  return mid;
+}
+
+std::optional<int> MqttConnection::Subscribe(std::string_view filter, int qos) {
+  if (!connected_) return std::nullopt;
+  int mid = 0;
+  const std::string filter_text(filter);
+  const int rc = mosquitto_subscribe(mosq_, &mid, filter_text.c_str(), qos);
+  AfterLoopCall(rc);
+  if (rc != MOSQ_ERR_SUCCESS) return std::nullopt;
+  return mid;
+}
+
+void MqttConnection::DoConnect() {
+  if (stopped_) return;
+  const int rc = ever_connected_ ? mosquitto_reconnect_async(mosq_)
+                                 : mosquitto_connect_async(mosq_, options_.host.c_str(), options_.port,
+                                                           options_.keepalive_seconds);
+  ever_connected_ = true;  // host and port are stored even when the first attempt fails
+  if (rc == MOSQ_ERR_SUCCESS && mosquitto_socket(mosq_) >= 0) {
+    WatchSocket();
+    return;
+  }
+  if (options_.reconnect) return ScheduleReconnect();
+  boost::asio::post(io_, [alive = std::weak_ptr<bool>(alive_), this, rc] {
+    if (!alive.expired() && handlers_.on_disconnect) handlers_.on_disconnect(rc);
+  });
+}
+
+void MqttConnection::ScheduleReconnect() {
+  if (stopped_) return;
+  socket_->reconnect_timer.expires_after(next_delay_);
+  next_delay_ = std::min(next_delay_ * 2, options_.max_reconnect_delay);
+  socket_->reconnect_timer.async_wait([alive = std::weak_ptr<bool>(alive_), this](boost::system::error_code ec) {
+    if (alive.expired() || ec) return;
+    DoConnect();
+  });
+}
+
+void MqttConnection::WatchSocket() {
+  socket_->Attach(mosquitto_socket(mosq_));
+  write_waiting_ = false;
+  WaitRead();
+  AfterLoopCall(MOSQ_ERR_SUCCESS);
+}
+
+void MqttConnection::WaitRead() {
+  const auto generation = socket_->generation;
+  socket_->descriptor->async_wait(
+      boost::asio::posix::stream_descriptor::wait_read,
+      [alive = std::weak_ptr<bool>(alive_), this, generation](boost::system::error_code ec) {
+        if (alive.expired() || ec || socket_->generation != generation) return;
+        AfterLoopCall(mosquitto_loop_read(mosq_, kMaxPacketsPerRead));
+        if (socket_->generation == generation) WaitRead();
+      });
+}
+
+void MqttConnection::WaitWrite() {
+  write_waiting_ = true;
+  const auto generation = socket_->generation;
+  socket_->descriptor->async_wait(
+      boost::asio::posix::stream_descriptor::wait_write,
+      [alive = std::weak_ptr<bool>(alive_), this, generation](boost::system::error_code ec) {
+        if (alive.expired() || ec || socket_->generation != generation) return;
+        write_waiting_ = false;
+        AfterLoopCall(mosquitto_loop_write(mosq_, kMaxPacketsPerRead));
+      });
+}
+
+// After any libmosquitto call: notice a socket libmosquitto closed without
+// telling us, and wait for writability while packets are queued.
+void MqttConnection::AfterLoopCall(int) {
+  if (!socket_->descriptor) return;
+  if (mosquitto_socket(mosq_) != socket_->descriptor->native_handle()) {
+    DropSocket();
+    return;
+  }
+  if (!write_waiting_ && mosquitto_want_write(mosq_)) WaitWrite();
+}
+
+void MqttConnection::DropSocket() {
+  socket_->Release();
+  write_waiting_ = false;
+  const bool was_connected = connected_;
+  connected_ = false;
+  (void)was_connected;
+}
+
+void MqttConnection::ArmMisc() {
+  socket_->misc_timer.expires_after(kMiscInterval);
+  socket_->misc_timer.async_wait([alive = std::weak_ptr<bool>(alive_), this](boost::system::error_code ec) {
+    if (alive.expired() || ec || stopped_) return;
+    if (socket_->descriptor) AfterLoopCall(mosquitto_loop_misc(mosq_));
+    ArmMisc();
+  });
+}
+
+void MqttConnection::OnConnect(mosquitto*, void* self_ptr, int rc) {
+  auto& self = *static_cast<MqttConnection*>(self_ptr);
+  self.connected_ = rc == 0;
+  if (rc == 0) self.next_delay_ = self.options_.reconnect_delay;
+  if (self.handlers_.on_connect) self.handlers_.on_connect(rc);
+}
+
+// libmosquitto has closed the fd already; let go of it before anything else
+// can open a socket that reuses the number.
+void MqttConnection::OnDisconnect(mosquitto*, void* self_ptr, int rc) {
+  auto& self = *static_cast<MqttConnection*>(self_ptr);
+  self.DropSocket();
+  if (self.handlers_.on_disconnect) self.handlers_.on_disconnect(rc);
+  if (self.options_.reconnect && !self.stopped_) self.ScheduleReconnect();
+}
+
+void MqttConnection::OnMessage(mosquitto*, void* self_ptr, const mosquitto_message* message) {
+  auto& self = *static_cast<MqttConnection*>(self_ptr);
+  if (!self.handlers_.on_message) return;
+  const std::string_view payload(static_cast<const char*>(message->payload),
+                                 message->payload ? static_cast<std::size_t>(message->payloadlen) : 0);
+  self.handlers_.on_message(message->topic, payload, message->qos);
+}
+
+// QoS 0 publishes report from inside mosquitto_publish: defer to keep the
+// "never from inside Publish" promise.
+void MqttConnection::OnPublish(mosquitto*, void* self_ptr, int mid) {
+  auto& self = *static_cast<MqttConnection*>(self_ptr);
+  if (!self.handlers_.on_publish) return;
+  boost::asio::post(self.io_, [alive = std::weak_ptr<bool>(self.alive_), &self, mid] {
+    if (!alive.expired()) self.handlers_.on_publish(mid);
+  });
+}
+
+void MqttConnection::OnSubscribe(mosquitto*, void* self_ptr, int mid, int count, const int* granted) {
+  auto& self = *static_cast<MqttConnection*>(self_ptr);
+  if (self.handlers_.on_subscribe) self.handlers_.on_subscribe(mid, count > 0 ? granted[0] : 128);
+}
+
+}  // namespace offhub::emulator

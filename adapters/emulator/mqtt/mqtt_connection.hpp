@@ -1,0 +1,101 @@
+#pragma once
+// MqttConnection: one libmosquitto client driven by a Boost.Asio io_context
+// through the non-threaded API (mosquitto_socket + a stream_descriptor for
+// readiness, mosquitto_loop_read/_write/_misc). No threads, no sleeps.
+// TCP_NODELAY is on; MQTT 3.1.1.
+//
+// Contract
+// - Construct, set nothing else, then Start(). Every handler runs on the
+//   io_context's thread, never from inside Start/Publish/Subscribe/Stop.
+// - on_connect(rc) reports each CONNACK (0 = accepted, 5 = not authorized).
+// - on_disconnect(rc) reports the end of every connection attempt that got a
+//   socket (rc 0 = we disconnected). With `reconnect`, the connection then
+//   retries with a backoff from reconnect_delay up to max_reconnect_delay,
+//   also when the broker is not reachable at all.
+// - Publish/Subscribe return the message id, or nullopt when not connected
+//   or libmosquitto refuses (bad topic, too long, ...). on_publish(mid)
+//   follows when the message left (QoS 0) or was acknowledged (QoS 1).
+// - Stop() disconnects and ends reconnecting; the destructor stops too.
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include <boost/asio/io_context.hpp>
+
+struct mosquitto;
+struct mosquitto_message;
+
+namespace offhub::emulator {
+
+struct MqttConnectionOptions {
+  std::string host = "127.0.0.1";
+  int port = 0;
+  std::string client_id;
+  std::string username;
+  std::string password;
+  bool clean_session = true;
+  int keepalive_seconds = 60;
+  bool reconnect = false;
+  std::chrono::milliseconds reconnect_delay{50};
+  std::chrono::milliseconds max_reconnect_delay{1000};
+};
+
+struct MqttHandlers {
+  std::function<void(int rc)> on_connect;
+  std::function<void(int rc)> on_disconnect;
+  std::function<void(std::string_view topic, std::string_view payload, int qos)> on_message;
+  std::function<void(int mid)> on_publish;
+  std::function<void(int mid, int granted_qos)> on_subscribe;  // first granted QoS; 128 = refused
+};
+
+class MqttConnection {
+ public:
+  MqttConnection(boost::asio::io_context& io, MqttConnectionOptions options, MqttHandlers handlers);
+  ~MqttConnection();
+  MqttConnection(const MqttConnection&) = delete;
+  MqttConnection& operator=(const MqttConnection&) = delete;
+
+  void Start();
+  void Stop();
+  bool connected() const { return connected_; }
+
+  std::optional<int> Publish(std::string_view topic, std::string_view payload, int qos);
+  std::optional<int> Subscribe(std::string_view filter, int qos);
+
+ private:
+  class Socket;
+  static void OnConnect(mosquitto*, void* self, int rc);
+  static void OnDisconnect(mosquitto*, void* self, int rc);
+  static void OnMessage(mosquitto*, void* self, const mosquitto_message* message);
+  static void OnPublish(mosquitto*, void* self, int mid);
+  static void OnSubscribe(mosquitto*, void* self, int mid, int count, const int* granted);
+
+  void DoConnect();
+  void ScheduleReconnect();
+  void WatchSocket();
+  void WaitRead();
+  void WaitWrite();
+  void AfterLoopCall(int rc);
+  void DropSocket();
+  void ArmMisc();
+
+  boost::asio::io_context& io_;
+  MqttConnectionOptions options_;
+  MqttHandlers handlers_;
+  mosquitto* mosq_ = nullptr;
+  std::unique_ptr<Socket> socket_;
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);  // guards posted handlers
+  bool started_ = false;
+  bool stopped_ = false;
+  bool ever_connected_ = false;
+  bool connected_ = false;
+  bool write_waiting_ = false;
+  std::chrono::milliseconds next_delay_;
+};
+
+}  // namespace offhub::emulator

@@ -1,0 +1,280 @@
+#include "adapters/emulator/mqtt/mqtt_device_channel.hpp"
+
+#include <charconv>
+#include <cstdio>
+#include <map>
+#include <optional>
+#include <utility>
+#include <vector>
+
+#include "adapters/emulator/mqtt/device_messages.hpp"
+#include "adapters/emulator/mqtt/mqtt_connection.hpp"
+#include "domain/errors.hpp"
+#include "domain/time.hpp"
+#include "offhub_topics.hpp"
+
+namespace offhub::emulator {
+namespace {
+
+using nlohmann::json;
+
+struct Credentials {
+  std::string primary;
+  std::string secondary;
+  bool enabled = true;
+};
+
+struct DeviceState {
+  bool methods = false;
+  bool desired = false;
+};
+
+struct PendingCall {
+  std::string device_id;
+  std::function<void(ports::MethodAnswer)> on_answer;
+};
+
+std::optional<std::uint64_t> ParseRid(std::string_view text) {
+  std::uint64_t value = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || end != text.data() + text.size() || text.empty()) return std::nullopt;
+  return value;
+}
+
+class MqttDeviceChannelImpl final : public MqttDeviceChannel {
+ public:
+  MqttDeviceChannelImpl(boost::asio::io_context& io, ports::Clock& clock, MqttChannelOptions options)
+      : clock_(clock), connection_(io, ConnectionOptions(options), Handlers()) {
+    connection_.Start();
+  }
+
+  bool SendMethod(const ports::MethodCall& call, std::function<void(ports::MethodAnswer)> on_answer) override {
+    const auto it = devices_.find(call.device_id);
+    if (it == devices_.end() || !it->second.methods) return false;
+    const auto topic = MethodRequestTopic(call.method_name, call.call_id);
+    if (!topic || !SendToDevice(call.device_id, *topic, call.payload.dump(), 0)) return false;
+    calls_.insert_or_assign(call.call_id, PendingCall{call.device_id, std::move(on_answer)});
+    return true;
+  }
+
+  void ForgetMethod(std::uint64_t call_id) override { calls_.erase(call_id); }
+
+  void SendDesired(std::string_view device_id, const domain::DesiredNotification& notification) override {
+    const auto it = devices_.find(device_id);
+    if (it == devices_.end() || !it->second.desired) return;
+    SendToDevice(device_id, DesiredPatchTopic(notification.version), notification.body.dump(), 0);
+  }
+
+  void SetPresenceListener(ports::PresenceListener* listener) override { listener_ = listener; }
+  void SetRequestHandler(DeviceRequestHandler* handler) override { handler_ = handler; }
+
+  void SetDeviceCredentials(std::string_view device_id, std::string_view primary_key, std::string_view secondary_key,
+                            bool enabled, std::function<void()> on_applied) override {
+    credentials_.insert_or_assign(std::string(device_id),
+                                  Credentials{std::string(primary_key), std::string(secondary_key), enabled});
+    QueueKeys(device_id, std::move(on_applied));
+  }
+
+  void RemoveDevice(std::string_view device_id, std::function<void()> on_applied) override {
+    credentials_.insert_or_assign(std::string(device_id), std::nullopt);
+    QueueKeys(device_id, std::move(on_applied));
+  }
+
+  bool connected() const override { return connection_.connected(); }
+  std::uint64_t telemetry_count() const override { return telemetry_count_; }
+
+ private:
+  static MqttConnectionOptions ConnectionOptions(const MqttChannelOptions& options) {
+    MqttConnectionOptions out;
+    out.host = options.host;
+    out.port = options.port;
+    out.client_id = std::string(broker::kHubClientId);
+    out.username = options.hub_username;
+    out.password = options.hub_password;
+    out.clean_session = true;
+    out.reconnect = true;
+    out.reconnect_delay = options.reconnect_delay;
+    out.max_reconnect_delay = options.max_reconnect_delay;
+    return out;
+  }
+
+  MqttHandlers Handlers() {
+    MqttHandlers h;
+    h.on_connect = [this](int rc) { OnConnect(rc); };
+    h.on_disconnect = [this](int) { OnDisconnect(); };
+    h.on_message = [this](std::string_view topic, std::string_view payload, int) { OnMessage(topic, payload); };
+    h.on_publish = [this](int mid) { OnPublished(mid); };
+    return h;
+  }
+
+  // --- broker connection -------------------------------------------------
+
+  void OnConnect(int rc) {
+    if (rc != 0) return;
+    for (const auto& entry : credentials_) PushKeys(entry.first);
+  }
+
+  void OnDisconnect() {
+    for (auto& [mid, pending] : acks_) {
+      auto& waiting = waiting_[pending.first];
+      for (auto& fn : pending.second) waiting.push_back(std::move(fn));
+    }
+    acks_.clear();
+    auto gone = std::exchange(devices_, {});
+    for (const auto& entry : gone) Notify(entry.first, ports::Presence::kDisconnected);
+  }
+
+  // --- keys ---------------------------------------------------------------
+
+  void QueueKeys(std::string_view device_id, std::function<void()> on_applied) {
+    if (on_applied) waiting_[std::string(device_id)].push_back(std::move(on_applied));
+    if (connection_.connected()) PushKeys(device_id);
+  }
+
+  // Publishes the current credentials (or their removal) at QoS 1; the
+  // callbacks waiting for this device move to the message's PUBACK.
+  void PushKeys(std::string_view device_id) {
+    const auto it = credentials_.find(device_id);
+    if (it == credentials_.end()) return;
+    std::string payload;
+    if (it->second) {
+      const Credentials& c = *it->second;
+      payload = json{{"primaryKey", c.primary},
+                     {"secondaryKey", c.secondary},
+                     {"status", c.enabled ? "enabled" : "disabled"}}
+                    .dump();
+    }
+    const auto mid = connection_.Publish(broker::DeviceTopic(broker::kKeysPrefix, device_id), payload, 1);
+    if (!mid) return;
+    auto waiting = waiting_.extract(it->first);
+    auto& pending = acks_[*mid];
+    pending.first = it->first;
+    if (!waiting.empty()) pending.second = std::move(waiting.mapped());
+  }
+
+  void OnPublished(int mid) {
+    const auto node = acks_.extract(mid);
+    if (node.empty()) return;
+    const std::string& device_id = node.mapped().first;
+    const auto it = credentials_.find(device_id);
+    if (it != credentials_.end() && !it->second) credentials_.erase(it);  // removal done
+    for (const auto& fn : node.mapped().second) fn();
+  }
+
+  // --- device traffic -------------------------------------------------------
+
+  void OnMessage(std::string_view topic, std::string_view payload) {
+    if (auto id = broker::DeviceIdAfter(topic, broker::kPresencePrefix)) return OnPresence(*id, payload);
+    if (auto from = broker::SplitAddressed(topic, broker::kFromPrefix)) {
+      OnDeviceMessage(from->device_id, from->topic, payload);
+    }
+  }
+
+  void OnPresence(const std::string& device_id, std::string_view what) {
+    if (what == broker::kPresenceConnected) {
+      devices_.insert_or_assign(device_id, DeviceState{});
+      return Notify(device_id, ports::Presence::kConnected);
+    }
+    if (what == broker::kPresenceDisconnected) {
+      if (devices_.erase(device_id) > 0) Notify(device_id, ports::Presence::kDisconnected);
+      return;
+    }
+    const auto it = devices_.find(device_id);
+    if (it == devices_.end()) return;
+    if (what == broker::kPresenceDesired) it->second.desired = true;
+    if (what == broker::kPresenceMethods) {
+      it->second.methods = true;
+      Notify(device_id, ports::Presence::kMethodsSubscribed);
+    }
+  }
+
+  void OnDeviceMessage(const std::string& device_id, std::string_view topic, std::string_view payload) {
+    const DeviceMessage message = ClassifyDeviceTopic(device_id, topic);
+    switch (message.kind) {
+      case DeviceMessageKind::kMethodResponse: return OnMethodAnswer(device_id, message, payload);
+      case DeviceMessageKind::kTwinGet: return OnTwinGet(device_id, message.rid);
+      case DeviceMessageKind::kReportedPatch: return OnReportedPatch(device_id, message.rid, payload);
+      case DeviceMessageKind::kTelemetry:
+        ++telemetry_count_;
+        if (handler_) handler_->OnTelemetry(device_id, topic, payload);
+        return;
+      case DeviceMessageKind::kOther: return;
+    }
+  }
+
+  void OnMethodAnswer(const std::string& device_id, const DeviceMessage& message, std::string_view payload) {
+    const auto rid = ParseRid(message.rid);
+    if (!rid) return;
+    const auto it = calls_.find(*rid);
+    if (it == calls_.end() || it->second.device_id != device_id) return;  // late, forgotten or not its call
+    auto on_answer = std::move(it->second.on_answer);
+    calls_.erase(it);
+    on_answer(ports::MethodAnswer{message.status, MethodAnswerPayload(payload)});
+  }
+
+  void OnTwinGet(const std::string& device_id, const std::string& rid) {
+    if (rid.empty()) return;
+    auto result = handler_ ? handler_->OnTwinGet(device_id) : domain::Result<json>(NoHandler());
+    if (!result) return ReplyError(device_id, rid, result.error());
+    SendToDevice(device_id, TwinResponseTopic(200, rid), result->dump(), 0);
+  }
+
+  void OnReportedPatch(const std::string& device_id, const std::string& rid, std::string_view payload) {
+    if (rid.empty()) return;
+    const json patch = json::parse(payload, nullptr, /*allow_exceptions=*/false);
+    if (patch.is_discarded()) {
+      return ReplyError(device_id, rid, domain::Error::ArgumentInvalid("The reported properties patch is not JSON"));
+    }
+    auto result = handler_ ? handler_->OnReportedPatch(device_id, patch) : domain::Result<std::int64_t>(NoHandler());
+    if (!result) return ReplyError(device_id, rid, result.error());
+    SendToDevice(device_id, TwinPatchResponseTopic(rid, *result), "", 0);
+  }
+
+  void ReplyError(const std::string& device_id, const std::string& rid, const domain::Error& error) {
+    const domain::ErrorContext context{NextTrackingId(), domain::FormatUtc(clock_.Now())};
+    SendToDevice(device_id, TwinResponseTopic(error.http_status(), rid), DeviceErrorBody(error, context).dump(), 0);
+  }
+
+  static domain::Error NoHandler() {
+    return domain::Error(domain::ErrorCode::ServiceUnavailable, "The hub is not ready for twin requests");
+  }
+
+  // --- helpers --------------------------------------------------------------
+
+  bool SendToDevice(std::string_view device_id, std::string_view topic, const std::string& payload, int qos) {
+    const auto outer = broker::AddressedTopic(broker::kToPrefix, device_id, topic);
+    return outer && connection_.Publish(*outer, payload, qos).has_value();
+  }
+
+  void Notify(const std::string& device_id, ports::Presence presence) {
+    if (listener_) listener_->OnPresence(device_id, presence);
+  }
+
+  std::string NextTrackingId() {
+    char text[33];
+    std::snprintf(text, sizeof text, "%016llx%016llx", static_cast<unsigned long long>(clock_.Now().ticks),
+                  static_cast<unsigned long long>(++tracking_counter_));
+    return text;
+  }
+
+  ports::Clock& clock_;
+  ports::PresenceListener* listener_ = nullptr;
+  DeviceRequestHandler* handler_ = nullptr;
+  std::map<std::string, std::optional<Credentials>, std::less<>> credentials_;  // nullopt: removal not yet acked
+  std::map<std::string, std::vector<std::function<void()>>, std::less<>> waiting_;
+  std::map<int, std::pair<std::string, std::vector<std::function<void()>>>> acks_;  // mid -> device, callbacks
+  std::map<std::string, DeviceState, std::less<>> devices_;  // connected devices
+  std::map<std::uint64_t, PendingCall> calls_;
+  std::uint64_t telemetry_count_ = 0;
+  std::uint64_t tracking_counter_ = 0;
+  MqttConnection connection_;  // last: destroyed first, so no callback sees a half-destroyed channel
+};
+
+}  // namespace
+
+std::unique_ptr<MqttDeviceChannel> MakeMqttDeviceChannel(boost::asio::io_context& io, ports::Clock& clock,
+                                                         MqttChannelOptions options) {
+  return std::make_unique<MqttDeviceChannelImpl>(io, clock, std::move(options));
+}
+
+}  // namespace offhub::emulator

@@ -1,0 +1,76 @@
+#pragma once
+// The hub core's DeviceChannel over the managed Mosquitto broker and the
+// offhub broker plugin (adapters/emulator/broker_plugin). One MQTT
+// connection (client id "offhub/hub", the per-run hub login) carries method
+// calls, desired notifications, device keys, and everything devices send.
+//
+// Contract, beyond ports::DeviceChannel
+// - Runs on the given io_context; every call and callback on its thread.
+// - Connects at construction and reconnects on its own if the broker goes
+//   away; while disconnected SendMethod returns false and SendDesired drops.
+//   When the broker connection drops every device known to be connected is
+//   reported kDisconnected; on reconnect the plugin reports who is online
+//   and the channel re-pushes every credential it was given.
+// - Method calls go out at QoS 0 as "$iothub/methods/POST/{name}/?$rid={call_id}"
+//   with the payload's JSON text ("null" for null, never empty). An answer
+//   counts only from the device that was called. A non-JSON answer body
+//   becomes a JSON string holding the raw text; an empty body becomes null.
+// - Twin GET / reported PATCH from devices are answered by the channel with
+//   what the DeviceRequestHandler returns (200 + device view; 204 +
+//   $version; errors as "$iothub/twin/res/{http}/?$rid=" with a JSON body
+//   carrying errorCode). Requests without $rid are ignored.
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include <boost/asio/io_context.hpp>
+#include <nlohmann/json.hpp>
+
+#include "domain/result.hpp"
+#include "ports/clock.hpp"
+#include "ports/device_channel.hpp"
+
+namespace offhub::emulator {
+
+// What the hub core supplies for device-initiated traffic (LocalHub).
+using DeviceRequestHandler = ports::DeviceRequestHandler;
+
+struct MqttChannelOptions {
+  std::string host = "127.0.0.1";
+  int port = 0;
+  std::string hub_username;
+  std::string hub_password;
+  std::chrono::milliseconds reconnect_delay{50};
+  std::chrono::milliseconds max_reconnect_delay{1000};
+};
+
+class MqttDeviceChannel : public ports::DeviceChannel {
+ public:
+  // nullptr (the default) answers twin requests with 503 ServiceUnavailable.
+  virtual void SetRequestHandler(DeviceRequestHandler* handler) = 0;
+
+  // Hands a device's keys (base64, as in the registry; "" = none) and status
+  // to the plugin, which refuses devices it has no enabled keys for. Later
+  // calls replace earlier ones. `on_applied`, if given, runs once the plugin
+  // has them (the broker's PUBACK), also when that happens after a reconnect;
+  // only then is a device connect guaranteed to see them. Disabling a device
+  // disconnects it.
+  virtual void SetDeviceCredentials(std::string_view device_id, std::string_view primary_key,
+                                    std::string_view secondary_key, bool enabled,
+                                    std::function<void()> on_applied = {}) = 0;
+  // Forgets the device's keys and disconnects it.
+  virtual void RemoveDevice(std::string_view device_id, std::function<void()> on_applied = {}) = 0;
+
+  // True while the channel's own broker connection is up.
+  virtual bool connected() const = 0;
+  virtual std::uint64_t telemetry_count() const = 0;
+};
+
+std::unique_ptr<MqttDeviceChannel> MakeMqttDeviceChannel(boost::asio::io_context& io, ports::Clock& clock,
+                                                         MqttChannelOptions options);
+
+}  // namespace offhub::emulator

@@ -1,0 +1,193 @@
+#include "adapters/emulator/registry.hpp"
+
+#include "domain/base64.hpp"
+
+namespace offhub::emulator {
+
+using domain::Error;
+using nlohmann::json;
+
+Registry::Registry(HubState& state, RegistryObserver* observer)
+    : state_(state), observer_(observer), random_(std::random_device{}()) {}
+
+void Registry::AnnounceAll() {
+  if (!observer_) return;
+  for (const auto& [id, entry] : state_.devices) observer_->OnDeviceChanged(entry.identity);
+}
+
+domain::Result<std::int64_t> Registry::WriteReported(std::string_view id, const json& patch) {
+  DeviceEntry* entry = state_.FindDevice(id);
+  if (!entry) return Error::DeviceNotFound(id);
+  DeviceEntry next = *entry;
+  auto version = domain::ApplyReportedPatch(next.twin, patch, state_.clock.Now());
+  if (!version) return version.error();
+  next.twin.last_activity_time = state_.clock.Now();
+  next.identity.last_activity_time = next.twin.last_activity_time;
+  if (auto s = state_.Persist(next); !s) return s.error();
+  *entry = std::move(next);
+  return version;
+}
+
+void Registry::Touch(std::string_view id) {
+  DeviceEntry* entry = state_.FindDevice(id);
+  if (!entry) return;
+  entry->identity.last_activity_time = state_.clock.Now();
+  entry->twin.last_activity_time = entry->identity.last_activity_time;
+}
+
+std::string Registry::NewKey() {
+  std::string bytes(32, '\0');
+  for (auto& b : bytes) b = static_cast<char>(random_() & 0xff);
+  return domain::Base64Encode(bytes);  // 44 characters, like IoT Hub's keys
+}
+
+std::string Registry::NewGenerationId() {
+  std::string digits = std::to_string(600000000000000000ULL + random_() % 100000000000000000ULL);
+  return digits;
+}
+
+domain::Result<json> Registry::Put(const domain::DeviceSpec& spec, ports::IfMatch if_match) {
+  DeviceEntry* entry = state_.FindDevice(spec.device_id);
+  if (!if_match) {
+    if (entry) {
+      return Error(domain::ErrorCode::DeviceAlreadyExists,
+                   "A device with ID '" + spec.device_id + "' is already registered.");
+    }
+    return Create(spec);
+  }
+  if (!entry) return Error::DeviceNotFound(spec.device_id);
+  return Update(*entry, spec, if_match);
+}
+
+domain::Result<json> Registry::Create(const domain::DeviceSpec& spec) {
+  const auto now = state_.clock.Now();
+  DeviceEntry entry;
+  auto& d = entry.identity;
+  d.device_id = spec.device_id;
+  d.generation_id = NewGenerationId();
+  d.status = spec.status;
+  d.status_reason = spec.status_reason;
+  d.authentication_type = spec.authentication_type;
+  if (spec.authentication_type == "sas") {
+    d.primary_key = spec.primary_key.empty() ? NewKey() : spec.primary_key;
+    d.secondary_key = spec.secondary_key.empty() ? NewKey() : spec.secondary_key;
+  }
+  d.iot_edge = spec.iot_edge;
+  entry.twin = domain::Twin::Create(spec.device_id, now);
+  entry.twin.status = d.status;
+  entry.twin.status_reason = d.status_reason;
+  entry.twin.authentication_type = d.authentication_type;
+  entry.twin.iot_edge = d.iot_edge;
+  entry.twin.device_etag = d.etag();
+  if (auto s = state_.Persist(entry); !s) return s.error();
+  json doc = domain::ToJson(entry.identity);
+  const auto& stored = state_.devices.emplace(spec.device_id, std::move(entry)).first->second;
+  if (observer_) observer_->OnDeviceChanged(stored.identity);
+  return doc;
+}
+
+domain::Result<json> Registry::Update(DeviceEntry& entry, const domain::DeviceSpec& spec, ports::IfMatch if_match) {
+  if (auto s = domain::CheckIfMatch(entry.identity.etag(), if_match); !s) return s.error();
+  DeviceEntry next = entry;
+  auto& d = next.identity;
+  if (d.status != spec.status) d.status_updated_time = state_.clock.Now();
+  d.status = spec.status;
+  d.status_reason = spec.status_reason;
+  d.authentication_type = spec.authentication_type;
+  if (!spec.primary_key.empty()) d.primary_key = spec.primary_key;
+  if (!spec.secondary_key.empty()) d.secondary_key = spec.secondary_key;
+  d.iot_edge = spec.iot_edge;
+  d.etag_counter += 1;
+  next.twin.status = d.status;
+  next.twin.status_reason = d.status_reason;
+  next.twin.status_update_time = d.status_updated_time;
+  next.twin.authentication_type = d.authentication_type;
+  next.twin.iot_edge = d.iot_edge;
+  next.twin.device_etag = d.etag();
+  if (auto s = state_.Persist(next); !s) return s.error();
+  entry = std::move(next);
+  if (observer_) observer_->OnDeviceChanged(entry.identity);
+  return domain::ToJson(entry.identity);
+}
+
+domain::Result<json> Registry::Get(std::string_view id) {
+  const DeviceEntry* entry = state_.FindDevice(id);
+  if (!entry) return Error::DeviceNotFound(id);
+  return domain::ToJson(entry->identity);
+}
+
+domain::Result<json> Registry::List(std::size_t top) {
+  if (top == 0 || top > 1000) top = 1000;
+  json out = json::array();
+  for (const auto& [id, entry] : state_.devices) {
+    if (out.size() == top) break;
+    out.push_back(domain::ToJson(entry.identity));
+  }
+  return out;
+}
+
+domain::Status Registry::Delete(std::string_view id, ports::IfMatch if_match) {
+  const auto it = state_.devices.find(id);
+  if (it == state_.devices.end()) return Error::DeviceNotFound(id);
+  if (auto s = domain::CheckIfMatch(it->second.identity.etag(), if_match); !s) return s;
+  if (auto s = state_.store.DeleteDevice(id); !s) return s;
+  state_.devices.erase(it);
+  if (observer_) observer_->OnDeviceRemoved(id);
+  return domain::Success();
+}
+
+domain::Result<json> Registry::Statistics() {
+  std::int64_t enabled = 0;
+  for (const auto& [id, entry] : state_.devices) enabled += entry.identity.status == domain::DeviceStatus::kEnabled;
+  const auto total = static_cast<std::int64_t>(state_.devices.size());
+  return json{{"totalDeviceCount", total}, {"enabledDeviceCount", enabled}, {"disabledDeviceCount", total - enabled}};
+}
+
+domain::Result<json> Registry::ServiceStatistics() {
+  std::int64_t connected = 0;
+  for (const auto& [id, entry] : state_.devices) connected += entry.connected;
+  return json{{"connectedDeviceCount", connected}};
+}
+
+domain::Result<json> Registry::GetTwin(std::string_view id) {
+  const DeviceEntry* entry = state_.FindDevice(id);
+  if (!entry) return Error::DeviceNotFound(id);
+  return domain::ToJson(entry->twin);
+}
+
+domain::Result<json> Registry::WriteTwin(std::string_view id, const json& body, ports::IfMatch if_match,
+                                         bool replace) {
+  DeviceEntry* entry = state_.FindDevice(id);
+  if (!entry) return Error::DeviceNotFound(id);
+  if (auto s = domain::CheckIfMatch(entry->twin.etag(), if_match); !s) return s.error();
+  DeviceEntry next = *entry;
+  const auto now = state_.clock.Now();
+  auto written = replace ? domain::ApplyServiceReplace(next.twin, body, now)
+                         : domain::ApplyServicePatch(next.twin, body, now);
+  if (!written) return written.error();
+  if (auto s = state_.Persist(next); !s) return s.error();
+  *entry = std::move(next);
+  if (written->notification && entry->connected) state_.channel.SendDesired(id, *written->notification);
+  return domain::ToJson(entry->twin);
+}
+
+void Registry::OnPresence(const std::string& device_id, ports::Presence presence) {
+  DeviceEntry* entry = state_.FindDevice(device_id);
+  if (!entry) return;
+  const auto now = state_.clock.Now();
+  const bool was_connected = entry->connected;
+  entry->connected = presence != ports::Presence::kDisconnected;
+  entry->methods_subscribed = presence == ports::Presence::kMethodsSubscribed ||
+                              (presence == ports::Presence::kConnected && entry->methods_subscribed);
+  if (presence == ports::Presence::kDisconnected) entry->methods_subscribed = false;
+  if (was_connected == entry->connected) return;
+  const auto state = entry->connected ? domain::ConnectionState::kConnected : domain::ConnectionState::kDisconnected;
+  entry->identity.connection_state = state;
+  entry->identity.connection_state_updated_time = now;
+  entry->identity.last_activity_time = now;
+  entry->twin.connection_state = state;
+  entry->twin.last_activity_time = now;
+  (void)state_.Persist(*entry);
+}
+
+}  // namespace offhub::emulator

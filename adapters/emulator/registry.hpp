@@ -1,0 +1,61 @@
+#pragma once
+// The identity registry and twins of LocalHub: devices with etags and
+// generated keys, twin reads and writes, and presence bookkeeping.
+//
+// Decisions where IoT Hub's docs are silent:
+// - PUT with If-Match on a device that does not exist is 404 DeviceNotFound
+//   (an update needs something to update).
+// - An update that leaves the keys empty keeps the existing ones.
+// - Every write goes to the store first; if the store fails, memory is left
+//   as it was and the caller gets the store's error.
+
+#include <random>
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+#include "adapters/emulator/hub_state.hpp"
+#include "adapters/emulator/local_hub.hpp"
+#include "domain/device.hpp"
+#include "ports/device_channel.hpp"
+#include "ports/hub_service.hpp"
+
+namespace offhub::emulator {
+
+class Registry {
+ public:
+  Registry(HubState& state, RegistryObserver* observer);
+
+  domain::Result<nlohmann::json> Put(const domain::DeviceSpec& spec, ports::IfMatch if_match);
+  domain::Result<nlohmann::json> Get(std::string_view id);
+  domain::Result<nlohmann::json> List(std::size_t top);
+  domain::Status Delete(std::string_view id, ports::IfMatch if_match);
+  domain::Result<nlohmann::json> Statistics();
+  domain::Result<nlohmann::json> ServiceStatistics();
+
+  domain::Result<nlohmann::json> GetTwin(std::string_view id);
+  domain::Result<nlohmann::json> WriteTwin(std::string_view id, const nlohmann::json& body, ports::IfMatch if_match,
+                                           bool replace);
+
+  // A device's reported patch; returns the new reported $version.
+  domain::Result<std::int64_t> WriteReported(std::string_view id, const nlohmann::json& patch);
+  // The device did something (telemetry): lastActivityTime moves.
+  void Touch(std::string_view id);
+
+  void OnPresence(const std::string& device_id, ports::Presence presence);
+  // Tells the observer of every device, as after a restart.
+  void AnnounceAll();
+
+ private:
+  domain::Result<nlohmann::json> Create(const domain::DeviceSpec& spec);
+  domain::Result<nlohmann::json> Update(DeviceEntry& entry, const domain::DeviceSpec& spec, ports::IfMatch if_match);
+  std::string NewKey();
+  std::string NewGenerationId();
+
+  HubState& state_;
+  RegistryObserver* observer_;
+  std::mt19937_64 random_;
+};
+
+}  // namespace offhub::emulator

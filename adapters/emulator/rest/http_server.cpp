@@ -1,0 +1,176 @@
+#include "adapters/emulator/rest/http_server.hpp"
+
+#include <chrono>
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/error.hpp>
+#include <boost/asio/ssl/stream.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/write.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
+#include <spdlog/spdlog.h>
+
+namespace offhub::emulator::rest {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+
+constexpr auto kIdleTimeout = std::chrono::seconds(120);
+constexpr auto kHandshakeTimeout = std::chrono::seconds(10);
+
+// Plain or TLS: the session is the same but for the handshake and shutdown.
+template <class Stream>
+class Session : public std::enable_shared_from_this<Session<Stream>> {
+ public:
+  template <class... Args>
+  Session(Router& router, Args&&... args) : router_(router), stream_(std::forward<Args>(args)...) {}
+
+  void Start() {
+    if constexpr (std::is_same_v<Stream, beast::tcp_stream>) {
+      DoRead();
+    } else {
+      beast::get_lowest_layer(stream_).expires_after(kHandshakeTimeout);
+      stream_.async_handshake(asio::ssl::stream_base::server,
+                              [self = this->shared_from_this()](beast::error_code ec) {
+                                if (ec) return;  // a client that can't do TLS: nothing to answer
+                                self->DoRead();
+                              });
+    }
+  }
+
+ private:
+  void DoRead() {
+    parser_.emplace();
+    parser_->body_limit(kMaxBodyBytes + 1);  // the router answers 413 for one byte over
+    beast::get_lowest_layer(stream_).expires_after(kIdleTimeout);
+    http::async_read(stream_, buffer_, *parser_,
+                     [self = this->shared_from_this()](beast::error_code ec, std::size_t) { self->OnRead(ec); });
+  }
+
+  void OnRead(beast::error_code ec) {
+    // The client went away (TLS clients often skip close_notify): nothing to answer.
+    if (ec == http::error::end_of_stream || ec == beast::error::timeout || ec == asio::error::operation_aborted ||
+        ec == asio::ssl::error::stream_truncated || ec == asio::error::eof || ec == asio::error::connection_reset ||
+        (ec == http::error::partial_message && parser_->get().method() == http::verb::unknown && buffer_.size() == 0)) {
+      return Close();
+    }
+    request_ = {};
+    started_ = std::chrono::steady_clock::now();
+    if (ec == http::error::body_limit) return Reject(http::status::payload_too_large, "The request body is too large");
+    if (ec) return Reject(http::status::bad_request, "The request is not valid HTTP/1.1: " + ec.message());
+    request_ = parser_->release();
+    started_ = std::chrono::steady_clock::now();
+    beast::get_lowest_layer(stream_).expires_never();  // a direct method may take minutes
+    router_.Handle(request_, [self = this->shared_from_this()](Response response) { self->Write(std::move(response)); });
+  }
+
+  void Reject(http::status status, const std::string& why) {
+    Response response{status, 11};
+    response.set(http::field::content_type, "application/json; charset=utf-8");
+    response.body() = nlohmann::json{{"Message", "ErrorCode:GenericBadRequest;" + why}, {"ExceptionMessage", ""}}.dump();
+    response.keep_alive(false);
+    response.prepare_payload();
+    Write(std::move(response));
+  }
+
+  void Write(Response response) {
+    const auto ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started_).count();
+    spdlog::info("{} {} {} {:.1f} ms", std::string(request_.method_string()), std::string(request_.target()),
+                 response.result_int(), ms);
+    response_ = std::make_shared<Response>(std::move(response));
+    beast::get_lowest_layer(stream_).expires_after(kIdleTimeout);
+    http::async_write(stream_, *response_, [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
+      if (ec || !self->response_->keep_alive()) return self->Close();
+      self->DoRead();
+    });
+  }
+
+  void Close() {
+    beast::error_code ignored;
+    if constexpr (std::is_same_v<Stream, beast::tcp_stream>) {
+      stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    } else {
+      beast::get_lowest_layer(stream_).expires_after(std::chrono::seconds(2));
+      stream_.async_shutdown([self = this->shared_from_this()](beast::error_code) {});
+    }
+  }
+
+  Router& router_;
+  Stream stream_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  Request request_;
+  std::shared_ptr<Response> response_;
+  std::chrono::steady_clock::time_point started_;
+};
+
+class Listener final : public HttpServer, public std::enable_shared_from_this<Listener> {
+ public:
+  Listener(asio::io_context& io, Router& router, tcp::endpoint endpoint, asio::ssl::context* tls)
+      : io_(io), router_(router), acceptor_(io), tls_(tls) {
+    acceptor_.open(endpoint.protocol());
+    acceptor_.set_option(asio::socket_base::reuse_address(true));
+    acceptor_.bind(endpoint);
+    acceptor_.listen(asio::socket_base::max_listen_connections);
+  }
+
+  std::uint16_t port() const override { return acceptor_.local_endpoint().port(); }
+  void Stop() override {
+    beast::error_code ignored;
+    acceptor_.close(ignored);
+  }
+
+  void DoAccept() {
+    acceptor_.async_accept([self = shared_from_this()](beast::error_code ec, tcp::socket s) {
+      if (ec == asio::error::operation_aborted) return;
+      if (!ec) self->StartSession(std::move(s));
+      self->DoAccept();
+    });
+  }
+
+ private:
+  void StartSession(tcp::socket socket) {
+    socket.set_option(tcp::no_delay(true));
+    if (tls_) {
+      std::make_shared<Session<beast::ssl_stream<beast::tcp_stream>>>(router_, std::move(socket), *tls_)->Start();
+    } else {
+      std::make_shared<Session<beast::tcp_stream>>(router_, std::move(socket))->Start();
+    }
+  }
+
+  asio::io_context& io_;
+  Router& router_;
+  tcp::acceptor acceptor_;
+  asio::ssl::context* tls_;
+};
+
+// The app holds a unique_ptr; the accept loop holds the listener alive too.
+class ListenerHandle final : public HttpServer {
+ public:
+  explicit ListenerHandle(std::shared_ptr<Listener> listener) : listener_(std::move(listener)) {}
+  ~ListenerHandle() override { listener_->Stop(); }
+  std::uint16_t port() const override { return listener_->port(); }
+  void Stop() override { listener_->Stop(); }
+
+ private:
+  std::shared_ptr<Listener> listener_;
+};
+
+}  // namespace
+
+std::unique_ptr<HttpServer> StartHttpServer(asio::io_context& io, Router& router, const std::string& address,
+                                            std::uint16_t port, asio::ssl::context* tls) {
+  const tcp::endpoint endpoint(asio::ip::make_address(address), port);
+  auto listener = std::make_shared<Listener>(io, router, endpoint, tls);
+  listener->DoAccept();
+  return std::make_unique<ListenerHandle>(std::move(listener));
+}
+
+}  // namespace offhub::emulator::rest

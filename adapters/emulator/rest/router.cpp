@@ -1,0 +1,317 @@
+#include "adapters/emulator/rest/router.hpp"
+
+#include <charconv>
+#include <cstdio>
+#include <map>
+#include <memory>
+#include <vector>
+
+#include <boost/beast/http/field.hpp>
+#include <nlohmann/json.hpp>
+
+#include "domain/job_request.hpp"
+#include "domain/method_request.hpp"
+#include "domain/method_result.hpp"
+
+namespace offhub::emulator::rest {
+
+namespace http = boost::beast::http;
+using domain::Error;
+using domain::ErrorCode;
+using nlohmann::json;
+
+namespace {
+
+struct Target {
+  std::vector<std::string> segments;  // percent-decoded
+  std::map<std::string, std::string> query;
+};
+
+Target ParseTarget(std::string_view target) {
+  Target out;
+  const auto q = target.find('?');
+  std::string_view path = target.substr(0, q);
+  std::string_view query = q == std::string_view::npos ? std::string_view{} : target.substr(q + 1);
+  while (!path.empty()) {
+    const auto slash = path.find('/');
+    const auto segment = path.substr(0, slash);
+    if (!segment.empty()) out.segments.push_back(PercentDecode(segment));
+    path = slash == std::string_view::npos ? std::string_view{} : path.substr(slash + 1);
+  }
+  while (!query.empty()) {
+    const auto amp = query.find('&');
+    const auto pair = query.substr(0, amp);
+    const auto eq = pair.find('=');
+    if (eq != std::string_view::npos) out.query[PercentDecode(pair.substr(0, eq))] = PercentDecode(pair.substr(eq + 1));
+    query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
+  }
+  return out;
+}
+
+std::optional<std::string> Header(const Request& request, std::string_view name) {
+  const auto it = request.find(name);
+  if (it == request.end()) return std::nullopt;
+  return std::string(it->value());
+}
+
+// "00:00:20" for 20 s, as the hub writes the connect timeout in 404103 answers.
+std::string TimeSpan(std::int64_t seconds) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%02lld:%02lld:%02lld", static_cast<long long>(seconds / 3600),
+                static_cast<long long>(seconds / 60 % 60), static_cast<long long>(seconds % 60));
+  return buf;
+}
+
+}  // namespace
+
+// One request being answered: its parsed target, and how to answer it.
+class RouteContext : public std::enable_shared_from_this<RouteContext> {
+ public:
+  RouteContext(Router& router, const Request& request, std::function<void(Response)> respond)
+      : router_(router), request_(request), respond_(std::move(respond)), target_(ParseTarget(request.target())) {}
+
+  void Route();
+
+ private:
+  using Verb = http::verb;
+  const std::vector<std::string>& seg() const { return target_.segments; }
+  bool Is(std::initializer_list<std::string_view> pattern) const;
+
+  void RouteDevices();
+  void RouteTwins();
+  void RouteJobs();
+  void Query();
+  void InvokeMethod(const std::string& device_id);
+
+  bool Authorize(std::uint8_t needed);
+  std::optional<json> Body();
+  ports::IfMatch IfMatch() const { return if_match_ ? ports::IfMatch(*if_match_) : std::nullopt; }
+
+  void Send(http::status status, const json* body, const std::vector<std::pair<std::string, std::string>>& headers = {});
+  void Json(const json& body, http::status status = http::status::ok) { Send(status, &body); }
+  void Fail(const Error& error, bool method_style = false, const json& info = nullptr);
+  void MethodNotAllowed() { Fail(Error(ErrorCode::GenericMethodNotAllowed, "The HTTP method is not allowed on this resource")); }
+  template <class T>
+  void Answer(const domain::Result<T>& result) {
+    if (!result) return Fail(result.error());
+    Json(*result);
+  }
+  void AnswerPage(const domain::Result<ports::QueryPage>& page);
+
+  Router& router_;
+  const Request& request_;
+  std::function<void(Response)> respond_;
+  Target target_;
+  std::optional<std::string> if_match_;
+  bool answered_ = false;
+};
+
+bool RouteContext::Is(std::initializer_list<std::string_view> pattern) const {
+  if (pattern.size() != seg().size()) return false;
+  std::size_t i = 0;
+  for (const auto p : pattern) {
+    if (p != "*" && p != seg()[i]) return false;
+    ++i;
+  }
+  return true;
+}
+
+bool RouteContext::Authorize(std::uint8_t needed) {
+  const auto header = Header(request_, "Authorization");
+  const auto status = router_.authorizer_.Check(header.value_or(""), router_.clock_.Now().seconds(), needed);
+  if (status) return true;
+  Fail(status.error());
+  return false;
+}
+
+std::optional<json> RouteContext::Body() {
+  if (request_.body().size() > kMaxBodyBytes) {
+    Fail(Error::MessageTooLarge("The request body is larger than " + std::to_string(kMaxBodyBytes) + " bytes"));
+    return std::nullopt;
+  }
+  json body = json::parse(request_.body(), nullptr, /*allow_exceptions=*/false);
+  if (body.is_discarded()) {
+    Fail(Error::FormatError("The request body is not valid JSON"));
+    return std::nullopt;
+  }
+  return body;
+}
+
+void RouteContext::Send(http::status status, const json* body,
+                        const std::vector<std::pair<std::string, std::string>>& headers) {
+  if (answered_) return;
+  answered_ = true;
+  Response response{status, request_.version()};
+  response.keep_alive(request_.keep_alive());
+  response.set(http::field::server, "offhub");
+  for (const auto& [name, value] : headers) response.set(name, value);
+  if (body) {
+    response.set(http::field::content_type, "application/json; charset=utf-8");
+    response.body() = body->dump();
+  }
+  response.prepare_payload();
+  respond_(std::move(response));
+}
+
+void RouteContext::Fail(const Error& error, bool method_style, const json& info) {
+  char tracking[33];
+  std::snprintf(tracking, sizeof tracking, "%016llx%016llx", 0x0ff1ab5eULL,
+                static_cast<unsigned long long>(++router_.tracking_counter_));
+  const domain::ErrorContext context{tracking, domain::FormatUtc(router_.clock_.Now())};
+  const json body = method_style ? domain::MethodEnvelope(error, context, info) : domain::RegistryEnvelope(error, context);
+  Send(static_cast<http::status>(error.http_status()), &body, {{"iothub-errorcode", std::string(error.name())}});
+}
+
+void RouteContext::AnswerPage(const domain::Result<ports::QueryPage>& page) {
+  if (!page) return Fail(page.error());
+  std::vector<std::pair<std::string, std::string>> headers{{"x-ms-item-type", page->item_type}};
+  if (page->continuation) headers.emplace_back("x-ms-continuation", *page->continuation);
+  Send(http::status::ok, &page->items, headers);
+}
+
+void RouteContext::Route() {
+  if_match_ = Header(request_, "If-Match");
+  if (Is({"health"})) {
+    if (request_.method() != Verb::get) return MethodNotAllowed();
+    return Json({{"status", "ok"}});
+  }
+  if (!seg().empty() && seg()[0] == "devices") return RouteDevices();
+  if (!seg().empty() && seg()[0] == "twins") return RouteTwins();
+  if (seg().size() >= 2 && seg()[0] == "jobs" && seg()[1] == "v2") return RouteJobs();
+  if (Is({"statistics", "devices"}) || Is({"statistics", "service"})) {
+    if (request_.method() != Verb::get) return MethodNotAllowed();
+    const bool devices = seg()[1] == "devices";
+    if (!Authorize(devices ? kRegistryRead : kServiceConnect)) return;
+    return Answer(devices ? router_.hub_.GetRegistryStatistics() : router_.hub_.GetServiceStatistics());
+  }
+  Fail(Error(ErrorCode::GenericNotFound, "No such resource: " + std::string(request_.target())));
+}
+
+void RouteContext::RouteDevices() {
+  auto& hub = router_.hub_;
+  const auto verb = request_.method();
+  if (Is({"devices"})) {
+    if (verb != Verb::get) return MethodNotAllowed();
+    if (!Authorize(kRegistryRead)) return;
+    std::size_t top = 0;
+    if (const auto it = target_.query.find("top"); it != target_.query.end()) {
+      std::from_chars(it->second.data(), it->second.data() + it->second.size(), top);
+    }
+    return Answer(hub.ListDevices(top));
+  }
+  if (Is({"devices", "query"}) && verb == Verb::post) return Query();
+  if (!Is({"devices", "*"})) return Fail(Error(ErrorCode::GenericNotFound, "No such resource"));
+  const std::string& id = seg()[1];
+  if (verb == Verb::get) {
+    if (!Authorize(kRegistryRead)) return;
+    return Answer(hub.GetDevice(id));
+  }
+  if (verb == Verb::delete_) {
+    if (!Authorize(kRegistryWrite)) return;
+    const auto deleted = hub.DeleteDevice(id, IfMatch());
+    if (!deleted) return Fail(deleted.error());
+    return Send(http::status::no_content, nullptr);
+  }
+  if (verb != Verb::put) return MethodNotAllowed();
+  if (!Authorize(kRegistryWrite)) return;
+  const auto body = Body();
+  if (!body) return;
+  const auto spec = domain::ParseDeviceSpec(*body, id);
+  if (!spec) return Fail(spec.error());
+  Answer(hub.PutDevice(*spec, IfMatch()));
+}
+
+void RouteContext::RouteTwins() {
+  auto& hub = router_.hub_;
+  const auto verb = request_.method();
+  if (Is({"twins", "*", "methods"})) {
+    if (verb != Verb::post) return MethodNotAllowed();
+    if (!Authorize(kServiceConnect)) return;
+    return InvokeMethod(seg()[1]);
+  }
+  if (!Is({"twins", "*"})) return Fail(Error(ErrorCode::GenericNotFound, "No such resource (module twins are not emulated)"));
+  if (!Authorize(kServiceConnect)) return;
+  const std::string& id = seg()[1];
+  if (verb == Verb::get) return Answer(hub.GetTwin(id));
+  if (verb != Verb::patch && verb != Verb::put) return MethodNotAllowed();
+  const auto body = Body();
+  if (!body) return;
+  Answer(verb == Verb::patch ? hub.PatchTwin(id, *body, IfMatch()) : hub.ReplaceTwin(id, *body, IfMatch()));
+}
+
+void RouteContext::Query() {
+  if (!Authorize(kServiceConnect)) return;
+  const auto body = Body();
+  if (!body) return;
+  const auto sql = body->find("query");
+  if (!body->is_object() || sql == body->end() || !sql->is_string()) {
+    return Fail(Error::ArgumentInvalid("The body must be {\"query\":\"<query text>\"}"));
+  }
+  ports::QueryPageRequest page;
+  if (const auto count = Header(request_, "x-ms-max-item-count")) {
+    std::from_chars(count->data(), count->data() + count->size(), page.max_item_count);
+  }
+  page.continuation = Header(request_, "x-ms-continuation");
+  if (page.continuation && page.continuation->empty()) page.continuation.reset();
+  AnswerPage(router_.hub_.Query(sql->get<std::string>(), page));
+}
+
+void RouteContext::InvokeMethod(const std::string& device_id) {
+  const auto body = Body();
+  if (!body) return;
+  const auto request = domain::ParseMethodRequest(*body);
+  if (!request) return Fail(request.error(), /*method_style=*/true);
+  const auto connect_timeout = request->connect_timeout_seconds;
+  router_.hub_.InvokeMethod(device_id, *request,
+                            [self = shared_from_this(), connect_timeout](domain::Result<domain::MethodResult> result) {
+                              if (result) return self->Json(domain::ToJson(*result));
+                              const auto& error = result.error();
+                              if (error.code() == ErrorCode::DeviceNotFound) return self->Fail(error);
+                              const json info = error.code() == ErrorCode::DeviceNotOnline
+                                                    ? json{{"timeout", TimeSpan(connect_timeout)}}
+                                                    : json::object();
+                              self->Fail(error, /*method_style=*/true, info);
+                            });
+}
+
+void RouteContext::RouteJobs() {
+  auto& hub = router_.hub_;
+  const auto verb = request_.method();
+  if (!Authorize(kServiceConnect)) return;
+  if (Is({"jobs", "v2", "query"}) && verb == Verb::get) {
+    ports::JobListFilter filter;
+    if (const auto it = target_.query.find("jobType"); it != target_.query.end()) filter.job_type = it->second;
+    if (const auto it = target_.query.find("jobStatus"); it != target_.query.end()) filter.job_status = it->second;
+    ports::QueryPageRequest page;
+    if (const auto count = Header(request_, "x-ms-max-item-count")) {
+      std::from_chars(count->data(), count->data() + count->size(), page.max_item_count);
+    }
+    page.continuation = Header(request_, "x-ms-continuation");
+    if (page.continuation && page.continuation->empty()) page.continuation.reset();
+    return AnswerPage(hub.ListJobs(filter, page));
+  }
+  if (Is({"jobs", "v2", "*", "cancel"})) {
+    if (verb != Verb::post) return MethodNotAllowed();
+    return Answer(hub.CancelJob(seg()[2]));
+  }
+  if (!Is({"jobs", "v2", "*"})) return Fail(Error(ErrorCode::GenericNotFound, "No such resource"));
+  const std::string& id = seg()[2];
+  if (verb == Verb::get) return Answer(hub.GetJob(id));
+  if (verb != Verb::put) return MethodNotAllowed();
+  const auto body = Body();
+  if (!body) return;
+  const auto request = domain::ParseJobRequest(id, *body, router_.clock_.Now());
+  if (!request) return Fail(request.error());
+  Answer(hub.CreateJob(*request));
+}
+
+void Router::Handle(const Request& request, std::function<void(Response)> respond) {
+  // The context may outlive this call (direct methods): it keeps its own copy.
+  auto copy = std::make_shared<Request>(request);
+  auto context = std::make_shared<RouteContext>(*this, *copy, [copy, respond = std::move(respond)](Response r) {
+    respond(std::move(r));
+  });
+  context->Route();
+}
+
+}  // namespace offhub::emulator::rest

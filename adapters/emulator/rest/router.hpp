@@ -1,0 +1,55 @@
+#pragma once
+// The REST front's router: one HTTP request in, one IoT Hub answer out, by
+// way of HubService. It never sees a socket, so doctest drives it directly.
+// https://learn.microsoft.com/rest/api/iothub/service
+//
+// - Any api-version is accepted. Paths are percent-decoded per segment (the
+//   Node SDK encodes jobIds on PUT but not on GET/cancel).
+// - Every request but GET /health needs a SAS token with the endpoint's
+//   permission: RegistryRead (GET devices, device statistics), RegistryWrite
+//   (PUT/DELETE devices), ServiceConnect (twins, queries, methods, service
+//   statistics, jobs v2 — offhub's choice: IoT Hub documents no finer rule).
+// - Errors use IoT Hub's envelopes and the `iothub-errorcode` header: the
+//   direct-method style for failed method calls (404103, 504101, 400004), the
+//   registry style everywhere else. Unparsable JSON is 400 IotHubFormatError;
+//   an unknown route is 404 GenericNotFound, a known path with the wrong verb
+//   405 GenericMethodNotAllowed.
+// - Query paging: x-ms-max-item-count and x-ms-continuation in;
+//   x-ms-continuation (only when more pages follow) and x-ms-item-type out.
+// Threading: Handle runs on the hub's event loop; `respond` is called once,
+// possibly later (direct methods wait for the device).
+
+#include <functional>
+#include <string>
+
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/string_body.hpp>
+
+#include "adapters/emulator/rest/sas_auth.hpp"
+#include "ports/clock.hpp"
+#include "ports/hub_service.hpp"
+
+namespace offhub::emulator::rest {
+
+using Request = boost::beast::http::request<boost::beast::http::string_body>;
+using Response = boost::beast::http::response<boost::beast::http::string_body>;
+
+inline constexpr std::size_t kMaxBodyBytes = 256 * 1024;
+
+class Router {
+ public:
+  Router(ports::HubService& hub, ports::Clock& clock, SasAuthorizer authorizer)
+      : hub_(hub), clock_(clock), authorizer_(std::move(authorizer)) {}
+
+  void Handle(const Request& request, std::function<void(Response)> respond);
+
+ private:
+  ports::HubService& hub_;
+  ports::Clock& clock_;
+  SasAuthorizer authorizer_;
+  std::uint64_t tracking_counter_ = 0;
+
+  friend class RouteContext;
+};
+
+}  // namespace offhub::emulator::rest

@@ -1,0 +1,71 @@
+#pragma once
+// Checks the SAS token of a service request against the hub's shared access
+// policies, as IoT Hub does: https://learn.microsoft.com/azure/iot-hub/iot-hub-dev-guide-sas
+//
+// - Token: `SharedAccessSignature sr=..&sig=..&se=..&skn=..` (fields in any order,
+//   values split at the first '=').
+// - The HMAC-SHA256 is computed over `sr` exactly as it appears in the token
+//   (still percent-encoded) + "\n" + se, with the policy's primary or
+//   secondary key (base64-decoded).
+// - `sr` must name this hub: the host name, or a path under it (prefix match
+//   per path segment), compared case-insensitively after percent-decoding.
+// - Expired (se <= now) is refused; so is a policy without the permission.
+// Every refusal is 401 IotHubUnauthorizedAccess.
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "domain/result.hpp"
+
+namespace offhub::emulator::rest {
+
+enum Permission : std::uint8_t {
+  kRegistryRead = 1,
+  kRegistryWrite = 2,
+  kServiceConnect = 4,
+  kDeviceConnect = 8,
+};
+
+struct AccessPolicy {
+  std::string name;
+  std::string primary_key;  // base64
+  std::string secondary_key;
+  std::uint8_t permissions = 0;
+};
+
+// The well-known local policies (fixed keys, documented in the README).
+std::vector<AccessPolicy> WellKnownPolicies();
+
+struct SasToken {
+  std::string resource;  // sr as it appears
+  std::string signature;  // sig, percent-decoded
+  std::string expiry;     // se as it appears
+  std::string key_name;   // skn, may be empty
+};
+
+// Parses the Authorization header's value; 401 when it is not a SAS token.
+domain::Result<SasToken> ParseSasToken(std::string_view header);
+
+// base64(HMAC-SHA256(base64decode(key), resource + "\n" + expiry)); empty if the key is not base64.
+std::string SasSignature(std::string_view resource, std::string_view expiry, std::string_view base64_key);
+
+class SasAuthorizer {
+ public:
+  SasAuthorizer(std::string host_name, std::vector<AccessPolicy> policies)
+      : host_name_(std::move(host_name)), policies_(std::move(policies)) {}
+
+  // `now_seconds`: Unix time. `needed`: the permission bits the request needs (any one suffices).
+  domain::Status Check(std::string_view authorization, std::int64_t now_seconds, std::uint8_t needed) const;
+
+  const std::vector<AccessPolicy>& policies() const { return policies_; }
+
+ private:
+  std::string host_name_;
+  std::vector<AccessPolicy> policies_;
+};
+
+std::string PercentDecode(std::string_view text);
+
+}  // namespace offhub::emulator::rest

@@ -1,0 +1,142 @@
+#include "adapters/emulator/tls_material.hpp"
+
+#include <openssl/ec.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/rand.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
+#include <cstdio>
+#include <memory>
+#include <stdexcept>
+
+namespace offhub::emulator {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct Free {
+  void operator()(EVP_PKEY* p) const { EVP_PKEY_free(p); }
+  void operator()(X509* p) const { X509_free(p); }
+  void operator()(X509_EXTENSION* p) const { X509_EXTENSION_free(p); }
+  void operator()(FILE* p) const { std::fclose(p); }
+};
+using Key = std::unique_ptr<EVP_PKEY, Free>;
+using Cert = std::unique_ptr<X509, Free>;
+
+[[noreturn]] void Fail(const std::string& what) { throw std::runtime_error("TLS material: " + what); }
+
+Key NewKey() {
+  Key key(EVP_EC_gen("P-256"));
+  if (!key) Fail("cannot generate an EC key");
+  return key;
+}
+
+void AddExtension(X509* cert, X509* issuer, int nid, const char* value) {
+  X509V3_CTX ctx;
+  X509V3_set_ctx_nodb(&ctx);
+  X509V3_set_ctx(&ctx, issuer, cert, nullptr, nullptr, 0);
+  std::unique_ptr<X509_EXTENSION, Free> ext(X509V3_EXT_conf_nid(nullptr, &ctx, nid, value));
+  if (!ext || X509_add_ext(cert, ext.get(), -1) != 1) Fail(std::string("cannot add extension ") + value);
+}
+
+Cert NewCertificate(EVP_PKEY* key, const std::string& common_name, X509* issuer, EVP_PKEY* issuer_key, bool ca,
+                    const std::string& alt_names) {
+  Cert cert(X509_new());
+  X509_set_version(cert.get(), 2);
+  unsigned char serial[16];
+  RAND_bytes(serial, sizeof serial);
+  serial[0] &= 0x7f;
+  BIGNUM* bn = BN_bin2bn(serial, sizeof serial, nullptr);
+  BN_to_ASN1_INTEGER(bn, X509_get_serialNumber(cert.get()));
+  BN_free(bn);
+  X509_gmtime_adj(X509_getm_notBefore(cert.get()), -3600);
+  X509_gmtime_adj(X509_getm_notAfter(cert.get()), 10L * 365 * 24 * 3600);
+  X509_set_pubkey(cert.get(), key);
+  X509_NAME* name = X509_get_subject_name(cert.get());
+  X509_NAME_add_entry_by_txt(name, "O", MBSTRING_ASC, reinterpret_cast<const unsigned char*>("offhub"), -1, -1, 0);
+  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>(common_name.c_str()),
+                             -1, -1, 0);
+  X509* signer = issuer ? issuer : cert.get();
+  X509_set_issuer_name(cert.get(), X509_get_subject_name(signer));
+  AddExtension(cert.get(), signer, NID_subject_key_identifier, "hash");
+  if (ca) {
+    AddExtension(cert.get(), signer, NID_basic_constraints, "critical,CA:TRUE");
+    AddExtension(cert.get(), signer, NID_key_usage, "critical,keyCertSign,cRLSign");
+  } else {
+    AddExtension(cert.get(), signer, NID_basic_constraints, "critical,CA:FALSE");
+    AddExtension(cert.get(), signer, NID_key_usage, "critical,digitalSignature,keyEncipherment");
+    AddExtension(cert.get(), signer, NID_ext_key_usage, "serverAuth");
+    AddExtension(cert.get(), signer, NID_subject_alt_name, alt_names.c_str());
+    AddExtension(cert.get(), signer, NID_authority_key_identifier, "keyid:always");
+  }
+  if (X509_sign(cert.get(), issuer_key ? issuer_key : key, EVP_sha256()) == 0) Fail("cannot sign " + common_name);
+  return cert;
+}
+
+std::unique_ptr<FILE, Free> Open(const fs::path& path, const char* mode) {
+  std::unique_ptr<FILE, Free> file(std::fopen(path.c_str(), mode));
+  if (!file) Fail("cannot open " + path.string());
+  return file;
+}
+
+void WriteCert(const fs::path& path, std::initializer_list<X509*> chain) {
+  auto file = Open(path, "w");
+  for (X509* cert : chain) {
+    if (PEM_write_X509(file.get(), cert) != 1) Fail("cannot write " + path.string());
+  }
+}
+
+void WriteKey(const fs::path& path, EVP_PKEY* key) {
+  auto file = Open(path, "w");
+  if (PEM_write_PrivateKey(file.get(), key, nullptr, nullptr, 0, nullptr, nullptr) != 1) {
+    Fail("cannot write " + path.string());
+  }
+  fs::permissions(path, fs::perms::owner_read | fs::perms::owner_write);
+}
+
+Cert ReadCert(const fs::path& path) {
+  auto file = Open(path, "r");
+  Cert cert(PEM_read_X509(file.get(), nullptr, nullptr, nullptr));
+  if (!cert) Fail("cannot read " + path.string());
+  return cert;
+}
+
+Key ReadKey(const fs::path& path) {
+  auto file = Open(path, "r");
+  Key key(PEM_read_PrivateKey(file.get(), nullptr, nullptr, nullptr));
+  if (!key) Fail("cannot read " + path.string());
+  return key;
+}
+
+}  // namespace
+
+TlsMaterial EnsureTlsMaterial(const fs::path& dir, const std::string& host_name) {
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) Fail("cannot create " + dir.string() + ": " + ec.message());
+  const TlsMaterial m{dir / "ca.pem", dir / "server.pem", dir / "server.key"};
+  const fs::path ca_key_path = dir / "ca.key";
+  if (!fs::exists(m.ca_certificate) || !fs::exists(ca_key_path)) {
+    Key ca_key = NewKey();
+    Cert ca = NewCertificate(ca_key.get(), "offhub local CA", nullptr, nullptr, true, "");
+    WriteKey(ca_key_path, ca_key.get());
+    WriteCert(m.ca_certificate, {ca.get()});
+    fs::remove(m.server_certificate, ec);  // a new CA needs a new server certificate
+  }
+  if (!fs::exists(m.server_certificate) || !fs::exists(m.server_key)) {
+    Cert ca = ReadCert(m.ca_certificate);
+    Key ca_key = ReadKey(ca_key_path);
+    Key key = NewKey();
+    std::string alt = "DNS:" + host_name;
+    if (host_name != "localhost") alt += ",DNS:localhost";
+    alt += ",IP:127.0.0.1";
+    Cert cert = NewCertificate(key.get(), host_name, ca.get(), ca_key.get(), false, alt);
+    WriteKey(m.server_key, key.get());
+    WriteCert(m.server_certificate, {cert.get(), ca.get()});
+  }
+  return m;
+}
+
+}  // namespace offhub::emulator

@@ -1,0 +1,23 @@
+#pragma once
+// The emulator's TLS material in a directory: ca.pem (a local CA clients are
+// told to trust), server.pem and server.key (a certificate for the hub's host
+// name, `localhost` and 127.0.0.1, signed by that CA). Missing files are
+// generated with OpenSSL on first start (EC P-256, valid ten years); existing
+// ones are kept, so clients keep trusting the same CA across restarts.
+
+#include <filesystem>
+#include <string>
+
+namespace offhub::emulator {
+
+struct TlsMaterial {
+  std::filesystem::path ca_certificate;      // ca.pem
+  std::filesystem::path server_certificate;  // server.pem (server cert, then the CA)
+  std::filesystem::path server_key;          // server.key
+};
+
+// Throws std::runtime_error with the reason when the directory cannot be
+// created or written, or OpenSSL fails: a start-up failure.
+TlsMaterial EnsureTlsMaterial(const std::filesystem::path& dir, const std::string& host_name);
+
+}  // namespace offhub::emulator

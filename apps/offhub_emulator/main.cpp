@@ -1,0 +1,74 @@
+// offhub-emulator: IoT Hub's REST and MQTT protocols on this machine.
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+#include <spdlog/spdlog.h>
+
+#include "adapters/emulator/emulator.hpp"
+
+namespace {
+
+// The broker plugin sits in lib/ beside the bin/ this program runs from.
+std::string DefaultPluginPath() {
+  std::error_code ec;
+  const auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
+  return (self.parent_path().parent_path() / "lib" / "offhub_broker_plugin.so").string();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  offhub::emulator::EmulatorConfig config;
+  config.plugin_path = DefaultPluginPath();
+  bool in_memory = false;
+  std::string log_level = "info";
+
+  CLI::App app{"offhub-emulator: a local Azure IoT Hub (REST + MQTT) for development and tests"};
+  app.add_flag("--in-memory", in_memory, "Keep the hub's state in memory only (the default today)");
+  app.add_option("--data-dir", config.data_dir, "Directory for the broker's configuration (default: a temporary one)");
+  app.add_option("--hostname", config.host_name, "Host name in connection strings, SAS resources and the certificate")
+      ->capture_default_str();
+  app.add_option("--bind", config.bind_address, "Address the REST front listens on")->capture_default_str();
+  app.add_option("--http-port", config.http_port, "Plain HTTP port (0: off)")->capture_default_str();
+  app.add_option("--https-port", config.https_port, "HTTPS port (0: off)")->capture_default_str();
+  app.add_option("--mqtt-port", config.mqtt_port, "Plain MQTT port on 127.0.0.1 (0: a free port)")->capture_default_str();
+  app.add_option("--mqtts-port", config.mqtts_port, "MQTT over TLS port on 127.0.0.1 (0: off)")->capture_default_str();
+  app.add_option("--tls-dir", config.tls_dir, "Directory with ca.pem, server.pem, server.key (generated when absent)");
+  app.add_option("--mosquitto", config.mosquitto_path, "The mosquitto broker executable")->capture_default_str();
+  app.add_option("--broker-plugin", config.plugin_path, "offhub's broker plugin")->capture_default_str();
+  app.add_option("--max-in-flight", config.max_in_flight_per_job, "Device operations in flight per job")
+      ->capture_default_str();
+  app.add_option("--log-level", log_level, "trace, debug, info, warn, error or off")->capture_default_str();
+  CLI11_PARSE(app, argc, argv);
+  (void)in_memory;
+
+  spdlog::set_level(spdlog::level::from_str(log_level));
+  boost::asio::io_context io;
+  std::unique_ptr<offhub::emulator::Emulator> emulator;
+  try {
+    emulator = std::make_unique<offhub::emulator::Emulator>(io, config);
+  } catch (const std::exception& e) {
+    std::cerr << "offhub-emulator: " << e.what() << "\n";
+    return 1;
+  }
+
+  boost::asio::signal_set signals(io, SIGINT, SIGTERM);
+  signals.async_wait([&](const boost::system::error_code&, int signal) {
+    spdlog::info("signal {}: shutting down", signal);
+    emulator->Stop();
+    io.stop();
+  });
+  emulator->WhenReady([&] {
+    spdlog::info("listening: http {} https {} mqtt {} mqtts {}; CA {}", emulator->http_port(), emulator->https_port(),
+                 emulator->mqtt_port(), emulator->mqtts_port(), emulator->tls().ca_certificate.string());
+    std::cout << "IOTHUB_CONNECTION_STRING=" << emulator->ServiceConnectionString() << std::endl;
+  });
+  io.run();
+  emulator.reset();
+  return 0;
+}

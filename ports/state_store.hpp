@@ -1,0 +1,49 @@
+#pragma once
+// StateStore: where the hub's state lives between runs. The hub keeps its
+// working copy in memory and writes every change through this port; at start
+// it loads everything back. In-memory now (MakeMemoryStateStore); a SQLite
+// store implements the same port without callers changing.
+//
+// Contract
+// - Save* replaces the stored record with the same key (device id; job id;
+//   job id + device id) or adds it. DeleteDevice removes the device and its
+//   twin; a missing id is not an error.
+// - A write that returns an error left the stored state as it was; the hub
+//   then answers 500 ServerError and keeps its memory unchanged too.
+// - Load returns what the writes left, in key order.
+// - Single-threaded: called from the hub's event loop only.
+
+#include <memory>
+#include <string_view>
+#include <vector>
+
+#include "domain/device.hpp"
+#include "domain/device_job.hpp"
+#include "domain/job.hpp"
+#include "domain/result.hpp"
+#include "domain/twin.hpp"
+
+namespace offhub::ports {
+
+struct StoredDevice {
+  domain::Device identity;
+  domain::Twin twin;
+};
+
+struct StoredState {
+  std::vector<StoredDevice> devices;
+  std::vector<domain::Job> jobs;
+  std::vector<domain::DeviceJob> device_jobs;
+};
+
+class StateStore {
+ public:
+  virtual ~StateStore() = default;
+  virtual domain::Result<StoredState> Load() = 0;
+  virtual domain::Status SaveDevice(const StoredDevice& device) = 0;
+  virtual domain::Status DeleteDevice(std::string_view device_id) = 0;
+  virtual domain::Status SaveJob(const domain::Job& job) = 0;
+  virtual domain::Status SaveDeviceJob(const domain::DeviceJob& record) = 0;
+};
+
+}  // namespace offhub::ports

@@ -1,0 +1,272 @@
+// The job engine through HubService, on the manual clock: every scenario of
+// the in-process hub issue, with no real sleeping.
+#include "tests/emulator/hub_fixture.hpp"
+
+using namespace offhub;
+using offhub::testing::HubFixture;
+using offhub::testing::MethodJob;
+using offhub::testing::TwinJob;
+using nlohmann::json;
+
+TEST_CASE("door-lock tutorial: a method job and a twin job over one device both complete") {
+  HubFixture f;
+  auto& device = f.AddOnlineDevice("myDeviceId");
+  const std::string condition = "deviceId IN ['myDeviceId']";
+
+  const auto method_job = f.CreateJob("lockDoorJob", MethodJob(condition));
+  REQUIRE(method_job.ok());
+  CHECK(*method_job == json{{"jobId", "lockDoorJob"}, {"type", "scheduleDeviceMethod"}, {"status", "queued"}});
+  const auto twin_job = f.CreateJob("updateTwinJob", TwinJob(condition));
+  REQUIRE(twin_job.ok());
+
+  f.clock.AdvanceSeconds(1);
+  for (const char* id : {"lockDoorJob", "updateTwinJob"}) {
+    const json job = f.Job(id);
+    CAPTURE(job.dump());
+    CHECK(job["status"] == "completed");
+    CHECK(job["deviceJobStatistics"] ==
+          json{{"deviceCount", 1}, {"failedCount", 0}, {"succeededCount", 1}, {"runningCount", 0}, {"pendingCount", 0}});
+    CHECK(job.contains("endTime"));
+  }
+  REQUIRE(device.calls.size() == 1);
+  CHECK(device.calls[0].method_name == "lockDoor");
+  CHECK(device.calls[0].payload.is_null());
+  REQUIRE(device.desired_updates.size() == 1);
+  CHECK(device.desired_updates[0].body == json::parse(R"({"building":"43","floor":3,"$version":2})"));
+
+  const json records = f.DeviceJobs("lockDoorJob");
+  REQUIRE(records.size() == 1);
+  CHECK(records[0]["status"] == "completed");
+  CHECK(records[0]["outcome"]["deviceMethodResponse"]["status"] == 200);
+  const json twin = *f.hub->GetTwin("myDeviceId");
+  CHECK(twin["properties"]["desired"]["building"] == "43");
+  CHECK(twin["properties"]["desired"]["$version"] == 2);
+}
+
+TEST_CASE("a job scheduled an hour ahead stays scheduled until the clock gets there") {
+  HubFixture f;
+  auto& device = f.AddOnlineDevice("d1");
+  const auto start = testing::kT0.PlusSeconds(3600);
+  REQUIRE(f.CreateJob("later", MethodJob("*", {{"startTime", domain::FormatUtc(start)}})).ok());
+  f.clock.AdvanceSeconds(5);
+  CHECK(f.Job("later")["status"] == "scheduled");
+  f.clock.AdvanceSeconds(3590);
+  CHECK(f.Job("later")["status"] == "scheduled");
+  CHECK(device.calls.empty());
+  f.clock.AdvanceSeconds(10);
+  CHECK(f.Job("later")["status"] == "completed");
+  CHECK(f.Job("later")["startTime"] == domain::FormatUtc(start));
+  CHECK(device.calls.size() == 1);
+}
+
+TEST_CASE("cancel before start: the job is cancelled and never runs") {
+  HubFixture f;
+  auto& device = f.AddOnlineDevice("d1");
+  REQUIRE(f.CreateJob("c1", MethodJob("*", {{"startTime", domain::FormatUtc(testing::kT0.PlusSeconds(600))}})).ok());
+  f.clock.AdvanceSeconds(1);
+  const auto cancelled = f.hub->CancelJob("c1");
+  REQUIRE(cancelled.ok());
+  CHECK((*cancelled)["status"] == "cancelled");
+  f.clock.AdvanceSeconds(3600);
+  CHECK(f.Job("c1")["status"] == "cancelled");
+  CHECK(device.calls.empty());
+  CHECK(f.DeviceJobs("c1").empty());
+}
+
+TEST_CASE("cancel of a running job is refused and the job goes on") {
+  HubFixture f;
+  f.AddOnlineDevice("slow", {.latency_ms = 10'000});
+  REQUIRE(f.CreateJob("r1", MethodJob("*")).ok());
+  f.clock.AdvanceSeconds(1);
+  REQUIRE(f.Job("r1")["status"] == "running");
+  const auto refused = f.hub->CancelJob("r1");
+  REQUIRE_FALSE(refused.ok());
+  CHECK(refused.error().http_status() == 400);
+  f.clock.AdvanceSeconds(10);
+  CHECK(f.Job("r1")["status"] == "completed");
+}
+
+TEST_CASE("an offline device that connects within the window gets the call") {
+  HubFixture f;
+  f.AddDevice("late");
+  auto& device = f.devices.Script("late");
+  REQUIRE(f.CreateJob("j", MethodJob("*")).ok());
+  f.clock.AdvanceSeconds(60);
+  CHECK(f.Job("j")["status"] == "running");
+  CHECK(f.DeviceJobs("j")[0]["status"] == "pending");
+  CHECK(f.Job("j")["deviceJobStatistics"]["pendingCount"] == 1);
+  f.devices.Connect("late");
+  f.clock.AdvanceSeconds(1);
+  CHECK(device.calls.size() == 1);
+  CHECK(f.Job("j")["status"] == "completed");
+  CHECK(f.Job("j")["deviceJobStatistics"]["succeededCount"] == 1);
+}
+
+TEST_CASE("a device that never connects fails when the window ends") {
+  HubFixture f;
+  f.AddDevice("never");
+  f.AddOnlineDevice("ok");
+  REQUIRE(f.CreateJob("j", MethodJob("*", {{"maxExecutionTimeInSeconds", 100}})).ok());
+  f.clock.AdvanceSeconds(99);
+  CHECK(f.Job("j")["status"] == "running");
+  f.clock.AdvanceSeconds(2);
+  const json job = f.Job("j");
+  CHECK(job["status"] == "completed");
+  CHECK(job["deviceJobStatistics"]["failedCount"] == 1);
+  CHECK(job["deviceJobStatistics"]["succeededCount"] == 1);
+  const json records = f.DeviceJobs("j");
+  const json& never = records[0]["deviceId"] == "never" ? records[0] : records[1];
+  CHECK(never["status"] == "failed");
+  CHECK(never["error"]["code"] == "JobRunPreconditionFailed");
+  CHECK(never["error"]["description"] ==
+        "The job did not start within specified period: either device did not come online or invalid endTime specified.");
+}
+
+TEST_CASE("a device slower than the response timeout fails with the timeout") {
+  HubFixture f;
+  f.AddOnlineDevice("slow", {.latency_ms = 20'000});
+  REQUIRE(f.CreateJob("j", MethodJob("*")).ok());  // response timeout 15 s
+  f.clock.AdvanceSeconds(16);
+  CHECK(f.Job("j")["status"] == "completed");
+  const json record = f.DeviceJobs("j")[0];
+  CHECK(record["status"] == "failed");
+  CHECK(record["error"]["code"] == "GatewayTimeout");
+  CHECK(f.devices.pending_answers() == 0);  // the hub told the channel to forget the call
+}
+
+TEST_CASE("1,000 fake devices with mixed outcomes: statistics match the records exactly") {
+  HubFixture f({.max_in_flight_per_job = 64});
+  int expect_ok = 0, expect_failed = 0;
+  for (int i = 0; i < 1000; ++i) {
+    const std::string id = "dev" + std::to_string(1000 + i);
+    switch (i % 4) {
+      case 0: f.AddOnlineDevice(id, {.status = 200, .latency_ms = i % 50}); ++expect_ok; break;
+      case 1: f.AddOnlineDevice(id, {.status = 500, .payload = {{"error", "jammed"}}}); ++expect_ok; break;
+      case 2: f.AddOnlineDevice(id, {.never_answers = true}); ++expect_failed; break;
+      case 3: f.AddDevice(id); ++expect_failed; break;  // offline for good
+    }
+  }
+  REQUIRE(f.CreateJob("fleet", MethodJob("*", {{"maxExecutionTimeInSeconds", 120}})).ok());
+  f.clock.AdvanceSeconds(1);
+  const json running = f.Job("fleet")["deviceJobStatistics"];
+  CHECK(running["deviceCount"] == 1000);
+  f.clock.AdvanceSeconds(200);
+  const json job = f.Job("fleet");
+  CHECK(job["status"] == "completed");
+  CHECK(job["deviceJobStatistics"] == json{{"deviceCount", 1000}, {"failedCount", expect_failed},
+                                             {"succeededCount", expect_ok}, {"runningCount", 0}, {"pendingCount", 0}});
+  // Statistics are the records, counted.
+  std::map<std::string, int> by_status;
+  json page;
+  domain::Result<ports::QueryPage> p = f.hub->Query("SELECT * FROM devices.jobs WHERE devices.jobs.jobId = 'fleet'", {});
+  int total = 0;
+  while (true) {
+    REQUIRE(p.ok());
+    for (const auto& r : p->items) ++by_status[r["status"].get<std::string>()], ++total;
+    if (!p->continuation) break;
+    p = f.hub->Query("SELECT * FROM devices.jobs WHERE devices.jobs.jobId = 'fleet'", {0, p->continuation});
+  }
+  CHECK(total == 1000);
+  CHECK(by_status["completed"] == expect_ok);
+  CHECK(by_status["failed"] == expect_failed);
+}
+
+TEST_CASE("method calls of a job are pipelined with a bounded number in flight") {
+  HubFixture f({.max_in_flight_per_job = 8});
+  for (int i = 0; i < 40; ++i) f.AddOnlineDevice("d" + std::to_string(i), {.latency_ms = 1000});
+  REQUIRE(f.CreateJob("p", MethodJob("*")).ok());
+  f.clock.RunDue();
+  CHECK(f.devices.pending_answers() == 8);
+  CHECK(f.Job("p")["deviceJobStatistics"]["runningCount"] == 8);
+  f.clock.AdvanceMillis(1000);
+  CHECK(f.devices.pending_answers() == 8);
+  CHECK(f.Job("p")["deviceJobStatistics"]["succeededCount"] == 8);
+  f.clock.AdvanceSeconds(10);
+  CHECK(f.Job("p")["status"] == "completed");
+  CHECK(f.Job("p")["deviceJobStatistics"]["succeededCount"] == 40);
+}
+
+TEST_CASE("a device that joins after the job started is not included") {
+  HubFixture f;
+  f.AddOnlineDevice("early", {.latency_ms = 5000});
+  REQUIRE(f.CreateJob("j", MethodJob("*")).ok());
+  f.clock.AdvanceSeconds(1);
+  auto& late = f.AddOnlineDevice("late");
+  f.clock.AdvanceSeconds(10);
+  CHECK(f.Job("j")["deviceJobStatistics"]["deviceCount"] == 1);
+  CHECK(late.calls.empty());
+}
+
+TEST_CASE("a twin job bumps desired $version and notifies connected devices only") {
+  HubFixture f;
+  auto& online = f.AddOnlineDevice("on");
+  f.AddDevice("off");
+  auto& offline = f.devices.Script("off");
+  REQUIRE(f.CreateJob("t", TwinJob("*")).ok());
+  f.clock.AdvanceSeconds(1);
+  CHECK(f.Job("t")["deviceJobStatistics"]["succeededCount"] == 2);
+  for (const char* id : {"on", "off"}) {
+    const json twin = *f.hub->GetTwin(id);
+    CHECK(twin["properties"]["desired"]["$version"] == 2);
+    CHECK(twin["properties"]["desired"]["floor"] == 3);
+  }
+  CHECK(online.desired_updates.size() == 1);
+  CHECK(offline.desired_updates.empty());
+  CHECK(f.DeviceJobs("t")[0]["outcome"] == json::object());
+}
+
+TEST_CASE("query conditions select by tags; an invalid condition fails the job") {
+  HubFixture f;
+  auto& in43 = f.AddOnlineDevice("a");
+  auto& other = f.AddOnlineDevice("b");
+  REQUIRE(f.hub->PatchTwin("a", {{"tags", {{"building", "43"}}}}, "*").ok());
+  REQUIRE(f.hub->PatchTwin("b", {{"tags", {{"building", "44"}}}}, "*").ok());
+  REQUIRE(f.CreateJob("sel", MethodJob("tags.building = '43'")).ok());
+  REQUIRE(f.CreateJob("bad", MethodJob("deviceId IN ['a'")).ok());
+  f.clock.AdvanceSeconds(1);
+  CHECK(in43.calls.size() == 1);
+  CHECK(other.calls.empty());
+  const json bad = f.Job("bad");
+  CHECK(bad["status"] == "failed");
+  CHECK(bad["failureReason"].get<std::string>().find("query") != std::string::npos);
+}
+
+TEST_CASE("a jobId that is reused is refused; jobs are listed by type and status") {
+  HubFixture f;
+  f.AddOnlineDevice("d");
+  REQUIRE(f.CreateJob("once", MethodJob("*")).ok());
+  const auto again = f.CreateJob("once", TwinJob("*"));
+  REQUIRE_FALSE(again.ok());
+  CHECK(again.error().http_status() == 409);
+  REQUIRE(f.CreateJob("twin", TwinJob("*")).ok());
+  f.clock.AdvanceSeconds(1);
+  const auto methods = f.hub->ListJobs({"ScheduleDeviceMethod", "completed"}, {});
+  REQUIRE(methods.ok());
+  REQUIRE(methods->items.size() == 1);
+  CHECK(methods->items[0]["jobId"] == "once");
+  CHECK(f.hub->ListJobs({}, {})->items.size() == 2);
+  CHECK(f.hub->ListJobs({std::nullopt, "finished"}, {})->items.empty());
+  const auto paged = f.hub->ListJobs({}, {1, std::nullopt});
+  REQUIRE(paged.ok());
+  CHECK(paged->items.size() == 1);
+  REQUIRE(paged->continuation);
+  const auto rest = f.hub->ListJobs({}, {1, paged->continuation});
+  CHECK(rest->items.size() == 1);
+  CHECK_FALSE(rest->continuation);
+  CHECK(f.hub->ListJobs({}, {1, std::string("garbage!")}).error().http_status() == 400);
+  CHECK(f.hub->GetJob("nope").error().code() == domain::ErrorCode::JobNotFound);
+}
+
+TEST_CASE("jobs survive a restart on the same store and finish afterwards") {
+  HubFixture f;
+  f.AddOnlineDevice("d");
+  REQUIRE(f.CreateJob("later", MethodJob("*", {{"startTime", domain::FormatUtc(testing::kT0.PlusSeconds(60))}})).ok());
+  f.clock.AdvanceSeconds(1);
+  f.Rebuild();
+  CHECK(f.Job("later")["status"] == "scheduled");
+  CHECK(f.hub->GetDevice("d").ok());
+  f.devices.Connect("d");
+  f.clock.AdvanceSeconds(120);
+  CHECK(f.Job("later")["status"] == "completed");
+  CHECK(f.Job("later")["deviceJobStatistics"]["succeededCount"] == 1);
+}

@@ -1,0 +1,243 @@
+// LocalHub's registry, twins and direct methods through HubService, on the
+// manual clock and fake devices.
+#include "tests/emulator/hub_fixture.hpp"
+
+using namespace offhub;
+using offhub::testing::HubFixture;
+using nlohmann::json;
+
+namespace {
+domain::MethodRequest Method(std::int64_t response_timeout = 30, std::int64_t connect_timeout = 0,
+                             json payload = nullptr) {
+  return {"lockDoor", std::move(payload), response_timeout, connect_timeout};
+}
+
+// Calls the method and returns its result once the clock has run `seconds`.
+std::optional<domain::Result<domain::MethodResult>> Invoke(HubFixture& f, const std::string& id,
+                                                           const domain::MethodRequest& request,
+                                                           std::int64_t seconds) {
+  std::optional<domain::Result<domain::MethodResult>> result;
+  f.hub->InvokeMethod(id, request, [&](domain::Result<domain::MethodResult> r) {
+    REQUIRE_FALSE(result.has_value());  // exactly once
+    result.emplace(std::move(r));
+  });
+  f.clock.AdvanceSeconds(seconds);
+  return result;
+}
+}  // namespace
+
+TEST_CASE("registry: create with generated keys, get, list, update with If-Match, delete") {
+  HubFixture f;
+  const json created = f.AddDevice("myDeviceId");
+  CHECK(created["deviceId"] == "myDeviceId");
+  CHECK(created["authentication"]["symmetricKey"]["primaryKey"].get<std::string>().size() == 44);
+  CHECK(created["authentication"]["symmetricKey"]["secondaryKey"].get<std::string>().size() == 44);
+  CHECK(created["authentication"]["symmetricKey"]["primaryKey"] != created["authentication"]["symmetricKey"]["secondaryKey"]);
+  CHECK(created["generationId"].get<std::string>().size() == 18);
+  CHECK(created["status"] == "enabled");
+
+  auto spec = *domain::ParseDeviceSpec(json::object(), "myDeviceId");
+  const auto dup = f.hub->PutDevice(spec, std::nullopt);
+  REQUIRE_FALSE(dup.ok());
+  CHECK(dup.error().code() == domain::ErrorCode::DeviceAlreadyExists);
+
+  CHECK(f.hub->GetDevice("nope").error().code() == domain::ErrorCode::DeviceNotFound);
+  CHECK(f.hub->GetTwin("nope").error().code() == domain::ErrorCode::DeviceNotFound);
+
+  spec.status = domain::DeviceStatus::kDisabled;
+  CHECK(f.hub->PutDevice(spec, "\"wrong\"").error().code() == domain::ErrorCode::PreconditionFailed);
+  const auto updated = f.hub->PutDevice(spec, "\"" + created["etag"].get<std::string>() + "\"");
+  REQUIRE(updated.ok());
+  CHECK((*updated)["status"] == "disabled");
+  CHECK((*updated)["etag"] != created["etag"]);
+  CHECK((*updated)["authentication"]["symmetricKey"] == created["authentication"]["symmetricKey"]);
+  CHECK((*f.hub->GetTwin("myDeviceId"))["status"] == "disabled");
+  CHECK(f.hub->PutDevice(*domain::ParseDeviceSpec(json::object(), "ghost"), "*").error().code() ==
+        domain::ErrorCode::DeviceNotFound);
+
+  f.AddDevice("second");
+  CHECK(f.hub->ListDevices(0)->size() == 2);
+  CHECK(f.hub->ListDevices(1)->size() == 1);
+  CHECK(*f.hub->GetRegistryStatistics() ==
+        json{{"totalDeviceCount", 2}, {"enabledDeviceCount", 1}, {"disabledDeviceCount", 1}});
+
+  CHECK(f.hub->DeleteDevice("second", "\"nope\"").error().code() == domain::ErrorCode::PreconditionFailed);
+  CHECK(f.hub->DeleteDevice("second", "*").ok());
+  CHECK(f.hub->DeleteDevice("second", "*").error().code() == domain::ErrorCode::DeviceNotFound);
+  CHECK(f.hub->ListDevices(0)->size() == 1);
+}
+
+TEST_CASE("twins: etag 412, desired reaches a connected device, reported changes nothing for the etag") {
+  HubFixture f;
+  auto& device = f.AddOnlineDevice("d");
+  const json twin = *f.hub->GetTwin("d");
+  CHECK(twin["etag"] == "AAAAAAAAAAE=");
+  CHECK(twin["connectionState"] == "Connected");
+  CHECK(f.hub->PatchTwin("d", {{"properties", {{"desired", {{"x", 1}}}}}}, "\"abc\"").error().http_status() == 412);
+  const auto patched = f.hub->PatchTwin("d", {{"properties", {{"desired", {{"x", 1}}}}}}, "\"AAAAAAAAAAE=\"");
+  REQUIRE(patched.ok());
+  CHECK((*patched)["properties"]["desired"]["$version"] == 2);
+  REQUIRE(device.desired_updates.size() == 1);
+  CHECK(device.desired_updates[0].version == 2);
+  const auto replaced = f.hub->ReplaceTwin("d", {{"tags", {{"t", 1}}}, {"properties", {{"desired", {{"y", 2}}}}}}, std::nullopt);
+  REQUIRE(replaced.ok());
+  CHECK_FALSE((*replaced)["properties"]["desired"].contains("x"));
+  CHECK(device.desired_updates.back().body == json::parse(R"({"x":null,"y":2,"$version":3})"));
+  CHECK(f.hub->PatchTwin("d", {{"properties", {{"reported", {{"x", 1}}}}}}, "*").error().http_status() == 400);
+}
+
+TEST_CASE("presence: connection state and service statistics follow the device") {
+  HubFixture f;
+  f.AddDevice("d");
+  f.devices.Script("d");
+  CHECK((*f.hub->GetDevice("d"))["connectionState"] == "Disconnected");
+  f.devices.Connect("d");
+  CHECK((*f.hub->GetDevice("d"))["connectionState"] == "Connected");
+  CHECK(*f.hub->GetServiceStatistics() == json{{"connectedDeviceCount", 1}});
+  f.devices.Disconnect("d");
+  CHECK((*f.hub->GetTwin("d"))["connectionState"] == "Disconnected");
+  CHECK(*f.hub->GetServiceStatistics() == json{{"connectedDeviceCount", 0}});
+}
+
+TEST_CASE("direct methods: the device's answer, whatever its status") {
+  HubFixture f;
+  auto& device = f.AddOnlineDevice("d", {.status = 404, .payload = "executed reboot"});
+  const auto r = Invoke(f, "d", Method(), 1);
+  REQUIRE(r);
+  REQUIRE(r->ok());
+  CHECK((*r)->status == 404);
+  CHECK((*r)->payload == "executed reboot");
+  REQUIRE(device.calls.size() == 1);
+  CHECK(device.calls[0].payload.is_null());  // never an empty payload: null is null
+}
+
+TEST_CASE("direct methods: offline is 404103 at once with connect timeout 0") {
+  HubFixture f;
+  f.AddDevice("d");
+  const auto r = Invoke(f, "d", Method(), 0);
+  REQUIRE(r);
+  CHECK(r->error().code() == domain::ErrorCode::DeviceNotOnline);
+  CHECK(Invoke(f, "ghost", Method(), 0)->error().code() == domain::ErrorCode::DeviceNotFound);
+}
+
+TEST_CASE("direct methods: the connect timeout waits for the device") {
+  HubFixture f;
+  f.AddDevice("d");
+  auto& device = f.devices.Script("d");
+  SUBCASE("it connects in time") {
+    f.devices.ConnectAt("d", testing::kT0.PlusSeconds(10));
+    const auto r = Invoke(f, "d", Method(30, 20), 11);
+    REQUIRE(r);
+    CHECK(r->ok());
+    CHECK(device.calls.size() == 1);
+  }
+  SUBCASE("it does not") {
+    f.devices.ConnectAt("d", testing::kT0.PlusSeconds(30));
+    auto r = Invoke(f, "d", Method(30, 20), 19);
+    CHECK_FALSE(r);
+    f.clock.AdvanceSeconds(1);
+  }
+}
+
+TEST_CASE("direct methods: no answer within the response timeout is 504101") {
+  HubFixture f;
+  f.AddOnlineDevice("d", {.latency_ms = 6000});
+  CHECK_FALSE(Invoke(f, "d", Method(5), 4));
+  std::optional<domain::Result<domain::MethodResult>> result;
+  f.hub->InvokeMethod("d", Method(5), [&](auto r) { result.emplace(std::move(r)); });
+  f.clock.AdvanceSeconds(5);
+  REQUIRE(result);
+  CHECK(result->error().code() == domain::ErrorCode::GatewayTimeout);
+  CHECK(result->error().http_status() == 504);
+  f.clock.AdvanceSeconds(5);  // the late answer is dropped, not delivered twice
+}
+
+namespace {
+// A store that fails every write once armed, to prove writes are all or nothing.
+class FailingStore final : public ports::StateStore {
+ public:
+  explicit FailingStore(ports::StateStore& inner) : inner_(inner) {}
+  bool failing = false;
+  domain::Result<ports::StoredState> Load() override { return inner_.Load(); }
+  domain::Status SaveDevice(const ports::StoredDevice& d) override { return failing ? Fail() : inner_.SaveDevice(d); }
+  domain::Status DeleteDevice(std::string_view id) override { return failing ? Fail() : inner_.DeleteDevice(id); }
+  domain::Status SaveJob(const domain::Job& j) override { return failing ? Fail() : inner_.SaveJob(j); }
+  domain::Status SaveDeviceJob(const domain::DeviceJob& r) override { return failing ? Fail() : inner_.SaveDeviceJob(r); }
+
+ private:
+  static domain::Status Fail() { return domain::Error(domain::ErrorCode::ServerError, "disk full"); }
+  ports::StateStore& inner_;
+};
+}  // namespace
+
+TEST_CASE("a failing store: the caller gets 500 and the hub's state is unchanged") {
+  fakes::ManualClock clock{testing::kT0};
+  fakes::FakeDeviceChannel devices{clock};
+  auto memory = emulator::MakeMemoryStateStore();
+  FailingStore store(*memory);
+  auto made = emulator::MakeLocalHub(clock, devices, store);
+  REQUIRE(made.ok());
+  auto hub = std::move(*made);
+  REQUIRE(hub->PutDevice(*domain::ParseDeviceSpec(json::object(), "d"), std::nullopt).ok());
+  const json before = *hub->GetTwin("d");
+  store.failing = true;
+  CHECK(hub->PatchTwin("d", {{"tags", {{"a", 1}}}}, "*").error().http_status() == 500);
+  CHECK(hub->PutDevice(*domain::ParseDeviceSpec(json::object(), "e"), std::nullopt).error().http_status() == 500);
+  CHECK(hub->DeleteDevice("d", "*").error().http_status() == 500);
+  CHECK(*hub->GetTwin("d") == before);
+  CHECK(hub->GetDevice("e").error().code() == domain::ErrorCode::DeviceNotFound);
+}
+
+TEST_CASE("device requests: twin GET, reported patch, telemetry") {
+  HubFixture f;
+  f.AddDevice("d");
+  REQUIRE(f.hub->PatchTwin("d", {{"properties", {{"desired", {{"x", 1}}}}}}, "*").ok());
+  const auto view = f.hub->OnTwinGet("d");
+  REQUIRE(view.ok());
+  CHECK(*view == json::parse(R"({"desired":{"x":1,"$version":2},"reported":{"$version":1}})"));
+  const std::string etag = (*f.hub->GetTwin("d"))["etag"];
+  const auto version = f.hub->OnReportedPatch("d", {{"building", "43"}});
+  REQUIRE(version.ok());
+  CHECK(*version == 2);
+  const json twin = *f.hub->GetTwin("d");
+  CHECK(twin["properties"]["reported"]["building"] == "43");
+  CHECK(twin["etag"] == etag);  // reported writes leave the etag
+  CHECK(f.hub->OnReportedPatch("d", json::array()).error().http_status() == 400);
+  CHECK(f.hub->OnReportedPatch("ghost", json::object()).error().code() == domain::ErrorCode::DeviceNotFound);
+  CHECK(f.hub->OnTwinGet("ghost").error().code() == domain::ErrorCode::DeviceNotFound);
+  f.hub->OnTelemetry("d", "devices/d/messages/events/", "{}");
+  CHECK(f.hub->telemetry_count() == 1);
+}
+
+namespace {
+struct RecordingObserver final : emulator::RegistryObserver {
+  std::map<std::string, bool> enabled;  // device id -> enabled, as last told
+  void OnDeviceChanged(const domain::Device& d) override { enabled[d.device_id] = d.status == domain::DeviceStatus::kEnabled; }
+  void OnDeviceRemoved(std::string_view id) override { enabled.erase(std::string(id)); }
+};
+}  // namespace
+
+TEST_CASE("the registry observer hears every device at start and every change") {
+  fakes::ManualClock clock{testing::kT0};
+  fakes::FakeDeviceChannel devices{clock};
+  auto store = emulator::MakeMemoryStateStore();
+  RecordingObserver observer;
+  auto made = emulator::MakeLocalHub(clock, devices, *store, {.observer = &observer});
+  REQUIRE(made.ok());
+  auto hub = std::move(*made);
+  CHECK(observer.enabled.empty());
+  auto spec = *domain::ParseDeviceSpec(json::object(), "d");
+  REQUIRE(hub->PutDevice(spec, std::nullopt).ok());
+  CHECK(observer.enabled == std::map<std::string, bool>{{"d", true}});
+  spec.status = domain::DeviceStatus::kDisabled;
+  REQUIRE(hub->PutDevice(spec, "*").ok());
+  CHECK(observer.enabled["d"] == false);
+  REQUIRE(hub->DeleteDevice("d", "*").ok());
+  CHECK(observer.enabled.empty());
+  REQUIRE(hub->PutDevice(*domain::ParseDeviceSpec(json::object(), "e"), std::nullopt).ok());
+  hub.reset();
+  RecordingObserver after_restart;
+  auto again = emulator::MakeLocalHub(clock, devices, *store, {.observer = &after_restart});
+  REQUIRE(again.ok());
+  CHECK(after_restart.enabled == std::map<std::string, bool>{{"e", true}});
+}
