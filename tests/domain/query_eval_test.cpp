@@ -45,6 +45,7 @@ Twin Sample() {
   t.status = DeviceStatus::kEnabled;
   t.connection_state = ConnectionState::kConnected;
   t.desired.version = 4;
+  t.version = 5;
   return t;
 }
 
