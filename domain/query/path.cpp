@@ -5,18 +5,10 @@
 #include <utility>
 
 #include "domain/query/syntax_error.hpp"
+#include "domain/query/text.hpp"
 
 namespace offhub::domain::query {
 namespace {
-
-bool EqualsNoCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    auto lower = [](char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; };
-    if (lower(a[i]) != lower(b[i])) return false;
-  }
-  return true;
-}
 
 constexpr std::array<std::pair<std::string_view, PathRoot>, 12> kScalarFields = {{
     {"deviceId", PathRoot::kDeviceId},
