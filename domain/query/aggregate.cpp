@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "domain/query/eval.hpp"
+#include "domain/query/scan.hpp"
 
 namespace offhub::domain::query {
 namespace {
@@ -71,15 +72,7 @@ class Aggregator {
   explicit Aggregator(const Query& query) : query_(query) {}
 
   void Add(const Row& row) {
-    std::string key;
-    std::vector<Value> values;
-    for (const auto& g : query_.group_by) {
-      values.push_back(Evaluate(*g, row));
-      AppendKey(key, values.back());
-    }
-    auto [it, inserted] = index_.try_emplace(key, groups_.size());
-    if (inserted) groups_.push_back(NewGroup(values));
-    Group& group = groups_[it->second];
+    Group& group = query_.group_by.empty() ? SingleGroup() : GroupOf(row);
     for (std::size_t i = 0; i < query_.projections.size(); ++i) {
       const Expr& e = *query_.projections[i].expr;
       if (e.kind != ExprKind::kAggregate) continue;
@@ -95,6 +88,23 @@ class Aggregator {
   }
 
  private:
+  Group& SingleGroup() {
+    if (groups_.empty()) groups_.push_back(NewGroup({}));
+    return groups_.front();
+  }
+
+  Group& GroupOf(const Row& row) {
+    key_.clear();
+    values_.clear();
+    for (const auto& g : query_.group_by) {
+      values_.push_back(Evaluate(*g, row));
+      AppendKey(key_, values_.back());
+    }
+    auto [it, inserted] = index_.try_emplace(key_, groups_.size());
+    if (inserted) groups_.push_back(NewGroup(values_));
+    return groups_[it->second];
+  }
+
   Group NewGroup(const std::vector<Value>& values) const {
     Group g;
     for (const auto& v : values) g.key_json.push_back(KeyJson(v));
@@ -128,15 +138,16 @@ class Aggregator {
   const Query& query_;
   std::unordered_map<std::string, std::size_t> index_;
   std::vector<Group> groups_;
+  std::string key_;            // reused per row
+  std::vector<Value> values_;  // reused per row
 };
 
 }  // namespace
 
 nlohmann::json AggregateRows(const Query& query, const TwinSource& twins) {
   Aggregator aggregator(query);
-  twins.ForEachAfter(std::nullopt, [&](const Twin& twin) {
-    TwinRow row(twin);
-    if (Matches(query.where.get(), row)) aggregator.Add(row);
+  ScanTwins(twins, std::nullopt, query.where.get(), query.slots, [&](const Twin&, const Row& row) {
+    aggregator.Add(row);
     return true;
   });
   return aggregator.Rows();

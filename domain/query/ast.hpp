@@ -42,9 +42,15 @@ struct Expr {
   Value constant_value;                 // views `constant`; set once the node is final
   std::vector<std::string> segments;    // kPath, as written
   CompiledPath path;                    // kPath, compiled for the query's source
+  std::size_t slot = 0;                 // kPath: index of `path` in the query's PathSlots
   std::vector<std::unique_ptr<Expr>> args;
   std::size_t column = 0;
   int depth = 1;                        // height of this subtree
 };
+
+// The distinct paths of a query, numbered; equal paths share a slot. Runners
+// resolve every slot for a batch of rows before evaluating them. The pointers
+// view the query's own nodes.
+using PathSlots = std::vector<const CompiledPath*>;
 
 }  // namespace offhub::domain::query

@@ -58,7 +58,7 @@ Value EvaluateArith(const Expr& e, const Row& row) {
 Value Evaluate(const Expr& e, const Row& row) {
   switch (e.kind) {
     case ExprKind::kConstant: return e.constant_value;
-    case ExprKind::kPath: return row.Resolve(e.path);
+    case ExprKind::kPath: return row.Resolve(e);
     case ExprKind::kCompare: return Compare(Evaluate(*e.args[0], row), Evaluate(*e.args[1], row), e.compare);
     case ExprKind::kAnd: return EvaluateAnd(e, row);
     case ExprKind::kOr: return EvaluateOr(e, row);

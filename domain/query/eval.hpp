@@ -24,18 +24,19 @@
 
 namespace offhub::domain::query {
 
-// One row under evaluation. Resolve() may stash made-up strings in the row;
-// values stay valid for the row's lifetime.
+// One row under evaluation. Resolve() gets the path node (its compiled path
+// and slot) and may stash made-up strings in the row; values stay valid for
+// the row's lifetime.
 class Row {
  public:
   virtual ~Row() = default;
-  virtual Value Resolve(const CompiledPath& path) const = 0;
+  virtual Value Resolve(const Expr& path) const = 0;
 };
 
 class TwinRow final : public Row {
  public:
   explicit TwinRow(const Twin& twin) : twin_(twin) {}
-  Value Resolve(const CompiledPath& path) const override { return ResolveTwinPath(path, twin_, scratch_); }
+  Value Resolve(const Expr& path) const override { return ResolveTwinPath(path.path, twin_, scratch_); }
 
  private:
   const Twin& twin_;
@@ -45,10 +46,22 @@ class TwinRow final : public Row {
 class JsonRow final : public Row {
  public:
   explicit JsonRow(const nlohmann::json& record) : record_(record) {}
-  Value Resolve(const CompiledPath& path) const override { return ResolveJsonPath(path, record_); }
+  Value Resolve(const Expr& path) const override { return ResolveJsonPath(path.path, record_); }
 
  private:
   const nlohmann::json& record_;
+};
+
+// A row whose path values were resolved ahead of time, slot by slot:
+// values[slot * stride].
+class SlotRow final : public Row {
+ public:
+  SlotRow(const Value* values, std::size_t stride) : values_(values), stride_(stride) {}
+  Value Resolve(const Expr& path) const override { return values_[path.slot * stride_]; }
+
+ private:
+  const Value* values_;
+  std::size_t stride_;
 };
 
 Value Evaluate(const Expr& expr, const Row& row);

@@ -63,13 +63,6 @@ bool FoldNegation(Expr& operand) {
 
 }  // namespace
 
-bool EqualsNoCase(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           auto lower = [](char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; };
-           return lower(x) == lower(y);
-         });
-}
-
 bool IsReservedWord(std::string_view word) {
   return std::any_of(kReserved.begin(), kReserved.end(), [&](auto k) { return EqualsNoCase(word, k); });
 }

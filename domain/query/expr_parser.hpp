@@ -10,6 +10,7 @@
 
 #include "domain/query/ast.hpp"
 #include "domain/query/lexer.hpp"
+#include "domain/query/text.hpp"
 #include "domain/result.hpp"
 
 namespace offhub::domain::query {
@@ -62,6 +63,5 @@ class ExprParser {
 // A constant node whose constant_value views its own JSON.
 ExprPtr MakeConstant(nlohmann::json value, std::size_t column);
 bool IsReservedWord(std::string_view word);
-bool EqualsNoCase(std::string_view a, std::string_view b);
 
 }  // namespace offhub::domain::query

@@ -5,18 +5,10 @@
 #include <utility>
 
 #include "domain/query/syntax_error.hpp"
+#include "domain/query/text.hpp"
 
 namespace offhub::domain::query {
 namespace {
-
-bool EqualsNoCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    auto lower = [](char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; };
-    if (lower(a[i]) != lower(b[i])) return false;
-  }
-  return true;
-}
 
 constexpr std::array<std::pair<std::string_view, PathRoot>, 12> kScalarFields = {{
     {"deviceId", PathRoot::kDeviceId},
@@ -152,6 +144,15 @@ Value ResolveTwinPath(const CompiledPath& path, const Twin& twin, Scratch& scrat
     case PathRoot::kUndefined: return Value::Undefined();
   }
   return Value::Undefined();
+}
+
+const nlohmann::json* TwinPathBase(const CompiledPath& path, const Twin& twin) {
+  switch (path.root) {
+    case PathRoot::kTags: return &twin.tags;
+    case PathRoot::kDesired: return &twin.desired.properties;
+    case PathRoot::kReported: return &twin.reported.properties;
+    default: return nullptr;
+  }
 }
 
 Value ResolveJsonPath(const CompiledPath& path, const nlohmann::json& record) {

@@ -57,6 +57,10 @@ Result<CompiledPath> CompileJobPath(const std::vector<std::string>& segments, st
 using Scratch = std::forward_list<std::string>;
 
 Value ResolveTwinPath(const CompiledPath& path, const Twin& twin, Scratch& scratch);
+
+// The JSON a twin path walks its keys under (tags, desired or reported
+// properties); null for paths to the twin's own fields.
+const nlohmann::json* TwinPathBase(const CompiledPath& path, const Twin& twin);
 Value ResolveJsonPath(const CompiledPath& path, const nlohmann::json& record);
 
 }  // namespace offhub::domain::query

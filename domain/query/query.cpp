@@ -14,20 +14,29 @@ std::size_t CountCodePoints(std::string_view text) {
   }));
 }
 
-// Compiles every path of the tree for the query's source.
-Status Bind(Expr& e, QuerySource source) {
+void AssignSlot(Expr& e, PathSlots& slots) {
+  const auto same = std::find_if(slots.begin(), slots.end(), [&](const CompiledPath* p) {
+    return p->root == e.path.root && p->keys == e.path.keys;
+  });
+  e.slot = static_cast<std::size_t>(same - slots.begin());
+  if (same == slots.end()) slots.push_back(&e.path);
+}
+
+// Compiles every path of the tree for the query's source and numbers it.
+Status Bind(Expr& e, QuerySource source, PathSlots& slots) {
   if (e.kind == ExprKind::kPath) {
     if (source == QuerySource::kDevices) {
       e.path = CompileTwinPath(e.segments);
-      return Success();
+    } else {
+      auto path = CompileJobPath(e.segments, e.column);
+      if (!path) return path.error();
+      e.path = std::move(*path);
     }
-    auto path = CompileJobPath(e.segments, e.column);
-    if (!path) return path.error();
-    e.path = std::move(*path);
+    AssignSlot(e, slots);
     return Success();
   }
   for (auto& arg : e.args) {
-    if (auto s = Bind(*arg, source); !s) return s;
+    if (auto s = Bind(*arg, source, slots); !s) return s;
   }
   return Success();
 }
@@ -88,7 +97,10 @@ class StatementParser {
     Projection item{std::move(*expr), {}};
     if (p_.TakeKeyword("as")) {
       const TokenKind k = p_.Peek().kind;
-      if (k != TokenKind::kIdentifier && k != TokenKind::kEscapedName) return p_.Unexpected("an alias after AS");
+      const bool reserved = k == TokenKind::kIdentifier && IsReservedWord(p_.Peek().text);
+      if ((k != TokenKind::kIdentifier && k != TokenKind::kEscapedName) || reserved) {
+        return p_.Unexpected("an alias after AS");
+      }
       item.name = p_.Take().text;
     } else if (item.expr->kind == ExprKind::kPath) {
       item.name = item.expr->segments.back();
@@ -140,13 +152,13 @@ class StatementParser {
 
   Status BindAll() {
     for (auto& item : query_.projections) {
-      if (auto s = Bind(*item.expr, query_.source); !s) return s;
+      if (auto s = Bind(*item.expr, query_.source, query_.slots); !s) return s;
     }
     if (query_.where) {
-      if (auto s = Bind(*query_.where, query_.source); !s) return s;
+      if (auto s = Bind(*query_.where, query_.source, query_.slots); !s) return s;
     }
     for (auto& g : query_.group_by) {
-      if (auto s = Bind(*g, query_.source); !s) return s;
+      if (auto s = Bind(*g, query_.source, query_.slots); !s) return s;
     }
     return Success();
   }
@@ -201,8 +213,9 @@ Result<Condition> ParseCondition(std::string_view text) {
   if (!expr) return expr.error();
   if (!p.AtEnd()) return p.Unexpected("end of condition");
   if (p.aggregate_count() > 0) return SyntaxError(1, "aggregates are not allowed in a condition");
-  if (auto s = Bind(**expr, QuerySource::kDevices); !s) return s.error();
-  return Condition{std::move(*expr)};
+  Condition condition{std::move(*expr), {}};
+  if (auto s = Bind(*condition.expr, QuerySource::kDevices, condition.slots); !s) return s.error();
+  return condition;
 }
 
 }  // namespace offhub::domain::query

@@ -54,6 +54,7 @@ struct Query {
   std::unique_ptr<Expr> where;              // null: every row
   std::vector<std::unique_ptr<Expr>> group_by;
   bool has_aggregates = false;
+  PathSlots slots;  // every distinct path above
 };
 
 Result<Query> ParseQuery(std::string_view text);
@@ -63,6 +64,7 @@ Result<Query> ParseQuery(std::string_view text);
 // https://learn.microsoft.com/azure/iot-hub/iot-hub-devguide-jobs
 struct Condition {
   std::unique_ptr<Expr> expr;  // null: every device
+  PathSlots slots;
 };
 
 Result<Condition> ParseCondition(std::string_view text);

@@ -5,6 +5,7 @@
 
 #include "domain/query/aggregate.hpp"
 #include "domain/query/eval.hpp"
+#include "domain/query/scan.hpp"
 
 namespace offhub::domain::query {
 namespace {
@@ -48,10 +49,10 @@ class PageCollector {
   PageCollector(const Query& query, Cursor cursor, std::size_t limit)
       : query_(query), cursor_(std::move(cursor)), limit_(limit) {}
 
-  // Returns false once the page is full and one more match was seen.
+  // Takes a row that matched the WHERE; returns false once the page is full
+  // and one more match was seen.
   template <class MakeItem>
-  bool Offer(std::string_view key, const Row& row, MakeItem&& make_item) {
-    if (!Matches(query_.where.get(), row)) return true;
+  bool Offer(std::string_view key, MakeItem&& make_item) {
     if (page_.items.size() == limit_) {
       more_ = true;
       return false;
@@ -61,16 +62,12 @@ class PageCollector {
     return true;
   }
 
-  bool Full() const { return page_.items.size() >= limit_; }
-
   QueryPage Finish(ItemType type) {
     page_.item_type = type;
     cursor_.returned += page_.items.size();
     if (more_ && !TopReached(query_, cursor_.returned)) page_.continuation = EncodeContinuation(query_.text, cursor_);
     return std::move(page_);
   }
-
-  const Cursor& cursor() const { return cursor_; }
 
  private:
   const Query& query_;
@@ -109,9 +106,8 @@ Result<QueryPage> RunTwinQuery(const Query& query, const TwinSource& twins, cons
   PageCollector collector(query, *cursor, limit);
   if (limit > 0) {
     const std::optional<std::string_view> after = cursor->after_key;
-    twins.ForEachAfter(after, [&](const Twin& twin) {
-      TwinRow row(twin);
-      return collector.Offer(twin.device_id, row, [&] { return query.select_all ? ToJson(twin) : Project(query, row); });
+    ScanTwins(twins, after, query.where.get(), query.slots, [&](const Twin& twin, const Row& row) {
+      return collector.Offer(twin.device_id, [&] { return query.select_all ? ToJson(twin) : Project(query, row); });
     });
   }
   return collector.Finish(query.select_all ? ItemType::kTwin : ItemType::kRaw);
@@ -126,8 +122,8 @@ Result<QueryPage> RunJobQuery(const Query& query, const DeviceJobSource& jobs, c
   if (limit > 0) {
     const std::optional<std::string_view> after = cursor->after_key;
     jobs.ForEachAfter(after, [&](std::string_view key, const nlohmann::json& record) {
-      JsonRow row(record);
-      return collector.Offer(key, row, [&] { return record; });
+      if (!Matches(query.where.get(), JsonRow(record))) return true;
+      return collector.Offer(key, [&] { return record; });
     });
   }
   return collector.Finish(ItemType::kDeviceJob);

@@ -20,7 +20,9 @@ class TwinSource {
 
   // Calls `visit` for every twin whose device_id is greater than `after`
   // (every twin when nullopt), in ascending byte-wise device_id order, until
-  // `visit` returns false. A twin reference is valid during its call only.
+  // `visit` returns false. Twin references must stay valid, and the twins
+  // unchanged, until ForEachAfter returns: the runner evaluates in batches
+  // (scan.hpp). Hold a read lock for the call.
   virtual void ForEachAfter(std::optional<std::string_view> after,
                             const std::function<bool(const Twin&)>& visit) const = 0;
 };
