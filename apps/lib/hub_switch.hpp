@@ -1,0 +1,70 @@
+#pragma once
+// One switch between a real IoT hub, the emulator and the embedded hub: apps
+// build their adapters from configuration only, with no rebuild.
+//
+// Service side (schedule-job-service, offhub):
+//   --connection-string / $IOTHUB_CONNECTION_STRING  a service connection string;
+//   --ca-file / $OFFHUB_CA_FILE   PEM CAs to trust (the emulator's ca.pem); default: the system store;
+//   --endpoint / $OFFHUB_ENDPOINT where to connect instead of HostName:443, as
+//       https://host:port or http://host:port (the emulator's unprivileged ports);
+//   --hub embedded                runs LocalHub in this process, with simulated
+//       devices (always connected, answering every method 200) named by --device.
+// Device side (sim-device):
+//   --connection-string / $IOTHUB_DEVICE_CONNECTION_STRING  (GatewayHostName=host:port works);
+//   --ca-file / $OFFHUB_CA_FILE;  --endpoint / $OFFHUB_DEVICE_ENDPOINT  mqtts://host:port or mqtt://host:port.
+// A missing or malformed setting is a typed 400 error naming it.
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <boost/asio/io_context.hpp>
+
+#include "domain/result.hpp"
+#include "ports/clock.hpp"
+#include "ports/device_transport.hpp"
+#include "ports/hub_service.hpp"
+
+namespace CLI {
+class App;
+}
+
+namespace offhub::apps {
+
+struct ServiceSettings {
+  std::string hub = "auto";  // auto: from the connection string; embedded: in process
+  std::string connection_string;
+  std::string ca_file;
+  std::string endpoint;
+  std::vector<std::string> embedded_devices{"myDeviceId"};
+};
+
+struct DeviceSettings {
+  std::string connection_string;
+  std::string ca_file;
+  std::string endpoint;
+};
+
+// Adds the options above to `app`, with the environment as defaults.
+void AddServiceOptions(CLI::App& app, ServiceSettings& settings);
+void AddDeviceOptions(CLI::App& app, DeviceSettings& settings);
+
+// What a service app talks to, and the clock its polling runs on.
+class ServiceHub {
+ public:
+  virtual ~ServiceHub() = default;
+  virtual ports::HubService& service() = 0;
+  virtual ports::Clock& clock() = 0;
+  virtual std::string description() const = 0;  // "IoT hub myhub.azure-devices.net", "embedded hub", ...
+  virtual std::string host_name() const = 0;    // HostName for device connection strings
+};
+
+// Runs on `io` (the embedded hub lives on it; the REST adapter blocks the caller).
+domain::Result<std::unique_ptr<ServiceHub>> ConnectServiceHub(boost::asio::io_context& io,
+                                                              const ServiceSettings& settings);
+
+// The device transport for a device connection string (not started).
+domain::Result<std::unique_ptr<ports::DeviceTransport>> ConnectDevice(boost::asio::io_context& io,
+                                                                      const DeviceSettings& settings);
+
+}  // namespace offhub::apps
