@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <mutex>
 
+#include <sys/ioctl.h>
+
 #include <boost/asio/post.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -156,9 +158,24 @@ void MqttConnection::WaitRead() {
       boost::asio::posix::stream_descriptor::wait_read,
       [alive = std::weak_ptr<bool>(alive_), this, generation](boost::system::error_code ec) {
         if (alive.expired() || ec || socket_->generation != generation) return;
-        AfterLoopCall(mosquitto_loop_read(mosq_, kMaxPacketsPerRead));
+        ReadAvailable();
         if (socket_->generation == generation) WaitRead();
       });
+}
+
+// mosquitto_loop_read handles about one packet per call (its budget is the
+// QoS>0 queue length), so keep reading while the socket holds more bytes
+// instead of paying an epoll round trip per packet.
+void MqttConnection::ReadAvailable() {
+  const auto generation = socket_->generation;
+  const int fd = socket_->descriptor->native_handle();
+  for (int i = 0; i < kMaxPacketsPerRead; ++i) {
+    const int rc = mosquitto_loop_read(mosq_, 1);
+    if (rc != MOSQ_ERR_SUCCESS || socket_->generation != generation) return AfterLoopCall(rc);
+    int pending = 0;
+    if (::ioctl(fd, FIONREAD, &pending) != 0 || pending <= 0) break;
+  }
+  AfterLoopCall(MOSQ_ERR_SUCCESS);
 }
 
 void MqttConnection::WaitWrite() {

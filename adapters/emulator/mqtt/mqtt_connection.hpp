@@ -79,6 +79,7 @@ class MqttConnection {
   void ScheduleReconnect();
   void WatchSocket();
   void WaitRead();
+  void ReadAvailable();
   void WaitWrite();
   void AfterLoopCall(int rc);
   void DropSocket();
