@@ -104,7 +104,7 @@ std::optional<int> MqttConnection::Publish(std::string_view topic, std::string_v
   const std::string topic_text(topic);
   const int rc = mosquitto_publish(mosq_, &mid, topic_text.c_str(), static_cast<int>(payload.size()),
                                    payload.data(), qos, false);
-  AfterLoopCall(rc);
+  AfterLoopCall();
   if (rc != MOSQ_ERR_SUCCESS) return std::nullopt;
   return mid;
 }
@@ -114,7 +114,7 @@ std::optional<int> MqttConnection::Subscribe(std::string_view filter, int qos) {
   int mid = 0;
   const std::string filter_text(filter);
   const int rc = mosquitto_subscribe(mosq_, &mid, filter_text.c_str(), qos);
-  AfterLoopCall(rc);
+  AfterLoopCall();
   if (rc != MOSQ_ERR_SUCCESS) return std::nullopt;
   return mid;
 }
@@ -149,7 +149,7 @@ void MqttConnection::WatchSocket() {
   socket_->Attach(mosquitto_socket(mosq_));
   write_waiting_ = false;
   WaitRead();
-  AfterLoopCall(MOSQ_ERR_SUCCESS);
+  AfterLoopCall();
 }
 
 void MqttConnection::WaitRead() {
@@ -170,12 +170,12 @@ void MqttConnection::ReadAvailable() {
   const auto generation = socket_->generation;
   const int fd = socket_->descriptor->native_handle();
   for (int i = 0; i < kMaxPacketsPerRead; ++i) {
-    const int rc = mosquitto_loop_read(mosq_, 1);
-    if (rc != MOSQ_ERR_SUCCESS || socket_->generation != generation) return AfterLoopCall(rc);
+    const int rc = mosquitto_loop_read(mosq_, 1);  // errors surface through OnDisconnect
+    if (rc != MOSQ_ERR_SUCCESS || socket_->generation != generation) return AfterLoopCall();
     int pending = 0;
     if (::ioctl(fd, FIONREAD, &pending) != 0 || pending <= 0) break;
   }
-  AfterLoopCall(MOSQ_ERR_SUCCESS);
+  AfterLoopCall();
 }
 
 void MqttConnection::WaitWrite() {
@@ -186,13 +186,14 @@ void MqttConnection::WaitWrite() {
       [alive = std::weak_ptr<bool>(alive_), this, generation](boost::system::error_code ec) {
         if (alive.expired() || ec || socket_->generation != generation) return;
         write_waiting_ = false;
-        AfterLoopCall(mosquitto_loop_write(mosq_, kMaxPacketsPerRead));
+        mosquitto_loop_write(mosq_, kMaxPacketsPerRead);  // errors surface through OnDisconnect
+        AfterLoopCall();
       });
 }
 
 // After any libmosquitto call: notice a socket libmosquitto closed without
 // telling us, and wait for writability while packets are queued.
-void MqttConnection::AfterLoopCall(int) {
+void MqttConnection::AfterLoopCall() {
   if (!socket_->descriptor) return;
   if (mosquitto_socket(mosq_) != socket_->descriptor->native_handle()) {
     DropSocket();
@@ -204,16 +205,17 @@ void MqttConnection::AfterLoopCall(int) {
 void MqttConnection::DropSocket() {
   socket_->Release();
   write_waiting_ = false;
-  const bool was_connected = connected_;
   connected_ = false;
-  (void)was_connected;
 }
 
 void MqttConnection::ArmMisc() {
   socket_->misc_timer.expires_after(kMiscInterval);
   socket_->misc_timer.async_wait([alive = std::weak_ptr<bool>(alive_), this](boost::system::error_code ec) {
     if (alive.expired() || ec || stopped_) return;
-    if (socket_->descriptor) AfterLoopCall(mosquitto_loop_misc(mosq_));
+    if (socket_->descriptor) {
+      mosquitto_loop_misc(mosq_);  // keepalive; a dead link surfaces through OnDisconnect
+      AfterLoopCall();
+    }
     ArmMisc();
   });
 }

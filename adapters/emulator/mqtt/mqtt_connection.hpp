@@ -81,7 +81,7 @@ class MqttConnection {
   void WaitRead();
   void ReadAvailable();
   void WaitWrite();
-  void AfterLoopCall(int rc);
+  void AfterLoopCall();
   void DropSocket();
   void ArmMisc();
 
