@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstdlib>
 #include <chrono>
 #include <filesystem>
 #include <functional>
@@ -18,6 +19,7 @@
 #include <vector>
 
 #include <boost/asio/connect.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/write.hpp>
 
@@ -497,4 +499,68 @@ TEST_CASE("a burst of calls to several devices, all answered") {
   std::sort(rtt_us.begin(), rtt_us.end());
   MESSAGE("sequential round trip: p50 " << rtt_us[kSequential / 2] << " us, p99 " << rtt_us[kSequential * 99 / 100]
                                         << " us");
+}
+
+TEST_CASE("pushing keys for a large fleet") {
+  constexpr int kFleet = 10000;
+  Env env;
+  int applied = 0;
+  const auto start = std::chrono::steady_clock::now();
+  for (int i = 0; i < kFleet; ++i) {
+    env.channel->SetDeviceCredentials("fleet" + std::to_string(i), kKey, kOtherKey, true, [&] { ++applied; });
+  }
+  REQUIRE(env.RunUntil([&] { return applied == kFleet; }, std::chrono::seconds(30)));
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  MESSAGE(kFleet << " key pushes (QoS 1) applied in " << seconds * 1000 << " ms");
+  CHECK(env.Connect("fleet9999")->connack == std::optional<int>(0));
+}
+
+TEST_CASE("the supervisor also runs a TLS listener, and restarts on the same ports") {
+  const auto dir = FreshDirectory();
+  std::filesystem::create_directories(dir);
+  const std::string cert = (dir / "cert.pem").string(), key = (dir / "key.pem").string();
+  const std::string make_cert = "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 1"
+                                " -subj /CN=127.0.0.1 -keyout " + key + " -out " + cert + " >/dev/null 2>&1";
+  REQUIRE(std::system(make_cert.c_str()) == 0);
+  BrokerConfig config;
+  config.directory = dir;
+  config.mosquitto_path = OFFHUB_MOSQUITTO_PATH;
+  config.plugin_path = OFFHUB_BROKER_PLUGIN_PATH;
+  config.hub_username = "hub";
+  config.hub_password = MakeRunSecret();
+  config.tls = BrokerTlsListener{0, cert, key};
+  BrokerProcess broker(config);
+  broker.Start();
+  const int mqtt_port = broker.mqtt_port(), tls_port = broker.tls_port();
+  CHECK(mqtt_port != tls_port);
+  broker.Stop();
+  CHECK_FALSE(broker.running());
+  broker.Start();
+  CHECK(broker.mqtt_port() == mqtt_port);
+  CHECK(broker.tls_port() == tls_port);
+
+  boost::asio::io_context io;
+  boost::asio::ssl::context tls(boost::asio::ssl::context::tls_client);
+  tls.load_verify_file(cert);
+  boost::asio::ssl::stream<boost::asio::ip::tcp::socket> stream(io, tls);
+  stream.set_verify_mode(boost::asio::ssl::verify_peer);
+  stream.next_layer().connect({boost::asio::ip::make_address("127.0.0.1"), static_cast<unsigned short>(tls_port)});
+  boost::system::error_code ec;
+  stream.handshake(boost::asio::ssl::stream_base::client, ec);
+  CHECK_MESSAGE(!ec, ec.message());
+  broker.Stop();
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("a broker that cannot start is reported") {
+  BrokerConfig bad;
+  bad.directory = FreshDirectory();
+  bad.mosquitto_path = OFFHUB_MOSQUITTO_PATH;
+  bad.plugin_path = "/nonexistent/plugin.so";
+  bad.hub_username = "hub";
+  bad.hub_password = "x";
+  BrokerProcess failing(bad);
+  CHECK_THROWS_AS(failing.Start(), std::runtime_error);
+  CHECK_FALSE(failing.running());
+  std::filesystem::remove_all(bad.directory);
 }

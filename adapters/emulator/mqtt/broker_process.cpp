@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <openssl/rand.h>
+#include <pwd.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/socket.h>
@@ -79,6 +80,7 @@ std::string RenderBrokerConfig(const BrokerConfig& config, int mqtt_port, int tl
       << "plugin_opt_hub_username " << config.hub_username << "\n"
       << "plugin_opt_hub_password " << config.hub_password << "\n";
   if (!config.hostname.empty()) out << "plugin_opt_hostname " << config.hostname << "\n";
+  if (!config.run_as_user.empty()) out << "user " << config.run_as_user << "\n";
   out << "listener " << mqtt_port << " 127.0.0.1\n";
   if (config.tls) {
     out << "listener " << tls_port << " 127.0.0.1\n"
@@ -100,7 +102,11 @@ int PickFreeLoopbackPort() {
   return ntohs(addr.sin_port);
 }
 
-BrokerProcess::BrokerProcess(BrokerConfig config) : config_(std::move(config)) {}
+BrokerProcess::BrokerProcess(BrokerConfig config) : config_(std::move(config)) {
+  if (config_.run_as_user.empty()) {
+    if (const passwd* user = ::getpwuid(::geteuid())) config_.run_as_user = user->pw_name;
+  }
+}
 
 BrokerProcess::~BrokerProcess() { Stop(); }
 

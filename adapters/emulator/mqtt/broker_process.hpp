@@ -33,6 +33,10 @@ struct BrokerConfig {
   std::string hub_username;  // the hub core's login, handed to the plugin
   std::string hub_password;  // a per-run secret (MakeRunSecret)
   std::string hostname;      // optional: devices' {host} must equal it
+  // mosquitto started as root drops to user "mosquitto", which cannot read
+  // files the hub made (TLS key, plugin). Empty = the current user, so the
+  // broker keeps the hub's own rights.
+  std::string run_as_user;
   int mqtt_port = 0;         // plain MQTT; 0 = pick a free port
   std::optional<BrokerTlsListener> tls;
   std::chrono::milliseconds start_timeout{5000};
