@@ -242,7 +242,7 @@ TEST_CASE("$offhub topics") {
 namespace {
 
 struct CoreFixture {
-  BrokerCore core{PluginOptions{"hubuser", "hubsecret", ""}};
+  BrokerCore core{PluginOptions{"hubuser", "hubsecret", "", ""}};
   int handles[8] = {};
 
   BrokerCore::Connect Hub(int h = 0) {
@@ -302,7 +302,7 @@ TEST_CASE_FIXTURE(CoreFixture, "BrokerCore authenticates the hub and devices") {
     CHECK(Connect("dev1", 2) == AuthResult::kUnknownDevice);
   }
   SUBCASE("a hostname option pins {host}") {
-    BrokerCore pinned(PluginOptions{"u", "p", "otherhub"});
+    BrokerCore pinned(PluginOptions{"u", "p", "otherhub", ""});
     pinned.Consume(kHubClientId, DeviceTopic(kKeysPrefix, "dev1"), KeysJson(kKey), 1);
     const std::string user = Username("dev1"), token = Token("dev1");
     CHECK(pinned.Authenticate(Device("dev1", user, token, 2), kNow) == AuthResult::kWrongResource);
@@ -389,4 +389,20 @@ TEST_CASE("plugin options") {
   const auto with_host = ParsePluginOptions({{"hub_username", "u"}, {"hub_password", "p"}, {"hostname", "h"}});
   REQUIRE(with_host);
   CHECK(with_host->hostname == "h");
+}
+
+TEST_CASE("BrokerCore loads a start-up key table") {
+  BrokerCore core(PluginOptions{"u", "p", "", ""});
+  const std::string doc = R"({"dev1":)" + KeysJson(kKey) + R"(,"dev2":{"primaryKey":"bad!"},"dev3":7})";
+  CHECK(core.LoadKeys(doc) == 1);
+  CHECK(core.keys().Find("dev1"));
+  CHECK_FALSE(core.keys().Find("dev2"));
+  CHECK(core.LoadKeys("not json") == 0);
+  CHECK(core.LoadKeys("[1,2]") == 0);
+  CHECK(core.LoadKeys("") == 0);
+  const std::string user = Username("dev1"), token = Token("dev1");
+  int handle = 0;
+  CHECK(core.Authenticate({&handle, "dev1", user, token, true}, kNow) == AuthResult::kAccepted);
+  CHECK(ParsePluginOptions({{"hub_username", "u"}, {"hub_password", "p"}, {"keys_file", "/k.json"}})->keys_file ==
+        "/k.json");
 }

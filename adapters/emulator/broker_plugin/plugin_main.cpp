@@ -4,6 +4,8 @@
 // userdata. See broker_core.hpp for the behaviour.
 
 #include <ctime>
+#include <fstream>
+#include <iterator>
 #include <new>
 #include <string>
 #include <utility>
@@ -97,6 +99,13 @@ int OnDisconnect(int, void* event_data, void* userdata) {
   return MOSQ_ERR_SUCCESS;
 }
 
+void LoadKeysFile(PluginContext& ctx, const std::string& path) {
+  std::ifstream file(path);
+  const std::string text((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+  const std::size_t loaded = ctx.core.LoadKeys(text);
+  mosquitto_log_printf(MOSQ_LOG_INFO, "offhub: loaded keys of %zu devices from %s", loaded, path.c_str());
+}
+
 }  // namespace
 
 #define OFFHUB_PLUGIN_EXPORT __attribute__((visibility("default")))
@@ -119,9 +128,11 @@ OFFHUB_PLUGIN_EXPORT int mosquitto_plugin_init(mosquitto_plugin_id_t* identifier
     mosquitto_log_printf(MOSQ_LOG_ERR, "offhub: plugin_opt_hub_username and plugin_opt_hub_password are required");
     return MOSQ_ERR_INVAL;
   }
+  const std::string keys_file = parsed->keys_file;
   auto* ctx = new (std::nothrow) PluginContext{identifier, BrokerCore(std::move(*parsed))};
   if (!ctx) return MOSQ_ERR_NOMEM;
   *userdata = ctx;
+  if (!keys_file.empty()) LoadKeysFile(*ctx, keys_file);
   const struct {
     int event;
     MOSQ_FUNC_generic_callback callback;

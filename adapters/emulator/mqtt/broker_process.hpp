@@ -14,6 +14,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
 #include <sys/types.h>
@@ -46,8 +47,10 @@ struct BrokerConfig {
 // 32 random hex digits (OpenSSL RAND_bytes).
 std::string MakeRunSecret();
 
-// The configuration text for the given, already chosen, ports.
-std::string RenderBrokerConfig(const BrokerConfig& config, int mqtt_port, int tls_port);
+// The configuration text for the given, already chosen, ports; `keys_file`
+// (optional) is handed to the plugin as its start-up key table.
+std::string RenderBrokerConfig(const BrokerConfig& config, int mqtt_port, int tls_port,
+                               const std::string& keys_file = "");
 
 // A free TCP port on 127.0.0.1 at the time of the call.
 int PickFreeLoopbackPort();
@@ -61,6 +64,11 @@ class BrokerProcess {
 
   void Start();
   void Stop();
+  // Called at every Start(): device keys the plugin starts with, as the JSON
+  // MqttDeviceChannel::CredentialsSnapshot() returns, so that devices
+  // reconnecting after a restart are not refused before the hub is back.
+  // Written to <directory>/device-keys.json, readable by the owner only.
+  void SetKeysSnapshot(std::function<std::string()> snapshot) { keys_snapshot_ = std::move(snapshot); }
   bool running() const { return pid_ > 0; }
   int mqtt_port() const { return mqtt_port_; }
   int tls_port() const { return tls_port_; }
@@ -74,6 +82,7 @@ class BrokerProcess {
   int mqtt_port_ = 0;
   int tls_port_ = 0;
   pid_t pid_ = -1;
+  std::function<std::string()> keys_snapshot_;
 };
 
 }  // namespace offhub::emulator
