@@ -39,8 +39,7 @@ DeviceKeys Keys(std::string_view primary_b64, std::string_view secondary_b64 = "
   return *table.Find("d");
 }
 
-AuthResult Verify(std::string_view token, std::string_view device_id, const DeviceKeys& keys,
-                  std::int64_t now = kNow) {
+AuthResult Verify(std::string_view token, std::string_view device_id, const DeviceKeys& keys, std::int64_t now = kNow) {
   const auto parsed = ParseSasToken(token);
   if (!parsed) return AuthResult::kMalformed;
   return VerifyDeviceToken(*parsed, kHost, device_id, keys, now);
@@ -69,7 +68,8 @@ TEST_CASE("SAS verification: good tokens, either key") {
   SUBCASE("fields in another order") {
     const auto parsed = ParseSasToken(Token("dev1"));
     REQUIRE(parsed);
-    const std::string reordered = "SharedAccessSignature se=" + parsed->se + "&sig=" + parsed->sig + "&sr=" + parsed->sr;
+    const std::string reordered =
+        "SharedAccessSignature se=" + parsed->se + "&sig=" + parsed->sig + "&sr=" + parsed->sr;
     CHECK(Verify(reordered, "dev1", keys) == AuthResult::kAccepted);
   }
   SUBCASE("host case does not matter") {
@@ -89,10 +89,10 @@ TEST_CASE("SAS verification refuses bad tokens") {
   CHECK(Verify(offhub::common::MakeSasToken("otherhub/devices/dev1", kKey, kNow + 10).value(), "dev1", keys) ==
         AuthResult::kWrongResource);
   SUBCASE("garbage") {
-    for (const std::string_view garbage :
-         {"", "SharedAccessSignature", "SharedAccessSignature ", "sr=a&sig=b&se=1", "SharedAccessSignature sr=&sig=x&se=1",
-          "SharedAccessSignature sr=a&sig=b", "SharedAccessSignature sr=a&sr=a&sig=b&se=1",
-          "SharedAccessSignature noequals&sr=a&sig=b&se=1", "\xff\xfe\x00garbage"}) {
+    for (const std::string_view garbage : {"", "SharedAccessSignature", "SharedAccessSignature ", "sr=a&sig=b&se=1",
+                                           "SharedAccessSignature sr=&sig=x&se=1", "SharedAccessSignature sr=a&sig=b",
+                                           "SharedAccessSignature sr=a&sr=a&sig=b&se=1",
+                                           "SharedAccessSignature noequals&sr=a&sig=b&se=1", "\xff\xfe\x00garbage"}) {
       CHECK(Verify(garbage, "dev1", keys) == AuthResult::kMalformed);
     }
   }
@@ -146,9 +146,9 @@ TEST_CASE("IoT Hub usernames") {
   REQUIRE(node);
   CHECK(node->device_id == "dev?1");
   CHECK(node->api_version == "2021-04-12");
-  for (const std::string_view bad : {"", "h.net", "h.net/dev1", "h.net/dev1/", "h.net/dev1/?", "/dev1/?api-version=1",
-                                     "h.net//?api-version=1", "h.net/dev1/?api-version=", "h.net/dev1/?x=1",
-                                     "h.net/dev1/api-version=1"}) {
+  for (const std::string_view bad :
+       {"", "h.net", "h.net/dev1", "h.net/dev1/", "h.net/dev1/?", "/dev1/?api-version=1", "h.net//?api-version=1",
+        "h.net/dev1/?api-version=", "h.net/dev1/?x=1", "h.net/dev1/api-version=1"}) {
     CHECK_FALSE(ParseDeviceUsername(bad));
   }
 }
@@ -203,8 +203,8 @@ TEST_CASE("the key table") {
   CHECK(table.Apply("d2", R"({"primaryKey":null})") == DeviceKeyTable::Change::kSet);
   SUBCASE("malformed payloads change nothing") {
     for (const std::string_view bad :
-         {"{", "[]", "42", "\"x\"", R"({"primaryKey":"not base64"})", R"({"primaryKey":7})",
-          R"({"status":"sleeping"})", R"({"status":true})", "\xff\xfe"}) {
+         {"{", "[]", "42", "\"x\"", R"({"primaryKey":"not base64"})", R"({"primaryKey":7})", R"({"status":"sleeping"})",
+          R"({"status":true})", "\xff\xfe"}) {
       CHECK(table.Apply("d1", bad) == DeviceKeyTable::Change::kRejected);
     }
     CHECK(table.Apply("", KeysJson(kKey)) == DeviceKeyTable::Change::kRejected);
@@ -245,9 +245,7 @@ struct CoreFixture {
   BrokerCore core{PluginOptions{"hubuser", "hubsecret", "", ""}};
   int handles[8] = {};
 
-  BrokerCore::Connect Hub(int h = 0) {
-    return {&handles[h], kHubClientId, "hubuser", "hubsecret", true};
-  }
+  BrokerCore::Connect Hub(int h = 0) { return {&handles[h], kHubClientId, "hubuser", "hubsecret", true}; }
   BrokerCore::Connect Device(std::string_view id, const std::string& username, const std::string& token, int h,
                              bool clean = true) {
     return {&handles[h], id, username, token, clean};

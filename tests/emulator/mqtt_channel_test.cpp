@@ -8,8 +8,8 @@
 
 #include <algorithm>
 #include <atomic>
-#include <cstdlib>
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <functional>
 #include <map>
@@ -19,8 +19,8 @@
 #include <vector>
 
 #include <boost/asio/connect.hpp>
-#include <boost/asio/ssl.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/asio/write.hpp>
 
 #include "adapters/common/sas_token.hpp"
@@ -101,8 +101,7 @@ struct Device {
   std::size_t calls_answered = 0;
   std::unique_ptr<MqttConnection> mqtt;
 
-  Device(boost::asio::io_context& io, int port, std::string id, std::string token, bool clean,
-         std::string client_id) {
+  Device(boost::asio::io_context& io, int port, std::string id, std::string token, bool clean, std::string client_id) {
     MqttConnectionOptions o;
     o.port = port;
     o.client_id = client_id.empty() ? id : client_id;
@@ -187,8 +186,8 @@ struct Env {
   std::unique_ptr<Device> Connect(std::string id, std::string token = "", bool clean = true,
                                   std::string client_id = "") {
     if (token.empty()) token = DeviceToken(id);
-    auto d = std::make_unique<Device>(io, broker.mqtt_port(), std::move(id), std::move(token), clean,
-                                      std::move(client_id));
+    auto d =
+        std::make_unique<Device>(io, broker.mqtt_port(), std::move(id), std::move(token), clean, std::move(client_id));
     REQUIRE(RunUntil([&] { return d->connack.has_value() || d->ended; }));
     return d;
   }
@@ -386,8 +385,8 @@ TEST_CASE("twin GET, reported PATCH, desired updates and telemetry") {
   REQUIRE(mid);
   REQUIRE(env.RunUntil([&] { return env.channel->telemetry_count() == 1; }));
   REQUIRE(env.RunUntil([&] { return !dev->published.empty(); }));  // PUBACKed
-  CHECK(env.handler.telemetry.at(0) == std::make_pair(std::string("devices/dev1/messages/events/a=b"),
-                                                      std::string("hello")));
+  CHECK(env.handler.telemetry.at(0) ==
+        std::make_pair(std::string("devices/dev1/messages/events/a=b"), std::string("hello")));
   CHECK(dev->Find("$iothub/twin/PATCH/properties/desired") == nullptr);
   env.Subscribe(*dev, "$iothub/twin/PATCH/properties/desired/#");
   // The plugin's "desired" presence reaches the hub before anything the device sends next.
@@ -488,7 +487,7 @@ TEST_CASE("a burst of calls to several devices, all answered") {
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   CHECK(payloads_match);
   MESSAGE((kDevices * kCallsPerDevice) << " calls (QoS 0, pipelined) in " << seconds * 1000 << " ms: "
-                                     << static_cast<int>(kDevices * kCallsPerDevice / seconds) << " calls/s");
+                                       << static_cast<int>(kDevices * kCallsPerDevice / seconds) << " calls/s");
 
   // One call at a time: round-trip latency through hub, broker, plugin and device.
   constexpr int kSequential = 500;
@@ -524,8 +523,10 @@ TEST_CASE("the supervisor also runs a TLS listener, and restarts on the same por
   const auto dir = FreshDirectory();
   std::filesystem::create_directories(dir);
   const std::string cert = (dir / "cert.pem").string(), key = (dir / "key.pem").string();
-  const std::string make_cert = "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 1"
-                                " -subj /CN=127.0.0.1 -keyout " + key + " -out " + cert + " >/dev/null 2>&1";
+  const std::string make_cert =
+      "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 1"
+      " -subj /CN=127.0.0.1 -keyout " +
+      key + " -out " + cert + " >/dev/null 2>&1";
   REQUIRE(std::system(make_cert.c_str()) == 0);
   BrokerConfig config;
   config.directory = dir;

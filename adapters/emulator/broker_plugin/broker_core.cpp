@@ -97,8 +97,8 @@ void BrokerCore::ConsumeFromHub(std::string_view topic, std::string_view payload
   if (!id) return;
   const auto change = keys_.Apply(*id, payload);
   const DeviceKeys* keys = keys_.Find(*id);
-  const bool refused_now = change == DeviceKeyTable::Change::kRemoved ||
-                           (change == DeviceKeyTable::Change::kSet && keys && !keys->enabled);
+  const bool refused_now =
+      change == DeviceKeyTable::Change::kRemoved || (change == DeviceKeyTable::Change::kSet && keys && !keys->enabled);
   if (refused_now && IsConnectedDevice(*id)) kicks_.push_back(*id);
 }
 

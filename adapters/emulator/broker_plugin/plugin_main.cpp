@@ -33,9 +33,9 @@ std::string_view OrEmpty(const char* text) { return text ? std::string_view(text
 
 void Flush(PluginContext& ctx) {
   for (const auto& out : ctx.core.TakeOutbox()) {
-    const int rc = mosquitto_broker_publish_copy(out.client_id.c_str(), out.topic.c_str(),
-                                                 static_cast<int>(out.payload.size()), out.payload.data(), out.qos,
-                                                 false, nullptr);
+    const int rc =
+        mosquitto_broker_publish_copy(out.client_id.c_str(), out.topic.c_str(), static_cast<int>(out.payload.size()),
+                                      out.payload.data(), out.qos, false, nullptr);
     if (rc != MOSQ_ERR_SUCCESS) mosquitto_log_printf(MOSQ_LOG_WARNING, "offhub: cannot publish %s", out.topic.c_str());
   }
   for (const auto& id : ctx.core.TakeKicks()) mosquitto_kick_client_by_clientid(id.c_str(), false);
@@ -49,9 +49,9 @@ int OnBasicAuth(int, void* event_data, void* userdata) {
   const AuthResult result = ctx.core.Authenticate(connect, static_cast<std::int64_t>(std::time(nullptr)));
   Flush(ctx);
   if (result == AuthResult::kAccepted) return MOSQ_ERR_SUCCESS;
-  mosquitto_log_printf(MOSQ_LOG_NOTICE, "offhub: refused client '%.*s': %.*s", static_cast<int>(connect.client_id.size()),
-                       connect.client_id.data(), static_cast<int>(AuthResultName(result).size()),
-                       AuthResultName(result).data());
+  mosquitto_log_printf(MOSQ_LOG_NOTICE, "offhub: refused client '%.*s': %.*s",
+                       static_cast<int>(connect.client_id.size()), connect.client_id.data(),
+                       static_cast<int>(AuthResultName(result).size()), AuthResultName(result).data());
   return MOSQ_ERR_AUTH;
 }
 
@@ -67,8 +67,7 @@ BrokerCore::Access ToAccess(int access) {
 int OnAclCheck(int, void* event_data, void* userdata) {
   auto& ctx = *static_cast<PluginContext*>(userdata);
   const auto& ed = *static_cast<mosquitto_evt_acl_check*>(event_data);
-  const bool allowed =
-      ctx.core.Allow(OrEmpty(mosquitto_client_id(ed.client)), OrEmpty(ed.topic), ToAccess(ed.access));
+  const bool allowed = ctx.core.Allow(OrEmpty(mosquitto_client_id(ed.client)), OrEmpty(ed.topic), ToAccess(ed.access));
   Flush(ctx);
   return allowed ? MOSQ_ERR_SUCCESS : MOSQ_ERR_ACL_DENIED;
 }
@@ -119,8 +118,8 @@ OFFHUB_PLUGIN_EXPORT int mosquitto_plugin_version(int supported_version_count, c
   return -1;
 }
 
-OFFHUB_PLUGIN_EXPORT int mosquitto_plugin_init(mosquitto_plugin_id_t* identifier, void** userdata, struct mosquitto_opt* options,
-                          int option_count) {
+OFFHUB_PLUGIN_EXPORT int mosquitto_plugin_init(mosquitto_plugin_id_t* identifier, void** userdata,
+                                               struct mosquitto_opt* options, int option_count) {
   std::vector<std::pair<std::string, std::string>> pairs;
   for (int i = 0; i < option_count; ++i) pairs.emplace_back(OrEmpty(options[i].key), OrEmpty(options[i].value));
   auto parsed = offhub::broker::ParsePluginOptions(pairs);

@@ -12,12 +12,12 @@
 // - Listeners bind 127.0.0.1 only. Called from one thread; Start() blocks
 //   (it polls the port every few milliseconds while the broker comes up).
 
+#include <sys/types.h>
 #include <chrono>
 #include <filesystem>
 #include <functional>
 #include <optional>
 #include <string>
-#include <sys/types.h>
 
 namespace offhub::emulator {
 
@@ -38,7 +38,7 @@ struct BrokerConfig {
   // files the hub made (TLS key, plugin). Empty = the current user, so the
   // broker keeps the hub's own rights.
   std::string run_as_user;
-  int mqtt_port = 0;         // plain MQTT; 0 = pick a free port
+  int mqtt_port = 0;  // plain MQTT; 0 = pick a free port
   std::optional<BrokerTlsListener> tls;
   std::chrono::milliseconds start_timeout{5000};
   std::chrono::milliseconds stop_timeout{5000};

@@ -5,10 +5,10 @@
 
 #include <sys/ioctl.h>
 
-#include <boost/asio/post.hpp>
-#include <boost/asio/posix/stream_descriptor.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <mosquitto.h>
+#include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 namespace offhub::emulator {
 namespace {
@@ -102,8 +102,8 @@ std::optional<int> MqttConnection::Publish(std::string_view topic, std::string_v
   if (!connected_) return std::nullopt;
   int mid = 0;
   const std::string topic_text(topic);
-  const int rc = mosquitto_publish(mosq_, &mid, topic_text.c_str(), static_cast<int>(payload.size()),
-                                   payload.data(), qos, false);
+  const int rc =
+      mosquitto_publish(mosq_, &mid, topic_text.c_str(), static_cast<int>(payload.size()), payload.data(), qos, false);
   AfterLoopCall();
   if (rc != MOSQ_ERR_SUCCESS) return std::nullopt;
   return mid;
@@ -121,9 +121,9 @@ std::optional<int> MqttConnection::Subscribe(std::string_view filter, int qos) {
 
 void MqttConnection::DoConnect() {
   if (stopped_) return;
-  const int rc = ever_connected_ ? mosquitto_reconnect_async(mosq_)
-                                 : mosquitto_connect_async(mosq_, options_.host.c_str(), options_.port,
-                                                           options_.keepalive_seconds);
+  const int rc = ever_connected_
+                     ? mosquitto_reconnect_async(mosq_)
+                     : mosquitto_connect_async(mosq_, options_.host.c_str(), options_.port, options_.keepalive_seconds);
   ever_connected_ = true;  // host and port are stored even when the first attempt fails
   if (rc == MOSQ_ERR_SUCCESS && mosquitto_socket(mosq_) >= 0) {
     WatchSocket();

@@ -269,7 +269,7 @@ class MqttDeviceChannelImpl final : public MqttDeviceChannel {
   std::map<std::string, std::optional<Credentials>, std::less<>> credentials_;  // nullopt: removal not yet acked
   std::map<std::string, std::vector<std::function<void()>>, std::less<>> waiting_;
   std::map<int, std::pair<std::string, std::vector<std::function<void()>>>> acks_;  // mid -> device, callbacks
-  std::map<std::string, DeviceState, std::less<>> devices_;  // connected devices
+  std::map<std::string, DeviceState, std::less<>> devices_;                         // connected devices
   std::map<std::uint64_t, PendingCall> calls_;
   std::uint64_t telemetry_count_ = 0;
   std::uint64_t tracking_counter_ = 0;
