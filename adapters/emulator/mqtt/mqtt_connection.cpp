@@ -121,10 +121,10 @@ std::optional<int> MqttConnection::Subscribe(std::string_view filter, int qos) {
 
 void MqttConnection::DoConnect() {
   if (stopped_) return;
-  const int rc = ever_connected_
+  const int rc = attempted_
                      ? mosquitto_reconnect_async(mosq_)
                      : mosquitto_connect_async(mosq_, options_.host.c_str(), options_.port, options_.keepalive_seconds);
-  ever_connected_ = true;  // host and port are stored even when the first attempt fails
+  attempted_ = true;  // host and port are stored even when the first attempt fails
   if (rc == MOSQ_ERR_SUCCESS && mosquitto_socket(mosq_) >= 0) {
     WatchSocket();
     return;

@@ -93,7 +93,7 @@ class MqttConnection {
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);  // guards posted handlers
   bool started_ = false;
   bool stopped_ = false;
-  bool ever_connected_ = false;
+  bool attempted_ = false;
   bool connected_ = false;
   bool write_waiting_ = false;
   std::chrono::milliseconds next_delay_;
