@@ -101,13 +101,15 @@ struct Device {
   std::size_t calls_answered = 0;
   std::unique_ptr<MqttConnection> mqtt;
 
-  Device(boost::asio::io_context& io, int port, std::string id, std::string token, bool clean, std::string client_id) {
+  Device(boost::asio::io_context& io, int port, std::string id, std::string token, bool clean, std::string client_id,
+         int protocol_version = 4) {
     MqttConnectionOptions o;
     o.port = port;
     o.client_id = client_id.empty() ? id : client_id;
     o.username = std::string(kHost) + "/" + id + "/?api-version=2021-04-12&DeviceClientType=offhub-test";
     o.password = std::move(token);
     o.clean_session = clean;
+    o.protocol_version = protocol_version;
     MqttHandlers h;
     h.on_connect = [this](int rc) { connack = rc; };
     h.on_disconnect = [this](int) { ended = true; };
@@ -569,4 +571,18 @@ TEST_CASE("a broker that cannot start is reported") {
   CHECK_THROWS_AS(failing.Start(), std::runtime_error);
   CHECK_FALSE(failing.running());
   std::filesystem::remove_all(bad.directory);
+}
+
+TEST_CASE("MQTT 5 devices: their publishes are consumed without breaking the broker") {
+  Env env;
+  env.AddDevice("v5");
+  Device dev(env.io, env.broker.mqtt_port(), "v5", DeviceToken("v5"), true, "", /*protocol_version=*/5);
+  REQUIRE(env.RunUntil([&] { return dev.connack.has_value(); }));
+  REQUIRE(dev.connack == std::optional<int>(0));
+  const auto mid = dev.mqtt->Publish("devices/v5/messages/events/", "hello", 1);
+  REQUIRE(mid);
+  REQUIRE(env.RunUntil([&] { return env.channel->telemetry_count() == 1 && !dev.published.empty(); }));
+  dev.mqtt->Publish("$iothub/twin/GET/?$rid=1", " ", 0);
+  REQUIRE(env.RunUntil([&] { return dev.Find("$iothub/twin/res/200/?$rid=1") != nullptr; }));
+  CHECK(env.Connect("v5")->connack == std::optional<int>(0));  // the broker is alive
 }

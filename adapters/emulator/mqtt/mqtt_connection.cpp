@@ -62,7 +62,7 @@ MqttConnection::MqttConnection(boost::asio::io_context& io, MqttConnectionOption
   InitLibraryOnce();
   mosq_ = mosquitto_new(options_.client_id.c_str(), options_.clean_session, this);
   if (!mosq_) throw std::runtime_error("mosquitto_new failed for client " + options_.client_id);
-  mosquitto_int_option(mosq_, MOSQ_OPT_PROTOCOL_VERSION, MQTT_PROTOCOL_V311);
+  mosquitto_int_option(mosq_, MOSQ_OPT_PROTOCOL_VERSION, options_.protocol_version);
   mosquitto_int_option(mosq_, MOSQ_OPT_TCP_NODELAY, 1);
   mosquitto_max_inflight_messages_set(mosq_, kMaxInflight);
   if (!options_.username.empty()) {

@@ -2,7 +2,7 @@
 // MqttConnection: one libmosquitto client driven by a Boost.Asio io_context
 // through the non-threaded API (mosquitto_socket + a stream_descriptor for
 // readiness, mosquitto_loop_read/_write/_misc). No threads, no sleeps.
-// TCP_NODELAY is on; MQTT 3.1.1.
+// TCP_NODELAY is on; MQTT 3.1.1 unless told otherwise.
 //
 // Contract
 // - Construct, set nothing else, then Start(). Every handler runs on the
@@ -39,6 +39,7 @@ struct MqttConnectionOptions {
   std::string username;
   std::string password;
   bool clean_session = true;
+  int protocol_version = 4;  // MQTT 3.1.1 (IoT Hub's); 5 for tests of MQTT 5 clients
   int keepalive_seconds = 60;
   bool reconnect = false;
   std::chrono::milliseconds reconnect_delay{50};
