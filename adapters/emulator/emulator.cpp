@@ -117,6 +117,9 @@ void Emulator::Start() {
   p.channel = MakeMqttDeviceChannel(io, *p.clock,
                                     {.host = "127.0.0.1", .port = p.broker->mqtt_port(),
                                      .hub_username = broker.hub_username, .hub_password = broker.hub_password});
+  // A restarted broker starts with the keys it had, so devices reconnecting
+  // before the hub does are not refused.
+  p.broker->SetKeysSnapshot([channel = p.channel.get()] { return channel->CredentialsSnapshot(); });
   p.store = MakeMemoryStateStore();
   p.forwarder = std::make_unique<CredentialsForwarder>(*p.channel);
   auto hub = MakeLocalHub(*p.clock, *p.channel, *p.store,

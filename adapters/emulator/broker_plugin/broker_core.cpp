@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include <nlohmann/json.hpp>
+
 #include "device_acl.hpp"
 #include "offhub_topics.hpp"
 
@@ -13,6 +15,7 @@ std::optional<PluginOptions> ParsePluginOptions(const std::vector<std::pair<std:
     if (key == "hub_username") out.hub_username = value;
     if (key == "hub_password") out.hub_password = value;
     if (key == "hostname") out.hostname = value;
+    if (key == "keys_file") out.keys_file = value;
   }
   if (out.hub_username.empty() || out.hub_password.empty()) return std::nullopt;
   return out;
@@ -94,9 +97,19 @@ void BrokerCore::ConsumeFromHub(std::string_view topic, std::string_view payload
   if (!id) return;
   const auto change = keys_.Apply(*id, payload);
   const DeviceKeys* keys = keys_.Find(*id);
-  const bool refused_now = change == DeviceKeyTable::Change::kRemoved ||
-                           (change == DeviceKeyTable::Change::kSet && keys && !keys->enabled);
+  const bool refused_now =
+      change == DeviceKeyTable::Change::kRemoved || (change == DeviceKeyTable::Change::kSet && keys && !keys->enabled);
   if (refused_now && IsConnectedDevice(*id)) kicks_.push_back(*id);
+}
+
+std::size_t BrokerCore::LoadKeys(std::string_view json_text) {
+  const auto document = nlohmann::json::parse(json_text, nullptr, /*allow_exceptions=*/false);
+  if (!document.is_object()) return 0;
+  std::size_t loaded = 0;
+  for (const auto& [id, entry] : document.items()) {
+    if (entry.is_object() && keys_.Apply(id, entry.dump()) == DeviceKeyTable::Change::kSet) ++loaded;
+  }
+  return loaded;
 }
 
 void BrokerCore::Disconnected(ClientHandle handle, std::string_view client_id) {

@@ -25,6 +25,7 @@ struct PluginOptions {
   std::string hub_username;  // plugin_opt_hub_username, required
   std::string hub_password;  // plugin_opt_hub_password, required
   std::string hostname;      // plugin_opt_hostname; empty accepts any {host}
+  std::string keys_file;     // plugin_opt_keys_file; optional, read at start (LoadKeys)
 };
 // nullopt when a required option is missing or empty.
 std::optional<PluginOptions> ParsePluginOptions(const std::vector<std::pair<std::string, std::string>>& options);
@@ -68,6 +69,13 @@ class BrokerCore {
   // "$offhub/keys/{id}" -> key table (and a kick when the device is removed
   // or disabled); device publishes -> copy to the hub on "$offhub/from/{id}/t".
   void Consume(std::string_view client_id, std::string_view topic, std::string_view payload, int qos);
+
+  // The keys the broker starts with (so devices reconnecting after a broker
+  // restart are not refused before the hub is back): a JSON object
+  // {"<deviceId>": <keys payload as for $offhub/keys>, ...}. Returns the
+  // number of devices loaded; malformed entries are skipped, a malformed
+  // document loads nothing.
+  std::size_t LoadKeys(std::string_view json_text);
 
   // MOSQ_EVT_DISCONNECT, for any client (also ones refused or taken over).
   // Only the current connection of a device produces "disconnected".

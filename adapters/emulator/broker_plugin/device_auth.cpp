@@ -63,8 +63,8 @@ std::optional<DeviceUsername> ParseDeviceUsername(std::string_view username) {
   std::string_view query = username.substr(id_end + 1);
   if (!query.starts_with('?')) return std::nullopt;
   query.remove_prefix(1);
-  DeviceUsername out{std::string(username.substr(0, host_end)),
-                     std::string(username.substr(host_end + 1, id_end - host_end - 1)), {}};
+  DeviceUsername out{
+      std::string(username.substr(0, host_end)), std::string(username.substr(host_end + 1, id_end - host_end - 1)), {}};
   while (!query.empty()) {
     const auto amp = query.find('&');
     const std::string_view pair = query.substr(0, amp);

@@ -4,6 +4,8 @@
 // userdata. See broker_core.hpp for the behaviour.
 
 #include <ctime>
+#include <fstream>
+#include <iterator>
 #include <new>
 #include <string>
 #include <utility>
@@ -31,9 +33,9 @@ std::string_view OrEmpty(const char* text) { return text ? std::string_view(text
 
 void Flush(PluginContext& ctx) {
   for (const auto& out : ctx.core.TakeOutbox()) {
-    const int rc = mosquitto_broker_publish_copy(out.client_id.c_str(), out.topic.c_str(),
-                                                 static_cast<int>(out.payload.size()), out.payload.data(), out.qos,
-                                                 false, nullptr);
+    const int rc =
+        mosquitto_broker_publish_copy(out.client_id.c_str(), out.topic.c_str(), static_cast<int>(out.payload.size()),
+                                      out.payload.data(), out.qos, false, nullptr);
     if (rc != MOSQ_ERR_SUCCESS) mosquitto_log_printf(MOSQ_LOG_WARNING, "offhub: cannot publish %s", out.topic.c_str());
   }
   for (const auto& id : ctx.core.TakeKicks()) mosquitto_kick_client_by_clientid(id.c_str(), false);
@@ -47,9 +49,9 @@ int OnBasicAuth(int, void* event_data, void* userdata) {
   const AuthResult result = ctx.core.Authenticate(connect, static_cast<std::int64_t>(std::time(nullptr)));
   Flush(ctx);
   if (result == AuthResult::kAccepted) return MOSQ_ERR_SUCCESS;
-  mosquitto_log_printf(MOSQ_LOG_NOTICE, "offhub: refused client '%.*s': %.*s", static_cast<int>(connect.client_id.size()),
-                       connect.client_id.data(), static_cast<int>(AuthResultName(result).size()),
-                       AuthResultName(result).data());
+  mosquitto_log_printf(MOSQ_LOG_NOTICE, "offhub: refused client '%.*s': %.*s",
+                       static_cast<int>(connect.client_id.size()), connect.client_id.data(),
+                       static_cast<int>(AuthResultName(result).size()), AuthResultName(result).data());
   return MOSQ_ERR_AUTH;
 }
 
@@ -65,8 +67,7 @@ BrokerCore::Access ToAccess(int access) {
 int OnAclCheck(int, void* event_data, void* userdata) {
   auto& ctx = *static_cast<PluginContext*>(userdata);
   const auto& ed = *static_cast<mosquitto_evt_acl_check*>(event_data);
-  const bool allowed =
-      ctx.core.Allow(OrEmpty(mosquitto_client_id(ed.client)), OrEmpty(ed.topic), ToAccess(ed.access));
+  const bool allowed = ctx.core.Allow(OrEmpty(mosquitto_client_id(ed.client)), OrEmpty(ed.topic), ToAccess(ed.access));
   Flush(ctx);
   return allowed ? MOSQ_ERR_SUCCESS : MOSQ_ERR_ACL_DENIED;
 }
@@ -97,6 +98,13 @@ int OnDisconnect(int, void* event_data, void* userdata) {
   return MOSQ_ERR_SUCCESS;
 }
 
+void LoadKeysFile(PluginContext& ctx, const std::string& path) {
+  std::ifstream file(path);
+  const std::string text((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+  const std::size_t loaded = ctx.core.LoadKeys(text);
+  mosquitto_log_printf(MOSQ_LOG_INFO, "offhub: loaded keys of %zu devices from %s", loaded, path.c_str());
+}
+
 }  // namespace
 
 #define OFFHUB_PLUGIN_EXPORT __attribute__((visibility("default")))
@@ -110,8 +118,8 @@ OFFHUB_PLUGIN_EXPORT int mosquitto_plugin_version(int supported_version_count, c
   return -1;
 }
 
-OFFHUB_PLUGIN_EXPORT int mosquitto_plugin_init(mosquitto_plugin_id_t* identifier, void** userdata, struct mosquitto_opt* options,
-                          int option_count) {
+OFFHUB_PLUGIN_EXPORT int mosquitto_plugin_init(mosquitto_plugin_id_t* identifier, void** userdata,
+                                               struct mosquitto_opt* options, int option_count) {
   std::vector<std::pair<std::string, std::string>> pairs;
   for (int i = 0; i < option_count; ++i) pairs.emplace_back(OrEmpty(options[i].key), OrEmpty(options[i].value));
   auto parsed = offhub::broker::ParsePluginOptions(pairs);
@@ -119,9 +127,11 @@ OFFHUB_PLUGIN_EXPORT int mosquitto_plugin_init(mosquitto_plugin_id_t* identifier
     mosquitto_log_printf(MOSQ_LOG_ERR, "offhub: plugin_opt_hub_username and plugin_opt_hub_password are required");
     return MOSQ_ERR_INVAL;
   }
+  const std::string keys_file = parsed->keys_file;
   auto* ctx = new (std::nothrow) PluginContext{identifier, BrokerCore(std::move(*parsed))};
   if (!ctx) return MOSQ_ERR_NOMEM;
   *userdata = ctx;
+  if (!keys_file.empty()) LoadKeysFile(*ctx, keys_file);
   const struct {
     int event;
     MOSQ_FUNC_generic_callback callback;

@@ -12,11 +12,12 @@
 // - Listeners bind 127.0.0.1 only. Called from one thread; Start() blocks
 //   (it polls the port every few milliseconds while the broker comes up).
 
+#include <sys/types.h>
 #include <chrono>
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
-#include <sys/types.h>
 
 namespace offhub::emulator {
 
@@ -33,7 +34,11 @@ struct BrokerConfig {
   std::string hub_username;  // the hub core's login, handed to the plugin
   std::string hub_password;  // a per-run secret (MakeRunSecret)
   std::string hostname;      // optional: devices' {host} must equal it
-  int mqtt_port = 0;         // plain MQTT; 0 = pick a free port
+  // mosquitto started as root drops to user "mosquitto", which cannot read
+  // files the hub made (TLS key, plugin). Empty = the current user, so the
+  // broker keeps the hub's own rights.
+  std::string run_as_user;
+  int mqtt_port = 0;  // plain MQTT; 0 = pick a free port
   std::optional<BrokerTlsListener> tls;
   std::chrono::milliseconds start_timeout{5000};
   std::chrono::milliseconds stop_timeout{5000};
@@ -42,8 +47,10 @@ struct BrokerConfig {
 // 32 random hex digits (OpenSSL RAND_bytes).
 std::string MakeRunSecret();
 
-// The configuration text for the given, already chosen, ports.
-std::string RenderBrokerConfig(const BrokerConfig& config, int mqtt_port, int tls_port);
+// The configuration text for the given, already chosen, ports; `keys_file`
+// (optional) is handed to the plugin as its start-up key table.
+std::string RenderBrokerConfig(const BrokerConfig& config, int mqtt_port, int tls_port,
+                               const std::string& keys_file = "");
 
 // A free TCP port on 127.0.0.1 at the time of the call.
 int PickFreeLoopbackPort();
@@ -57,6 +64,11 @@ class BrokerProcess {
 
   void Start();
   void Stop();
+  // Called at every Start(): device keys the plugin starts with, as the JSON
+  // MqttDeviceChannel::CredentialsSnapshot() returns, so that devices
+  // reconnecting after a restart are not refused before the hub is back.
+  // Written to <directory>/device-keys.json, readable by the owner only.
+  void SetKeysSnapshot(std::function<std::string()> snapshot) { keys_snapshot_ = std::move(snapshot); }
   bool running() const { return pid_ > 0; }
   int mqtt_port() const { return mqtt_port_; }
   int tls_port() const { return tls_port_; }
@@ -70,6 +82,7 @@ class BrokerProcess {
   int mqtt_port_ = 0;
   int tls_port_ = 0;
   pid_t pid_ = -1;
+  std::function<std::string()> keys_snapshot_;
 };
 
 }  // namespace offhub::emulator

@@ -3,10 +3,12 @@
 #include <algorithm>
 #include <mutex>
 
-#include <boost/asio/post.hpp>
-#include <boost/asio/posix/stream_descriptor.hpp>
-#include <boost/asio/steady_timer.hpp>
+#include <sys/ioctl.h>
+
 #include <mosquitto.h>
+#include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 namespace offhub::emulator {
 namespace {
@@ -60,7 +62,7 @@ MqttConnection::MqttConnection(boost::asio::io_context& io, MqttConnectionOption
   InitLibraryOnce();
   mosq_ = mosquitto_new(options_.client_id.c_str(), options_.clean_session, this);
   if (!mosq_) throw std::runtime_error("mosquitto_new failed for client " + options_.client_id);
-  mosquitto_int_option(mosq_, MOSQ_OPT_PROTOCOL_VERSION, MQTT_PROTOCOL_V311);
+  mosquitto_int_option(mosq_, MOSQ_OPT_PROTOCOL_VERSION, options_.protocol_version);
   mosquitto_int_option(mosq_, MOSQ_OPT_TCP_NODELAY, 1);
   mosquitto_max_inflight_messages_set(mosq_, kMaxInflight);
   if (!options_.username.empty()) {
@@ -100,9 +102,9 @@ std::optional<int> MqttConnection::Publish(std::string_view topic, std::string_v
   if (!connected_) return std::nullopt;
   int mid = 0;
   const std::string topic_text(topic);
-  const int rc = mosquitto_publish(mosq_, &mid, topic_text.c_str(), static_cast<int>(payload.size()),
-                                   payload.data(), qos, false);
-  AfterLoopCall(rc);
+  const int rc =
+      mosquitto_publish(mosq_, &mid, topic_text.c_str(), static_cast<int>(payload.size()), payload.data(), qos, false);
+  AfterLoopCall();
   if (rc != MOSQ_ERR_SUCCESS) return std::nullopt;
   return mid;
 }
@@ -112,17 +114,17 @@ std::optional<int> MqttConnection::Subscribe(std::string_view filter, int qos) {
   int mid = 0;
   const std::string filter_text(filter);
   const int rc = mosquitto_subscribe(mosq_, &mid, filter_text.c_str(), qos);
-  AfterLoopCall(rc);
+  AfterLoopCall();
   if (rc != MOSQ_ERR_SUCCESS) return std::nullopt;
   return mid;
 }
 
 void MqttConnection::DoConnect() {
   if (stopped_) return;
-  const int rc = ever_connected_ ? mosquitto_reconnect_async(mosq_)
-                                 : mosquitto_connect_async(mosq_, options_.host.c_str(), options_.port,
-                                                           options_.keepalive_seconds);
-  ever_connected_ = true;  // host and port are stored even when the first attempt fails
+  const int rc = attempted_
+                     ? mosquitto_reconnect_async(mosq_)
+                     : mosquitto_connect_async(mosq_, options_.host.c_str(), options_.port, options_.keepalive_seconds);
+  attempted_ = true;  // host and port are stored even when the first attempt fails
   if (rc == MOSQ_ERR_SUCCESS && mosquitto_socket(mosq_) >= 0) {
     WatchSocket();
     return;
@@ -147,7 +149,7 @@ void MqttConnection::WatchSocket() {
   socket_->Attach(mosquitto_socket(mosq_));
   write_waiting_ = false;
   WaitRead();
-  AfterLoopCall(MOSQ_ERR_SUCCESS);
+  AfterLoopCall();
 }
 
 void MqttConnection::WaitRead() {
@@ -156,9 +158,24 @@ void MqttConnection::WaitRead() {
       boost::asio::posix::stream_descriptor::wait_read,
       [alive = std::weak_ptr<bool>(alive_), this, generation](boost::system::error_code ec) {
         if (alive.expired() || ec || socket_->generation != generation) return;
-        AfterLoopCall(mosquitto_loop_read(mosq_, kMaxPacketsPerRead));
+        ReadAvailable();
         if (socket_->generation == generation) WaitRead();
       });
+}
+
+// mosquitto_loop_read handles about one packet per call (its budget is the
+// QoS>0 queue length), so keep reading while the socket holds more bytes
+// instead of paying an epoll round trip per packet.
+void MqttConnection::ReadAvailable() {
+  const auto generation = socket_->generation;
+  const int fd = socket_->descriptor->native_handle();
+  for (int i = 0; i < kMaxPacketsPerRead; ++i) {
+    const int rc = mosquitto_loop_read(mosq_, 1);  // errors surface through OnDisconnect
+    if (rc != MOSQ_ERR_SUCCESS || socket_->generation != generation) return AfterLoopCall();
+    int pending = 0;
+    if (::ioctl(fd, FIONREAD, &pending) != 0 || pending <= 0) break;
+  }
+  AfterLoopCall();
 }
 
 void MqttConnection::WaitWrite() {
@@ -169,13 +186,14 @@ void MqttConnection::WaitWrite() {
       [alive = std::weak_ptr<bool>(alive_), this, generation](boost::system::error_code ec) {
         if (alive.expired() || ec || socket_->generation != generation) return;
         write_waiting_ = false;
-        AfterLoopCall(mosquitto_loop_write(mosq_, kMaxPacketsPerRead));
+        mosquitto_loop_write(mosq_, kMaxPacketsPerRead);  // errors surface through OnDisconnect
+        AfterLoopCall();
       });
 }
 
 // After any libmosquitto call: notice a socket libmosquitto closed without
 // telling us, and wait for writability while packets are queued.
-void MqttConnection::AfterLoopCall(int) {
+void MqttConnection::AfterLoopCall() {
   if (!socket_->descriptor) return;
   if (mosquitto_socket(mosq_) != socket_->descriptor->native_handle()) {
     DropSocket();
@@ -187,16 +205,17 @@ void MqttConnection::AfterLoopCall(int) {
 void MqttConnection::DropSocket() {
   socket_->Release();
   write_waiting_ = false;
-  const bool was_connected = connected_;
   connected_ = false;
-  (void)was_connected;
 }
 
 void MqttConnection::ArmMisc() {
   socket_->misc_timer.expires_after(kMiscInterval);
   socket_->misc_timer.async_wait([alive = std::weak_ptr<bool>(alive_), this](boost::system::error_code ec) {
     if (alive.expired() || ec || stopped_) return;
-    if (socket_->descriptor) AfterLoopCall(mosquitto_loop_misc(mosq_));
+    if (socket_->descriptor) {
+      mosquitto_loop_misc(mosq_);  // keepalive; a dead link surfaces through OnDisconnect
+      AfterLoopCall();
+    }
     ArmMisc();
   });
 }

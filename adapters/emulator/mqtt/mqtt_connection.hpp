@@ -2,7 +2,7 @@
 // MqttConnection: one libmosquitto client driven by a Boost.Asio io_context
 // through the non-threaded API (mosquitto_socket + a stream_descriptor for
 // readiness, mosquitto_loop_read/_write/_misc). No threads, no sleeps.
-// TCP_NODELAY is on; MQTT 3.1.1.
+// TCP_NODELAY is on; MQTT 3.1.1 unless told otherwise.
 //
 // Contract
 // - Construct, set nothing else, then Start(). Every handler runs on the
@@ -39,6 +39,7 @@ struct MqttConnectionOptions {
   std::string username;
   std::string password;
   bool clean_session = true;
+  int protocol_version = 4;  // MQTT 3.1.1 (IoT Hub's); 5 for tests of MQTT 5 clients
   int keepalive_seconds = 60;
   bool reconnect = false;
   std::chrono::milliseconds reconnect_delay{50};
@@ -79,8 +80,9 @@ class MqttConnection {
   void ScheduleReconnect();
   void WatchSocket();
   void WaitRead();
+  void ReadAvailable();
   void WaitWrite();
-  void AfterLoopCall(int rc);
+  void AfterLoopCall();
   void DropSocket();
   void ArmMisc();
 
@@ -92,7 +94,7 @@ class MqttConnection {
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);  // guards posted handlers
   bool started_ = false;
   bool stopped_ = false;
-  bool ever_connected_ = false;
+  bool attempted_ = false;
   bool connected_ = false;
   bool write_waiting_ = false;
   std::chrono::milliseconds next_delay_;

@@ -34,6 +34,11 @@ struct PendingCall {
   std::function<void(ports::MethodAnswer)> on_answer;
 };
 
+// The plugin's keys message (see offhub_topics.hpp).
+json KeysJson(const Credentials& c) {
+  return {{"primaryKey", c.primary}, {"secondaryKey", c.secondary}, {"status", c.enabled ? "enabled" : "disabled"}};
+}
+
 std::optional<std::uint64_t> ParseRid(std::string_view text) {
   std::uint64_t value = 0;
   const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
@@ -78,6 +83,14 @@ class MqttDeviceChannelImpl final : public MqttDeviceChannel {
   void RemoveDevice(std::string_view device_id, std::function<void()> on_applied) override {
     credentials_.insert_or_assign(std::string(device_id), std::nullopt);
     QueueKeys(device_id, std::move(on_applied));
+  }
+
+  std::string CredentialsSnapshot() const override {
+    json out = json::object();
+    for (const auto& [id, credentials] : credentials_) {
+      if (credentials) out[id] = KeysJson(*credentials);
+    }
+    return out.dump();
   }
 
   bool connected() const override { return connection_.connected(); }
@@ -136,14 +149,7 @@ class MqttDeviceChannelImpl final : public MqttDeviceChannel {
   void PushKeys(std::string_view device_id) {
     const auto it = credentials_.find(device_id);
     if (it == credentials_.end()) return;
-    std::string payload;
-    if (it->second) {
-      const Credentials& c = *it->second;
-      payload = json{{"primaryKey", c.primary},
-                     {"secondaryKey", c.secondary},
-                     {"status", c.enabled ? "enabled" : "disabled"}}
-                    .dump();
-    }
+    const std::string payload = it->second ? KeysJson(*it->second).dump() : "";  // "" removes
     const auto mid = connection_.Publish(broker::DeviceTopic(broker::kKeysPrefix, device_id), payload, 1);
     if (!mid) return;
     auto waiting = waiting_.extract(it->first);
@@ -263,7 +269,7 @@ class MqttDeviceChannelImpl final : public MqttDeviceChannel {
   std::map<std::string, std::optional<Credentials>, std::less<>> credentials_;  // nullopt: removal not yet acked
   std::map<std::string, std::vector<std::function<void()>>, std::less<>> waiting_;
   std::map<int, std::pair<std::string, std::vector<std::function<void()>>>> acks_;  // mid -> device, callbacks
-  std::map<std::string, DeviceState, std::less<>> devices_;  // connected devices
+  std::map<std::string, DeviceState, std::less<>> devices_;                         // connected devices
   std::map<std::uint64_t, PendingCall> calls_;
   std::uint64_t telemetry_count_ = 0;
   std::uint64_t tracking_counter_ = 0;

@@ -65,6 +65,11 @@ class MqttDeviceChannel : public ports::DeviceChannel {
   // Forgets the device's keys and disconnects it.
   virtual void RemoveDevice(std::string_view device_id, std::function<void()> on_applied = {}) = 0;
 
+  // Every device's current credentials as a JSON object
+  // {"<id>":{"primaryKey":..,"secondaryKey":..,"status":..}}: what
+  // BrokerProcess::SetKeysSnapshot wants, so a restarted broker knows them.
+  virtual std::string CredentialsSnapshot() const = 0;
+
   // True while the channel's own broker connection is up.
   virtual bool connected() const = 0;
   virtual std::uint64_t telemetry_count() const = 0;
