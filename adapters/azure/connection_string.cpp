@@ -66,22 +66,6 @@ domain::Status CheckKey(std::string_view key) {
   return domain::Success();
 }
 
-domain::Status ParseGateway(std::string_view text, DeviceConnectionString& out) {
-  const auto colon = text.rfind(':');
-  const auto host = text.substr(0, colon);
-  if (!IsHostName(host)) return Invalid("GatewayHostName is not host or host:port: '" + std::string(text) + "'");
-  out.gateway_host = std::string(host);
-  if (colon == std::string_view::npos) return domain::Success();
-  const auto port_text = text.substr(colon + 1);
-  unsigned port = 0;
-  const auto [end, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
-  if (ec != std::errc{} || end != port_text.data() + port_text.size() || port == 0 || port > 65535) {
-    return Invalid("GatewayHostName has a bad port: '" + std::string(text) + "'");
-  }
-  out.gateway_port = static_cast<std::uint16_t>(port);
-  return domain::Success();
-}
-
 domain::Status ParseDeviceCredential(const Fields& fields, DeviceConnectionString& out) {
   out.key = Take(fields, "SharedAccessKey");
   out.signature = Take(fields, "SharedAccessSignature");
@@ -123,8 +107,26 @@ domain::Result<DeviceConnectionString> ParseDeviceConnectionString(std::string_v
   out.module_id = Take(*fields, "ModuleId");
   if (auto s = ParseDeviceCredential(*fields, out); !s) return s.error();
   if (const auto gateway = Take(*fields, "GatewayHostName")) {
-    if (auto s = ParseGateway(*gateway, out); !s) return s.error();
+    auto parsed = ParseHostPort(*gateway, "GatewayHostName");
+    if (!parsed) return parsed.error();
+    out.gateway_host = std::move(parsed->host);
+    out.gateway_port = parsed->port;
   }
+  return out;
+}
+
+domain::Result<HostPort> ParseHostPort(std::string_view text, std::string_view field) {
+  const auto colon = text.rfind(':');
+  HostPort out{std::string(text.substr(0, colon)), std::nullopt};
+  if (!IsHostName(out.host)) return Invalid(std::string(field) + " is not host or host:port: '" + std::string(text) + "'");
+  if (colon == std::string_view::npos) return out;
+  const auto port_text = text.substr(colon + 1);
+  unsigned port = 0;
+  const auto [end, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
+  if (ec != std::errc{} || end != port_text.data() + port_text.size() || port == 0 || port > 65535) {
+    return Invalid(std::string(field) + " has a bad port: '" + std::string(text) + "'");
+  }
+  out.port = static_cast<std::uint16_t>(port);
   return out;
 }
 

@@ -54,6 +54,14 @@ domain::Result<ServiceConnectionString> ParseServiceConnectionString(std::string
 // "SharedAccessSignature "). x509 authentication is not supported here.
 domain::Result<DeviceConnectionString> ParseDeviceConnectionString(std::string_view text);
 
+struct HostPort {
+  std::string host;
+  std::optional<std::uint16_t> port;
+};
+// "host" or "host:port" (port 1..65535; IPv6 literals are not supported).
+// `field` names the setting in the error.
+domain::Result<HostPort> ParseHostPort(std::string_view text, std::string_view field);
+
 // Back to text, in the order the portal writes them.
 std::string ToString(const ServiceConnectionString& cs);
 
