@@ -29,11 +29,10 @@ HttpsClientOptions ClientOptions(const RestHubOptions& options) {
     auto endpoint = ParseHostPort(*options.endpoint_override, "endpoint_override");
     if (!endpoint) throw std::invalid_argument(endpoint.error().message());
     out.connect_host = endpoint->host;
-    if (endpoint->port) out.connect_port = std::to_string(*endpoint->port);
+    out.connect_port = endpoint->port ? std::to_string(*endpoint->port) : options.tls ? "443" : "80";
   } else if (!options.tls) {
     throw std::invalid_argument("Plain HTTP needs an endpoint_override (the emulator's HTTP port)");
   }
-  if (!options.tls && !options.endpoint_override) out.connect_port = "80";
   return out;
 }
 

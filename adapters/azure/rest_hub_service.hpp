@@ -39,8 +39,8 @@ struct RestHubOptions {
   ServiceConnectionString connection;
   // PEM file of CAs to trust (e.g. the emulator's ca.pem); nullopt: the system store.
   std::optional<std::string> ca_file;
-  // "host:port" to connect to instead of HostName:443 (the emulator on an
-  // unprivileged port). HostName still names the hub in tokens, SNI, the
+  // "host[:port]" to connect to instead of HostName:443 (the emulator on an
+  // unprivileged port; without a port, 443 or 80 by `tls`). HostName still names the hub in tokens, SNI, the
   // certificate check and the Host header.
   std::optional<std::string> endpoint_override;
   // Plain HTTP is only for the emulator's HTTP port: false requires an
