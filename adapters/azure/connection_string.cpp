@@ -118,7 +118,8 @@ domain::Result<DeviceConnectionString> ParseDeviceConnectionString(std::string_v
 domain::Result<HostPort> ParseHostPort(std::string_view text, std::string_view field) {
   const auto colon = text.rfind(':');
   HostPort out{std::string(text.substr(0, colon)), std::nullopt};
-  if (!IsHostName(out.host)) return Invalid(std::string(field) + " is not host or host:port: '" + std::string(text) + "'");
+  if (!IsHostName(out.host))
+    return Invalid(std::string(field) + " is not host or host:port: '" + std::string(text) + "'");
   if (colon == std::string_view::npos) return out;
   const auto port_text = text.substr(colon + 1);
   unsigned port = 0;

@@ -102,10 +102,9 @@ RestCall QueryCall(std::string_view sql, const ports::QueryPageRequest& page) {
 
 RestCall InvokeMethodCall(std::string_view device_id, const domain::MethodRequest& request,
                           std::chrono::milliseconds margin) {
-  auto call = Call(http::verb::post, Target(DevicePath("/twins/", device_id, "/methods")),
-                   domain::ToJson(request).dump());
-  call.read_timeout =
-      std::chrono::seconds(request.response_timeout_seconds + request.connect_timeout_seconds) + margin;
+  auto call =
+      Call(http::verb::post, Target(DevicePath("/twins/", device_id, "/methods")), domain::ToJson(request).dump());
+  call.read_timeout = std::chrono::seconds(request.response_timeout_seconds + request.connect_timeout_seconds) + margin;
   return call;
 }
 

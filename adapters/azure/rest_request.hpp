@@ -38,9 +38,9 @@ using HttpResponse = boost::beast::http::response<boost::beast::http::string_bod
 // One REST call, before the connection-level headers are added.
 struct RestCall {
   boost::beast::http::verb verb = boost::beast::http::verb::get;
-  std::string target;                  // "/devices/d1?api-version=2021-04-12"
-  std::optional<std::string> body;     // JSON text; nullopt: no body
-  std::optional<std::string> if_match; // already quoted
+  std::string target;                                        // "/devices/d1?api-version=2021-04-12"
+  std::optional<std::string> body;                           // JSON text; nullopt: no body
+  std::optional<std::string> if_match;                       // already quoted
   std::vector<std::pair<std::string, std::string>> headers;  // x-ms-* paging headers
   std::chrono::milliseconds read_timeout{0};                 // 0: the client's default
 };
@@ -55,7 +55,7 @@ nlohmann::json DeviceJson(const domain::DeviceSpec& spec);
 
 RestCall PutDeviceCall(const domain::DeviceSpec& spec, ports::IfMatch if_match);
 RestCall GetDeviceCall(std::string_view device_id);
-RestCall ListDevicesCall(std::size_t top);  // top sent only when 1..1000
+RestCall ListDevicesCall(std::size_t top);                                       // top sent only when 1..1000
 RestCall DeleteDeviceCall(std::string_view device_id, ports::IfMatch if_match);  // nullopt: "*" as Node sends
 RestCall RegistryStatisticsCall();
 RestCall ServiceStatisticsCall();

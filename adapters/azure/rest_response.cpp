@@ -19,8 +19,8 @@ std::optional<domain::Error> HttpError(const HttpResponse& response) {
 domain::Error Unexpected(const HttpResponse& response, std::string_view what) {
   std::string body = response.body().substr(0, 200);
   return {domain::ErrorCode::ServerError, "Unexpected answer from the hub (HTTP " +
-                                              std::to_string(response.result_int()) + "): " + std::string(what) +
-                                              ": " + body};
+                                              std::to_string(response.result_int()) + "): " + std::string(what) + ": " +
+                                              body};
 }
 
 }  // namespace

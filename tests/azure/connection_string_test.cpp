@@ -58,9 +58,9 @@ TEST_CASE("service connection string: malformed input names the field") {
             .find("base64") != std::string::npos);
   CHECK(ErrorOf(ParseServiceConnectionString("hostname=h;SharedAccessKeyName=p;SharedAccessKey=" + std::string(kKey)))
             .find("HostName") != std::string::npos);  // keys are case-sensitive
-  CHECK(ErrorOf(ParseServiceConnectionString("HostName=h:443;SharedAccessKeyName=p;SharedAccessKey=" +
-                                             std::string(kKey)))
-            .find("HostName") != std::string::npos);
+  CHECK(
+      ErrorOf(ParseServiceConnectionString("HostName=h:443;SharedAccessKeyName=p;SharedAccessKey=" + std::string(kKey)))
+          .find("HostName") != std::string::npos);
   CHECK(ErrorOf(ParseServiceConnectionString(std::string("\xff\xfe\x00;;==", 7))).size() > 0);
   CHECK(ErrorOf(ParseServiceConnectionString("HostName=\x01\x02;SharedAccessKeyName=p;SharedAccessKey=" +
                                              std::string(kKey)))
@@ -68,8 +68,9 @@ TEST_CASE("service connection string: malformed input names the field") {
 }
 
 TEST_CASE("device connection string: key, signature, module and gateway") {
-  const auto cs = ParseDeviceConnectionString("HostName=h.net;DeviceId=myDeviceId;SharedAccessKey=" +
-                                              std::string(kKey) + ";ModuleId=m1;GatewayHostName=127.0.0.1:18883");
+  const auto cs =
+      ParseDeviceConnectionString("HostName=h.net;DeviceId=myDeviceId;SharedAccessKey=" + std::string(kKey) +
+                                  ";ModuleId=m1;GatewayHostName=127.0.0.1:18883");
   REQUIRE(cs.ok());
   CHECK(cs->host_name == "h.net");
   CHECK(cs->device_id == "myDeviceId");
@@ -96,8 +97,7 @@ TEST_CASE("device connection string: malformed input names the field") {
   const std::string key = ";SharedAccessKey=" + std::string(kKey);
   CHECK(ErrorOf(ParseDeviceConnectionString("HostName=h" + key)).find("DeviceId") != std::string::npos);
   CHECK(ErrorOf(ParseDeviceConnectionString("HostName=h;DeviceId=d")).find("SharedAccessKey") != std::string::npos);
-  CHECK(ErrorOf(ParseDeviceConnectionString("HostName=h;DeviceId=bad/id" + key)).find("DeviceId") !=
-        std::string::npos);
+  CHECK(ErrorOf(ParseDeviceConnectionString("HostName=h;DeviceId=bad/id" + key)).find("DeviceId") != std::string::npos);
   CHECK(ErrorOf(ParseDeviceConnectionString("HostName=h;DeviceId=d;DeviceId=e" + key)).find("DeviceId") !=
         std::string::npos);
   CHECK(ErrorOf(ParseDeviceConnectionString("HostName=h;DeviceId=d" + key + ";SharedAccessSignature=x"))

@@ -3,6 +3,7 @@
 // errors (never exceptions) naming the step that failed.
 #include <doctest/doctest.h>
 
+#include <spdlog/spdlog.h>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
@@ -12,7 +13,6 @@
 #include <boost/beast/http/write.hpp>
 #include <filesystem>
 #include <mutex>
-#include <spdlog/spdlog.h>
 #include <stdexcept>
 #include <thread>
 
@@ -121,7 +121,10 @@ struct TlsEmulator {
     thread = std::thread([this] { io.run(); });
   }
   ~TlsEmulator() {
-    asio::post(io, [this] { server->Stop(); io.stop(); });
+    asio::post(io, [this] {
+      server->Stop();
+      io.stop();
+    });
     thread.join();
     std::filesystem::remove_all(dir);
   }

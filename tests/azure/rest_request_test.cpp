@@ -94,12 +94,13 @@ TEST_CASE("queries and job lists carry the paging headers") {
   CHECK(first.headers.empty());
   const auto next = QueryCall("q", {50, std::string("token+/=")});
   CHECK(next.headers == std::vector<std::pair<std::string, std::string>>{{"x-ms-max-item-count", "50"},
-                                                                        {"x-ms-continuation", "token+/="}});
+                                                                         {"x-ms-continuation", "token+/="}});
   const auto jobs = ListJobsCall({"scheduleDeviceMethod", "completed"}, {10, std::nullopt});
   CHECK(jobs.verb == http::verb::get);
   CHECK(jobs.target == "/jobs/v2/query?api-version=2021-04-12&jobType=scheduleDeviceMethod&jobStatus=completed");
   CHECK(jobs.headers.size() == 1);
-  CHECK(ListJobsCall({std::nullopt, "a b&c"}, {}).target == "/jobs/v2/query?api-version=2021-04-12&jobStatus=a%20b%26c");
+  CHECK(ListJobsCall({std::nullopt, "a b&c"}, {}).target ==
+        "/jobs/v2/query?api-version=2021-04-12&jobStatus=a%20b%26c");
   CHECK(ListJobsCall({}, {}).target == "/jobs/v2/query?api-version=2021-04-12");
 }
 
@@ -113,10 +114,10 @@ TEST_CASE("a direct method's read waits response + connect timeout + margin") {
 }
 
 TEST_CASE("a job's PUT body reads back as the same request") {
-  const auto request = domain::ParseJobRequest(
-      "job#1", json::parse(R"({"type":"scheduleUpdateTwin","queryCondition":"*",
+  const auto request =
+      domain::ParseJobRequest("job#1", json::parse(R"({"type":"scheduleUpdateTwin","queryCondition":"*",
         "updateTwin":{"etag":"*","properties":{"desired":{"a":1}}},"maxExecutionTimeInSeconds":120})"),
-      *domain::ParseUtc("2030-01-01T00:00:00Z"));
+                              *domain::ParseUtc("2030-01-01T00:00:00Z"));
   REQUIRE(request.ok());
   const auto call = CreateJobCall(*request);
   CHECK(call.verb == http::verb::put);

@@ -9,12 +9,13 @@
 using namespace offhub;
 using namespace offhub::azure;
 namespace http = boost::beast::http;
-using nlohmann::json;
 using domain::ErrorCode;
+using nlohmann::json;
 
 namespace {
 
-HttpResponse Answer(http::status status, std::string body, std::vector<std::pair<std::string, std::string>> headers = {}) {
+HttpResponse Answer(http::status status, std::string body,
+                    std::vector<std::pair<std::string, std::string>> headers = {}) {
   HttpResponse response{status, 11};
   for (const auto& [name, value] : headers) response.set(name, value);
   response.body() = std::move(body);
@@ -26,19 +27,20 @@ const domain::ErrorContext kContext{"0123456789abcdef0123456789abcdef", "2026-01
 }  // namespace
 
 TEST_CASE("round trip: every envelope the REST front renders reads back as the same error") {
-  for (const auto& error : {domain::Error::DeviceNotFound("d1"), domain::Error::PreconditionFailed("etag"),
-                            domain::Error(ErrorCode::DeviceAlreadyExists, "d1"),
-                            domain::Error(ErrorCode::JobNotFound, "j"),
-                            domain::Error(ErrorCode::IotHubUnauthorizedAccess, "Unauthorized")}) {
-    const auto response = Answer(static_cast<http::status>(error.http_status()),
-                                 domain::RegistryEnvelope(error, kContext).dump(),
-                                 {{"iothub-errorcode", std::string(error.name())}});
+  for (const auto& error :
+       {domain::Error::DeviceNotFound("d1"), domain::Error::PreconditionFailed("etag"),
+        domain::Error(ErrorCode::DeviceAlreadyExists, "d1"), domain::Error(ErrorCode::JobNotFound, "j"),
+        domain::Error(ErrorCode::IotHubUnauthorizedAccess, "Unauthorized")}) {
+    const auto response =
+        Answer(static_cast<http::status>(error.http_status()), domain::RegistryEnvelope(error, kContext).dump(),
+               {{"iothub-errorcode", std::string(error.name())}});
     const auto result = JsonResult(response);
     REQUIRE_FALSE(result.ok());
     CHECK(result.error().code() == error.code());
   }
-  for (const auto& error : {domain::Error(ErrorCode::DeviceNotOnline, "Timed out waiting for device to connect."),
-                            domain::Error(ErrorCode::GatewayTimeout, "Timed out waiting for the response from device.")}) {
+  for (const auto& error :
+       {domain::Error(ErrorCode::DeviceNotOnline, "Timed out waiting for device to connect."),
+        domain::Error(ErrorCode::GatewayTimeout, "Timed out waiting for the response from device.")}) {
     const auto response = Answer(static_cast<http::status>(error.http_status()),
                                  domain::MethodEnvelope(error, kContext, json::object()).dump());
     const auto result = MethodResultOf(response);
@@ -48,8 +50,9 @@ TEST_CASE("round trip: every envelope the REST front renders reads back as the s
 }
 
 TEST_CASE("an error body nobody can read falls back to the header, then the status") {
-  CHECK(JsonResult(Answer(http::status::not_found, "<html/>", {{"iothub-errorcode", "DeviceNotFound"}})).error().code() ==
-        ErrorCode::DeviceNotFound);
+  CHECK(
+      JsonResult(Answer(http::status::not_found, "<html/>", {{"iothub-errorcode", "DeviceNotFound"}})).error().code() ==
+      ErrorCode::DeviceNotFound);
   CHECK(JsonResult(Answer(http::status::service_unavailable, "")).error().http_status() == 503);
   CHECK(EmptyResult(Answer(http::status::precondition_failed, "")).error().http_status() == 412);
   CHECK(EmptyResult(Answer(http::status::no_content, "")).ok());

@@ -19,8 +19,8 @@
 
 namespace offhub::contract {
 
-using nlohmann::json;
 using domain::ErrorCode;
+using nlohmann::json;
 
 inline domain::DeviceSpec Spec(const std::string& id) {
   auto spec = domain::ParseDeviceSpec(json::object(), id);
@@ -270,7 +270,7 @@ TEST_CASE_TEMPLATE_DEFINE("jobs: cancel a future job; list by type and status", 
   CHECK_FALSE(second->continuation);
 }
 
-#define OFFHUB_HUB_SERVICE_CONTRACT(...)                                   \
+#define OFFHUB_HUB_SERVICE_CONTRACT(...)                                    \
   TEST_CASE_TEMPLATE_APPLY(hub_contract_registry, std::tuple<__VA_ARGS__>); \
   TEST_CASE_TEMPLATE_APPLY(hub_contract_list, std::tuple<__VA_ARGS__>);     \
   TEST_CASE_TEMPLATE_APPLY(hub_contract_twins, std::tuple<__VA_ARGS__>);    \

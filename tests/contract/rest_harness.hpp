@@ -96,8 +96,12 @@ class RestHarness : public Harness {
   std::size_t CallsReceived(const std::string& id) override {
     return OnServer([&] { return fixture_.devices.device(id).calls.size(); });
   }
-  void Advance(std::int64_t seconds) override { OnServer([&] { fixture_.clock.AdvanceSeconds(seconds); }); }
-  domain::UtcTime Now() override { return OnServer([&] { return fixture_.clock.Now(); }); }
+  void Advance(std::int64_t seconds) override {
+    OnServer([&] { fixture_.clock.AdvanceSeconds(seconds); });
+  }
+  domain::UtcTime Now() override {
+    return OnServer([&] { return fixture_.clock.Now(); });
+  }
 
   domain::Result<domain::MethodResult> Invoke(std::string_view device_id,
                                               const domain::MethodRequest& request) override {
