@@ -1,0 +1,38 @@
+#pragma once
+// What the HubService contract suite needs from a hub under test, so the same
+// cases run against LocalHub in process and against the Azure REST adapter
+// talking to the emulator's REST front. Every harness runs the hub on a
+// manual clock (tests/fakes) with fake devices; only the harness touches
+// them, on whatever thread the hub lives on.
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "domain/method_result.hpp"
+#include "ports/hub_service.hpp"
+#include "tests/fakes/fake_device_channel.hpp"
+
+namespace offhub::contract {
+
+class Harness {
+ public:
+  virtual ~Harness() = default;
+
+  // The HubService under test, called from the test thread.
+  virtual ports::HubService& hub() = 0;
+  // Scripts the fake device `id` (already registered) and connects it.
+  virtual void ConnectFakeDevice(const std::string& id, fakes::FakeDeviceScript script = {}) = 0;
+  // Method calls the fake device `id` has received.
+  virtual std::size_t CallsReceived(const std::string& id) = 0;
+  // Moves the hub's clock on, running whatever falls due.
+  virtual void Advance(std::int64_t seconds) = 0;
+  virtual domain::UtcTime Now() = 0;
+  // InvokeMethod as a client calls it; returns what `done` received. The
+  // hub's clock moves on while the call waits, so scripted latencies and
+  // timeouts elapse (in-process: by steps of 100 ms; REST: see the harness).
+  virtual domain::Result<domain::MethodResult> Invoke(std::string_view device_id,
+                                                      const domain::MethodRequest& request) = 0;
+};
+
+}  // namespace offhub::contract
