@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <mutex>
+#include <random>
+#include <stdexcept>
 
 #include <boost/asio/post.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
@@ -16,9 +18,24 @@ constexpr auto kMiscInterval = std::chrono::seconds(1);
 // Outstanding QoS 1 publishes per connection (mosquitto-notes: keep <= ~1000).
 constexpr unsigned kMaxInflight = 1000;
 
+constexpr int kSslVerifyPeer = 1;  // OpenSSL's SSL_VERIFY_PEER
+constexpr const char* kSystemCaPath = "/etc/ssl/certs";
+
 void InitLibraryOnce() {
   static std::once_flag once;
   std::call_once(once, [] { mosquitto_lib_init(); });
+}
+
+void Check(int rc, const char* what) {
+  if (rc != MOSQ_ERR_SUCCESS) throw std::runtime_error(std::string(what) + ": " + mosquitto_strerror(rc));
+}
+
+// A uniform draw from [delay * (1 - jitter), delay].
+std::chrono::milliseconds Jittered(std::chrono::milliseconds delay, double jitter) {
+  if (jitter <= 0.0 || delay.count() <= 0) return delay;
+  thread_local std::minstd_rand random{std::random_device{}()};
+  std::uniform_real_distribution<double> factor(1.0 - std::min(jitter, 1.0), 1.0);
+  return std::chrono::milliseconds(static_cast<std::int64_t>(static_cast<double>(delay.count()) * factor(random)));
 }
 
 }  // namespace
@@ -66,11 +83,32 @@ MqttConnection::MqttConnection(boost::asio::io_context& io, MqttConnectionOption
   if (!options_.username.empty()) {
     mosquitto_username_pw_set(mosq_, options_.username.c_str(), options_.password.c_str());
   }
-  mosquitto_connect_callback_set(mosq_, &MqttConnection::OnConnect);
+  mosquitto_connect_with_flags_callback_set(mosq_, &MqttConnection::OnConnect);
   mosquitto_disconnect_callback_set(mosq_, &MqttConnection::OnDisconnect);
   mosquitto_message_callback_set(mosq_, &MqttConnection::OnMessage);
   mosquitto_publish_callback_set(mosq_, &MqttConnection::OnPublish);
   mosquitto_subscribe_callback_set(mosq_, &MqttConnection::OnSubscribe);
+  try {
+    ConfigureTls();
+  } catch (...) {
+    mosquitto_destroy(mosq_);
+    throw;
+  }
+}
+
+// Certificate and host-name verification are both on; TLS 1.2 or later.
+void MqttConnection::ConfigureTls() {
+  if (!options_.tls) return;
+  const std::string& ca_file = options_.tls->ca_file;
+  if (ca_file.empty()) {
+    Check(mosquitto_int_option(mosq_, MOSQ_OPT_TLS_USE_OS_CERTS, 1), "cannot use the system's CA store");
+    Check(mosquitto_tls_set(mosq_, nullptr, kSystemCaPath, nullptr, nullptr, nullptr), "cannot set up TLS");
+  } else {
+    Check(mosquitto_tls_set(mosq_, ca_file.c_str(), nullptr, nullptr, nullptr, nullptr),
+          ("cannot use the CA file " + ca_file).c_str());
+  }
+  Check(mosquitto_tls_opts_set(mosq_, kSslVerifyPeer, "tlsv1.2", nullptr), "cannot set TLS options");
+  Check(mosquitto_tls_insecure_set(mosq_, false), "cannot turn host-name verification on");
 }
 
 MqttConnection::~MqttConnection() {
@@ -117,8 +155,29 @@ std::optional<int> MqttConnection::Subscribe(std::string_view filter, int qos) {
   return mid;
 }
 
+// Ends the connection from a posted handler, so on_disconnect never runs
+// inside this call; OnDisconnect then connects again at once.
+void MqttConnection::Reconnect() {
+  if (!started_ || stopped_) return;
+  if (!socket_->descriptor) {  // between attempts: try now
+    socket_->reconnect_timer.cancel();
+    return DoConnect();
+  }
+  reconnect_now_ = true;
+  boost::asio::post(io_, [alive = std::weak_ptr<bool>(alive_), this] {
+    if (alive.expired() || stopped_ || !reconnect_now_) return;
+    if (!socket_->descriptor) return;
+    mosquitto_disconnect(mosq_);
+    AfterLoopCall(MOSQ_ERR_SUCCESS);
+  });
+}
+
 void MqttConnection::DoConnect() {
   if (stopped_) return;
+  if (options_.password_source) {
+    options_.password = options_.password_source();
+    mosquitto_username_pw_set(mosq_, options_.username.c_str(), options_.password.c_str());
+  }
   const int rc = ever_connected_ ? mosquitto_reconnect_async(mosq_)
                                  : mosquitto_connect_async(mosq_, options_.host.c_str(), options_.port,
                                                            options_.keepalive_seconds);
@@ -134,9 +193,14 @@ void MqttConnection::DoConnect() {
 }
 
 void MqttConnection::ScheduleReconnect() {
-  if (stopped_) return;
-  socket_->reconnect_timer.expires_after(next_delay_);
+  const auto delay = Jittered(next_delay_, options_.reconnect_jitter);
   next_delay_ = std::min(next_delay_ * 2, options_.max_reconnect_delay);
+  ScheduleReconnectAfter(delay);
+}
+
+void MqttConnection::ScheduleReconnectAfter(std::chrono::milliseconds delay) {
+  if (stopped_) return;
+  socket_->reconnect_timer.expires_after(delay);
   socket_->reconnect_timer.async_wait([alive = std::weak_ptr<bool>(alive_), this](boost::system::error_code ec) {
     if (alive.expired() || ec) return;
     DoConnect();
@@ -201,9 +265,10 @@ void MqttConnection::ArmMisc() {
   });
 }
 
-void MqttConnection::OnConnect(mosquitto*, void* self_ptr, int rc) {
+void MqttConnection::OnConnect(mosquitto*, void* self_ptr, int rc, int flags) {
   auto& self = *static_cast<MqttConnection*>(self_ptr);
   self.connected_ = rc == 0;
+  self.session_present_ = rc == 0 && (flags & 1) != 0;
   if (rc == 0) self.next_delay_ = self.options_.reconnect_delay;
   if (self.handlers_.on_connect) self.handlers_.on_connect(rc);
 }
@@ -214,7 +279,12 @@ void MqttConnection::OnDisconnect(mosquitto*, void* self_ptr, int rc) {
   auto& self = *static_cast<MqttConnection*>(self_ptr);
   self.DropSocket();
   if (self.handlers_.on_disconnect) self.handlers_.on_disconnect(rc);
-  if (self.options_.reconnect && !self.stopped_) self.ScheduleReconnect();
+  if (self.stopped_) return;
+  if (self.reconnect_now_) {
+    self.reconnect_now_ = false;
+    return self.ScheduleReconnectAfter(std::chrono::milliseconds(0));
+  }
+  if (self.options_.reconnect) self.ScheduleReconnect();
 }
 
 void MqttConnection::OnMessage(mosquitto*, void* self_ptr, const mosquitto_message* message) {
