@@ -3,6 +3,10 @@ offhub_add_test(NAME device_topics_test
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/device_topics_test.cpp
   LIBS offhub::device_transport)
 
+offhub_add_test(NAME twin_requests_test
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/twin_requests_test.cpp
+  LIBS offhub::device_transport)
+
 offhub_add_test(NAME mqtt_device_transport_test
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/mqtt_device_transport_test.cpp
   LIBS offhub::device_transport offhub::emulator_app offhub_common)

@@ -166,7 +166,18 @@ class MqttDeviceTransport final : public DeviceTransport {
     if (state == DeviceConnection::kConnected && reported_ == DeviceConnection::kConnected) return;
     if (stopped_ && state == DeviceConnection::kConnected) return;
     reported_ = state;
-    if (connection_handler_) connection_handler_(state, reason);
+    Defer([this, state, reason] {
+      if (connection_handler_) connection_handler_(state, reason);
+    });
+  }
+
+  // App callbacks never run inside libmosquitto's: the app may Stop() or
+  // destroy the transport from them.
+  template <class Fn>
+  void Defer(Fn fn) {
+    asio::post(io_, [alive = std::weak_ptr<bool>(alive_), fn = std::move(fn)]() mutable {
+      if (!alive.expired()) fn();
+    });
   }
 
   void ArmRenewal() {
@@ -213,8 +224,10 @@ class MqttDeviceTransport final : public DeviceTransport {
       twin_.Complete(answer->rid, TwinAnswer{answer->status, answer->version, std::string(payload)});
       return;
     }
-    if (auto desired = mqtt::ParseDesiredPatch(topic, payload); desired && desired_) {
-      desired_(desired->patch, desired->version);
+    if (auto desired = mqtt::ParseDesiredPatch(topic, payload)) {
+      Defer([this, desired = std::move(*desired)] {
+        if (desired_ && !stopped_) desired_(desired.patch, desired.version);
+      });
     }
     // Anything else (malformed or unexpected) is dropped, as the SDK does.
   }
@@ -226,8 +239,9 @@ class MqttDeviceTransport final : public DeviceTransport {
     }
     auto payload = mqtt::ParseMethodPayload(body);
     if (!payload) return Answer(request.rid, kBadRequest, payload.error().message());
-    auto handler_copy = handler->second;  // the handler may replace itself
-    handler_copy(*payload, MakeRespond(request.rid));
+    Defer([handler = handler->second, payload = std::move(*payload), respond = MakeRespond(request.rid)] {
+      handler(payload, respond);
+    });
   }
 
   Respond MakeRespond(const std::string& rid) {
