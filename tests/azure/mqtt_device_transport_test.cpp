@@ -163,6 +163,18 @@ TEST_CASE_FIXTURE(Fixture, "connects over TLS and answers a direct method") {
   }
 }
 
+TEST_CASE_FIXTURE(Fixture, "plain MQTT on the emulator's plain port") {
+  auto options = Options();
+  options.tls = false;
+  options.ca_file.clear();
+  options.gateway = "127.0.0.1:" + std::to_string(emulator_->mqtt_port());
+  Connect(options);
+  REQUIRE(RunUntil([&] { return log_.connected(); }));
+  const auto result = Invoke("lockDoor", nullptr);
+  REQUIRE(result);
+  CHECK(result->status == 200);
+}
+
 TEST_CASE_FIXTURE(Fixture, "twin: GET, reported PATCH and desired notifications") {
   auto& device = Connect(Options());
   std::vector<std::pair<json, std::int64_t>> desired;
@@ -263,6 +275,11 @@ TEST_CASE("options are checked when the transport is made") {
   o.gateway = "host:notaport";
   CHECK_THROWS_AS(azure::MakeMqttDeviceTransport(io, o), std::invalid_argument);
   o.gateway.clear();
+  CHECK_NOTHROW(azure::MakeMqttDeviceTransport(io, o));  // TLS with the system's CA store
+  o.sas_token = "SharedAccessSignature sr=x&sig=y&se=1";
+  CHECK_THROWS_AS(azure::MakeMqttDeviceTransport(io, o), std::invalid_argument);  // both key and token
+  o.device_key.clear();
+  CHECK_NOTHROW(azure::MakeMqttDeviceTransport(io, o));
   o.ca_file = "/nonexistent/ca.pem";
   CHECK_THROWS(azure::MakeMqttDeviceTransport(io, o));
 }

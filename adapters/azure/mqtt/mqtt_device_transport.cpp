@@ -26,6 +26,7 @@ constexpr int kQos = 0;  // IoT Hub's QoS for methods and twins
 constexpr int kMethodNotFound = 501;
 constexpr int kBadRequest = 400;
 constexpr int kSubscriptionRefused = 128;
+constexpr auto kRenewalGrace = std::chrono::seconds(5);
 
 domain::Error Unavailable(std::string what) {
   return {domain::ErrorCode::ServiceUnavailable, "not connected to the hub: " + std::move(what)};
@@ -155,7 +156,7 @@ class MqttDeviceTransport final : public DeviceTransport {
         refusal_ ? *refusal_ : (rc == 0 ? std::string("disconnected") : std::string(mosquitto_strerror(rc)));
     refusal_.reset();
     twin_.FailAll(Unavailable(renewing_ ? "reconnecting to renew the SAS token" : reason));
-    if (renewing_ && rc == 0) return;  // a planned reconnect: not a disconnection for the app
+    if (renewing_ && rc == 0) return ArmRenewalGrace();  // planned: not a disconnection for the app
     renewing_ = false;
     Report(DeviceConnection::kDisconnected, reason);
   }
@@ -188,6 +189,17 @@ class MqttDeviceTransport final : public DeviceTransport {
       if (ec || stopped_) return;
       renewing_ = true;
       connection_->Reconnect();
+    });
+  }
+
+  // A planned reconnect that does not get through in time (say the hub went
+  // away meanwhile) is reported after all.
+  void ArmRenewalGrace() {
+    renew_timer_.expires_after(kRenewalGrace);
+    renew_timer_.async_wait([this](boost::system::error_code ec) {
+      if (ec || stopped_ || connection_->connected() || !renewing_) return;
+      renewing_ = false;
+      Report(DeviceConnection::kDisconnected, "the reconnect to renew the SAS token did not get through");
     });
   }
 
