@@ -175,6 +175,23 @@ TEST_CASE_FIXTURE(Fixture, "plain MQTT on the emulator's plain port") {
   CHECK(result->status == 200);
 }
 
+TEST_CASE_FIXTURE(Fixture, "TLS to the IP address the certificate names") {
+  auto options = Options();
+  options.gateway = "127.0.0.1:" + std::to_string(emulator_->mqtts_port());
+  Connect(options);
+  REQUIRE(RunUntil([&] { return log_.connected(); }));
+}
+
+TEST_CASE_FIXTURE(Fixture, "a server certificate from a CA the device does not trust is refused") {
+  auto options = Options();
+  options.ca_file = emulator::EnsureTlsMaterial(dir_.path / "other-ca", "localhost").ca_certificate.string();
+  Connect(options);
+  REQUIRE(RunUntil([&] { return log_.Count(DeviceConnection::kDisconnected) >= 2; }));
+  CHECK(log_.Count(DeviceConnection::kConnected) == 0);
+  CHECK_FALSE(log_.events.front().second.empty());
+  MESSAGE("reason: " << log_.events.front().second);
+}
+
 TEST_CASE_FIXTURE(Fixture, "twin: GET, reported PATCH and desired notifications") {
   auto& device = Connect(Options());
   std::vector<std::pair<json, std::int64_t>> desired;

@@ -233,16 +233,25 @@ void MqttConnection::WaitWrite() {
       [alive = std::weak_ptr<bool>(alive_), this, generation](boost::system::error_code ec) {
         if (alive.expired() || ec || socket_->generation != generation) return;
         write_waiting_ = false;
+        // During the TLS handshake libmosquitto's write path only waits; its
+        // read path drives the handshake (as mosquitto_loop does on writability).
+        if (!connected_ && mosquitto_ssl_get(mosq_)) {
+          AfterLoopCall(mosquitto_loop_read(mosq_, 1));
+          if (socket_->generation != generation) return;
+        }
         AfterLoopCall(mosquitto_loop_write(mosq_, kMaxPacketsPerRead));
       });
 }
 
 // After any libmosquitto call: notice a socket libmosquitto closed without
 // telling us, and wait for writability while packets are queued.
-void MqttConnection::AfterLoopCall(int) {
+void MqttConnection::AfterLoopCall(int rc) {
   if (!socket_->descriptor) return;
   if (mosquitto_socket(mosq_) != socket_->descriptor->native_handle()) {
+    // E.g. a failed TLS handshake: libmosquitto closes the socket silently.
     DropSocket();
+    if (handlers_.on_disconnect) handlers_.on_disconnect(rc != MOSQ_ERR_SUCCESS ? rc : MOSQ_ERR_CONN_LOST);
+    if (options_.reconnect && !stopped_) ScheduleReconnect();
     return;
   }
   if (!write_waiting_ && mosquitto_want_write(mosq_)) WaitWrite();

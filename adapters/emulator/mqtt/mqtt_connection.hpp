@@ -11,7 +11,8 @@
 //   io_context's thread, never from inside Start/Publish/Subscribe/Stop.
 // - on_connect(rc) reports each CONNACK (0 = accepted, 5 = not authorized).
 // - on_disconnect(rc) reports the end of every connection attempt that got a
-//   socket (rc 0 = we disconnected). With `reconnect`, the connection then
+//   socket (rc 0 = we disconnected), also one libmosquitto closed without
+//   its callback (a failed TLS handshake: rc is the loop call's error). With `reconnect`, the connection then
 //   retries with a backoff from reconnect_delay up to max_reconnect_delay,
 //   also when the broker is not reachable at all. With reconnect_jitter j
 //   each wait is drawn uniformly from [delay * (1 - j), delay].
