@@ -103,7 +103,8 @@ TEST_CASE("desired notifications") {
 }
 
 TEST_CASE("twin answer bodies") {
-  CHECK(*TwinAnswerBody(200, R"({"desired":{},"reported":{}})") == json{{"desired", json::object()}, {"reported", json::object()}});
+  CHECK(*TwinAnswerBody(200, R"({"desired":{},"reported":{}})") ==
+        json{{"desired", json::object()}, {"reported", json::object()}});
   CHECK(TwinAnswerBody(204, "")->is_null());
   SUBCASE("the hub's error body") {
     const auto e = TwinAnswerBody(400, R"({"errorCode":400004,"trackingId":"t","message":"bad","timestampUtc":"x"})");

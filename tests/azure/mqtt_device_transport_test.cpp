@@ -93,8 +93,9 @@ class Fixture {
   }
 
   void PutDevice(const std::string& key, ports::IfMatch if_match) {
-    const json body = {{"deviceId", kDeviceId},
-                       {"authentication", {{"type", "sas"}, {"symmetricKey", {{"primaryKey", key}, {"secondaryKey", kOtherKey}}}}}};
+    const json body = {
+        {"deviceId", kDeviceId},
+        {"authentication", {{"type", "sas"}, {"symmetricKey", {{"primaryKey", key}, {"secondaryKey", kOtherKey}}}}}};
     auto spec = domain::ParseDeviceSpec(body, kDeviceId);
     REQUIRE(spec);
     REQUIRE(hub().PutDevice(*spec, if_match));
@@ -115,7 +116,8 @@ class Fixture {
 
   ports::DeviceTransport& Connect(azure::MqttDeviceOptions options) {
     transport_ = azure::MakeMqttDeviceTransport(io_, std::move(options));
-    transport_->OnConnectionChange([this](DeviceConnection s, const std::string& why) { log_.events.emplace_back(s, why); });
+    transport_->OnConnectionChange(
+        [this](DeviceConnection s, const std::string& why) { log_.events.emplace_back(s, why); });
     transport_->OnMethod("lockDoor", [](const json& payload, ports::DeviceTransport::Respond respond) {
       respond(200, {{"locked", true}, {"echo", payload}});
     });
@@ -126,7 +128,8 @@ class Fixture {
   domain::Result<domain::MethodResult> Invoke(const std::string& method, const json& payload) {
     std::optional<domain::Result<domain::MethodResult>> result;
     domain::MethodRequest request{method, payload, 5, 10};
-    hub().InvokeMethod(kDeviceId, request, [&](domain::Result<domain::MethodResult> r) { result.emplace(std::move(r)); });
+    hub().InvokeMethod(kDeviceId, request,
+                       [&](domain::Result<domain::MethodResult> r) { result.emplace(std::move(r)); });
     REQUIRE(RunUntil([&] { return result.has_value(); }, 20s));
     return std::move(*result);
   }
@@ -219,7 +222,8 @@ TEST_CASE_FIXTURE(Fixture, "twin: GET, reported PATCH and desired notifications"
   int floor = 0;
   REQUIRE(RunUntil([&] {
     if (!desired.empty()) return true;
-    REQUIRE(hub().PatchTwin(kDeviceId, {{"properties", {{"desired", {{"building", "43"}, {"floor", ++floor}}}}}}, std::nullopt));
+    REQUIRE(hub().PatchTwin(kDeviceId, {{"properties", {{"desired", {{"building", "43"}, {"floor", ++floor}}}}}},
+                            std::nullopt));
     return RunUntil([&] { return !desired.empty(); }, 300ms);
   }));
   CHECK(desired.front().first["building"] == "43");

@@ -4,9 +4,9 @@
 #include <set>
 #include <stdexcept>
 
+#include <mosquitto.h>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <mosquitto.h>
 
 #include "adapters/azure/mqtt/device_credentials.hpp"
 #include "adapters/azure/mqtt/device_topics.hpp"
@@ -68,10 +68,7 @@ emulator::MqttConnectionOptions ConnectionOptions(const MqttDeviceOptions& o) {
 class MqttDeviceTransport final : public DeviceTransport {
  public:
   MqttDeviceTransport(asio::io_context& io, MqttDeviceOptions options)
-      : io_(io),
-        credentials_(MakeCredentials(options)),
-        twin_(io, options.operation_timeout),
-        renew_timer_(io) {
+      : io_(io), credentials_(MakeCredentials(options)), twin_(io, options.operation_timeout), renew_timer_(io) {
     auto connection_options = ConnectionOptions(options);
     connection_options.password_source = [this] { return credentials_.Password(); };
     connection_ = std::make_unique<emulator::MqttConnection>(io, std::move(connection_options), Handlers());
@@ -114,13 +111,14 @@ class MqttDeviceTransport final : public DeviceTransport {
   }
 
   void PatchReported(const nlohmann::json& patch, std::function<void(domain::Result<std::int64_t>)> done) override {
-    SendTwinRequest(mqtt::ReportedPatchTopic, patch.dump(), [done = std::move(done)](domain::Result<TwinAnswer> answer) {
-      if (!answer) return done(answer.error());
-      auto body = mqtt::TwinAnswerBody(answer->status, answer->body);
-      if (!body) return done(body.error());
-      if (!answer->version) return done(domain::Error::FormatError("the hub's answer has no $version"));
-      done(*answer->version);
-    });
+    SendTwinRequest(mqtt::ReportedPatchTopic, patch.dump(),
+                    [done = std::move(done)](domain::Result<TwinAnswer> answer) {
+                      if (!answer) return done(answer.error());
+                      auto body = mqtt::TwinAnswerBody(answer->status, answer->body);
+                      if (!body) return done(body.error());
+                      if (!answer->version) return done(domain::Error::FormatError("the hub's answer has no $version"));
+                      done(*answer->version);
+                    });
   }
 
  private:
@@ -288,7 +286,7 @@ class MqttDeviceTransport final : public DeviceTransport {
   std::map<std::string, MethodHandler, std::less<>> methods_;
   DesiredHandler desired_;
   ConnectionHandler connection_handler_;
-  std::set<std::string> subscribed_;                 // acknowledged in the current session
+  std::set<std::string> subscribed_;                  // acknowledged in the current session
   std::map<int, std::string> pending_subscriptions_;  // mid -> filter
   std::optional<std::string> refusal_;
   std::optional<DeviceConnection> reported_;

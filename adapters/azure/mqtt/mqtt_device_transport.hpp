@@ -60,7 +60,6 @@ struct MqttDeviceOptions {
 // id, neither or both of key and token, a key that is not base64, a bad
 // gateway) and std::runtime_error when TLS cannot be set up (e.g. an
 // unreadable CA file). Nothing connects before Start().
-std::unique_ptr<ports::DeviceTransport> MakeMqttDeviceTransport(boost::asio::io_context& io,
-                                                                MqttDeviceOptions options);
+std::unique_ptr<ports::DeviceTransport> MakeMqttDeviceTransport(boost::asio::io_context& io, MqttDeviceOptions options);
 
 }  // namespace offhub::azure
