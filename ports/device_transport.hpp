@@ -6,7 +6,9 @@
 //
 // Contract
 // - Every callback runs on the io_context the transport was made with; all
-//   calls come from that thread too.
+//   calls come from that thread too. Callbacks never run inside a call into
+//   the transport, so a callback may call Stop() or destroy the transport;
+//   a Respond called after that is ignored.
 // - Start() connects in the background and keeps the device connected:
 //   after a drop it reconnects by itself (exponential backoff with jitter)
 //   and restores its subscriptions; it renews its SAS token before expiry.

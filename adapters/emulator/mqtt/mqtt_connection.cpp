@@ -2,13 +2,16 @@
 
 #include <algorithm>
 #include <mutex>
-
+#include <openssl/ssl.h>
 #include <sys/ioctl.h>
 
-#include <mosquitto.h>
-#include <boost/asio/posix/stream_descriptor.hpp>
+#include <random>
+#include <stdexcept>
+
 #include <boost/asio/post.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <mosquitto.h>
 
 namespace offhub::emulator {
 namespace {
@@ -18,9 +21,24 @@ constexpr auto kMiscInterval = std::chrono::seconds(1);
 // Outstanding QoS 1 publishes per connection (mosquitto-notes: keep <= ~1000).
 constexpr unsigned kMaxInflight = 1000;
 
+constexpr int kSslVerifyPeer = 1;  // OpenSSL's SSL_VERIFY_PEER
+constexpr const char* kSystemCaPath = "/etc/ssl/certs";
+
 void InitLibraryOnce() {
   static std::once_flag once;
   std::call_once(once, [] { mosquitto_lib_init(); });
+}
+
+void Check(int rc, const char* what) {
+  if (rc != MOSQ_ERR_SUCCESS) throw std::runtime_error(std::string(what) + ": " + mosquitto_strerror(rc));
+}
+
+// A uniform draw from [delay * (1 - jitter), delay].
+std::chrono::milliseconds Jittered(std::chrono::milliseconds delay, double jitter) {
+  if (jitter <= 0.0 || delay.count() <= 0) return delay;
+  thread_local std::minstd_rand random{std::random_device{}()};
+  std::uniform_real_distribution<double> factor(1.0 - std::min(jitter, 1.0), 1.0);
+  return std::chrono::milliseconds(static_cast<std::int64_t>(static_cast<double>(delay.count()) * factor(random)));
 }
 
 }  // namespace
@@ -68,11 +86,32 @@ MqttConnection::MqttConnection(boost::asio::io_context& io, MqttConnectionOption
   if (!options_.username.empty()) {
     mosquitto_username_pw_set(mosq_, options_.username.c_str(), options_.password.c_str());
   }
-  mosquitto_connect_callback_set(mosq_, &MqttConnection::OnConnect);
+  mosquitto_connect_with_flags_callback_set(mosq_, &MqttConnection::OnConnect);
   mosquitto_disconnect_callback_set(mosq_, &MqttConnection::OnDisconnect);
   mosquitto_message_callback_set(mosq_, &MqttConnection::OnMessage);
   mosquitto_publish_callback_set(mosq_, &MqttConnection::OnPublish);
   mosquitto_subscribe_callback_set(mosq_, &MqttConnection::OnSubscribe);
+  try {
+    ConfigureTls();
+  } catch (...) {
+    mosquitto_destroy(mosq_);
+    throw;
+  }
+}
+
+// Certificate and host-name verification are both on; TLS 1.2 or later.
+void MqttConnection::ConfigureTls() {
+  if (!options_.tls) return;
+  const std::string& ca_file = options_.tls->ca_file;
+  if (ca_file.empty()) {
+    Check(mosquitto_int_option(mosq_, MOSQ_OPT_TLS_USE_OS_CERTS, 1), "cannot use the system's CA store");
+    Check(mosquitto_tls_set(mosq_, nullptr, kSystemCaPath, nullptr, nullptr, nullptr), "cannot set up TLS");
+  } else {
+    Check(mosquitto_tls_set(mosq_, ca_file.c_str(), nullptr, nullptr, nullptr, nullptr),
+          ("cannot use the CA file " + ca_file).c_str());
+  }
+  Check(mosquitto_tls_opts_set(mosq_, kSslVerifyPeer, "tlsv1.2", nullptr), "cannot set TLS options");
+  Check(mosquitto_tls_insecure_set(mosq_, false), "cannot turn host-name verification on");
 }
 
 MqttConnection::~MqttConnection() {
@@ -102,9 +141,9 @@ std::optional<int> MqttConnection::Publish(std::string_view topic, std::string_v
   if (!connected_) return std::nullopt;
   int mid = 0;
   const std::string topic_text(topic);
-  const int rc =
-      mosquitto_publish(mosq_, &mid, topic_text.c_str(), static_cast<int>(payload.size()), payload.data(), qos, false);
-  AfterLoopCall();
+  const int rc = mosquitto_publish(mosq_, &mid, topic_text.c_str(), static_cast<int>(payload.size()),
+                                   payload.data(), qos, false);
+  AfterLoopCall(rc);
   if (rc != MOSQ_ERR_SUCCESS) return std::nullopt;
   return mid;
 }
@@ -114,17 +153,38 @@ std::optional<int> MqttConnection::Subscribe(std::string_view filter, int qos) {
   int mid = 0;
   const std::string filter_text(filter);
   const int rc = mosquitto_subscribe(mosq_, &mid, filter_text.c_str(), qos);
-  AfterLoopCall();
+  AfterLoopCall(rc);
   if (rc != MOSQ_ERR_SUCCESS) return std::nullopt;
   return mid;
 }
 
+// Ends the connection from a posted handler, so on_disconnect never runs
+// inside this call; OnDisconnect then connects again at once.
+void MqttConnection::Reconnect() {
+  if (!started_ || stopped_) return;
+  if (!socket_->descriptor) {  // between attempts: try now
+    socket_->reconnect_timer.cancel();
+    return DoConnect();
+  }
+  reconnect_now_ = true;
+  boost::asio::post(io_, [alive = std::weak_ptr<bool>(alive_), this] {
+    if (alive.expired() || stopped_ || !reconnect_now_) return;
+    if (!socket_->descriptor) return;
+    mosquitto_disconnect(mosq_);
+    AfterLoopCall(MOSQ_ERR_SUCCESS);
+  });
+}
+
 void MqttConnection::DoConnect() {
   if (stopped_) return;
-  const int rc = attempted_
-                     ? mosquitto_reconnect_async(mosq_)
-                     : mosquitto_connect_async(mosq_, options_.host.c_str(), options_.port, options_.keepalive_seconds);
-  attempted_ = true;  // host and port are stored even when the first attempt fails
+  if (options_.password_source) {
+    options_.password = options_.password_source();
+    mosquitto_username_pw_set(mosq_, options_.username.c_str(), options_.password.c_str());
+  }
+  const int rc = ever_connected_ ? mosquitto_reconnect_async(mosq_)
+                                 : mosquitto_connect_async(mosq_, options_.host.c_str(), options_.port,
+                                                           options_.keepalive_seconds);
+  ever_connected_ = true;  // host and port are stored even when the first attempt fails
   if (rc == MOSQ_ERR_SUCCESS && mosquitto_socket(mosq_) >= 0) {
     WatchSocket();
     return;
@@ -136,9 +196,14 @@ void MqttConnection::DoConnect() {
 }
 
 void MqttConnection::ScheduleReconnect() {
-  if (stopped_) return;
-  socket_->reconnect_timer.expires_after(next_delay_);
+  const auto delay = Jittered(next_delay_, options_.reconnect_jitter);
   next_delay_ = std::min(next_delay_ * 2, options_.max_reconnect_delay);
+  ScheduleReconnectAfter(delay);
+}
+
+void MqttConnection::ScheduleReconnectAfter(std::chrono::milliseconds delay) {
+  if (stopped_) return;
+  socket_->reconnect_timer.expires_after(delay);
   socket_->reconnect_timer.async_wait([alive = std::weak_ptr<bool>(alive_), this](boost::system::error_code ec) {
     if (alive.expired() || ec) return;
     DoConnect();
@@ -149,7 +214,7 @@ void MqttConnection::WatchSocket() {
   socket_->Attach(mosquitto_socket(mosq_));
   write_waiting_ = false;
   WaitRead();
-  AfterLoopCall();
+  AfterLoopCall(MOSQ_ERR_SUCCESS);
 }
 
 void MqttConnection::WaitRead() {
@@ -164,18 +229,20 @@ void MqttConnection::WaitRead() {
 }
 
 // mosquitto_loop_read handles about one packet per call (its budget is the
-// QoS>0 queue length), so keep reading while the socket holds more bytes
-// instead of paying an epoll round trip per packet.
+// QoS>0 queue length), so keep reading while the socket, or OpenSSL's buffer
+// over it, holds more bytes instead of paying an epoll round trip per packet.
 void MqttConnection::ReadAvailable() {
   const auto generation = socket_->generation;
   const int fd = socket_->descriptor->native_handle();
   for (int i = 0; i < kMaxPacketsPerRead; ++i) {
-    const int rc = mosquitto_loop_read(mosq_, 1);  // errors surface through OnDisconnect
-    if (rc != MOSQ_ERR_SUCCESS || socket_->generation != generation) return AfterLoopCall();
+    const int rc = mosquitto_loop_read(mosq_, 1);
+    if (rc != MOSQ_ERR_SUCCESS || socket_->generation != generation) return AfterLoopCall(rc);
     int pending = 0;
+    auto* ssl = static_cast<SSL*>(mosquitto_ssl_get(mosq_));
+    if (ssl && SSL_pending(ssl) > 0) continue;
     if (::ioctl(fd, FIONREAD, &pending) != 0 || pending <= 0) break;
   }
-  AfterLoopCall();
+  AfterLoopCall(MOSQ_ERR_SUCCESS);
 }
 
 void MqttConnection::WaitWrite() {
@@ -186,17 +253,25 @@ void MqttConnection::WaitWrite() {
       [alive = std::weak_ptr<bool>(alive_), this, generation](boost::system::error_code ec) {
         if (alive.expired() || ec || socket_->generation != generation) return;
         write_waiting_ = false;
-        mosquitto_loop_write(mosq_, kMaxPacketsPerRead);  // errors surface through OnDisconnect
-        AfterLoopCall();
+        // During the TLS handshake libmosquitto's write path only waits; its
+        // read path drives the handshake (as mosquitto_loop does on writability).
+        if (!connected_ && mosquitto_ssl_get(mosq_)) {
+          AfterLoopCall(mosquitto_loop_read(mosq_, 1));
+          if (socket_->generation != generation) return;
+        }
+        AfterLoopCall(mosquitto_loop_write(mosq_, kMaxPacketsPerRead));
       });
 }
 
 // After any libmosquitto call: notice a socket libmosquitto closed without
 // telling us, and wait for writability while packets are queued.
-void MqttConnection::AfterLoopCall() {
+void MqttConnection::AfterLoopCall(int rc) {
   if (!socket_->descriptor) return;
   if (mosquitto_socket(mosq_) != socket_->descriptor->native_handle()) {
+    // E.g. a failed TLS handshake: libmosquitto closes the socket silently.
     DropSocket();
+    if (handlers_.on_disconnect) handlers_.on_disconnect(rc != MOSQ_ERR_SUCCESS ? rc : MOSQ_ERR_CONN_LOST);
+    if (options_.reconnect && !stopped_) ScheduleReconnect();
     return;
   }
   if (!write_waiting_ && mosquitto_want_write(mosq_)) WaitWrite();
@@ -205,24 +280,24 @@ void MqttConnection::AfterLoopCall() {
 void MqttConnection::DropSocket() {
   socket_->Release();
   write_waiting_ = false;
+  const bool was_connected = connected_;
   connected_ = false;
+  (void)was_connected;
 }
 
 void MqttConnection::ArmMisc() {
   socket_->misc_timer.expires_after(kMiscInterval);
   socket_->misc_timer.async_wait([alive = std::weak_ptr<bool>(alive_), this](boost::system::error_code ec) {
     if (alive.expired() || ec || stopped_) return;
-    if (socket_->descriptor) {
-      mosquitto_loop_misc(mosq_);  // keepalive; a dead link surfaces through OnDisconnect
-      AfterLoopCall();
-    }
+    if (socket_->descriptor) AfterLoopCall(mosquitto_loop_misc(mosq_));
     ArmMisc();
   });
 }
 
-void MqttConnection::OnConnect(mosquitto*, void* self_ptr, int rc) {
+void MqttConnection::OnConnect(mosquitto*, void* self_ptr, int rc, int flags) {
   auto& self = *static_cast<MqttConnection*>(self_ptr);
   self.connected_ = rc == 0;
+  self.session_present_ = rc == 0 && (flags & 1) != 0;
   if (rc == 0) self.next_delay_ = self.options_.reconnect_delay;
   if (self.handlers_.on_connect) self.handlers_.on_connect(rc);
 }
@@ -233,7 +308,12 @@ void MqttConnection::OnDisconnect(mosquitto*, void* self_ptr, int rc) {
   auto& self = *static_cast<MqttConnection*>(self_ptr);
   self.DropSocket();
   if (self.handlers_.on_disconnect) self.handlers_.on_disconnect(rc);
-  if (self.options_.reconnect && !self.stopped_) self.ScheduleReconnect();
+  if (self.stopped_) return;
+  if (self.reconnect_now_) {
+    self.reconnect_now_ = false;
+    return self.ScheduleReconnectAfter(std::chrono::milliseconds(0));
+  }
+  if (self.options_.reconnect) self.ScheduleReconnect();
 }
 
 void MqttConnection::OnMessage(mosquitto*, void* self_ptr, const mosquitto_message* message) {

@@ -2,16 +2,27 @@
 // MqttConnection: one libmosquitto client driven by a Boost.Asio io_context
 // through the non-threaded API (mosquitto_socket + a stream_descriptor for
 // readiness, mosquitto_loop_read/_write/_misc). No threads, no sleeps.
-// TCP_NODELAY is on; MQTT 3.1.1 unless told otherwise.
+// TCP_NODELAY is on; MQTT 3.1.1. Optionally TLS (certificate and host-name
+// verification against `host`). Shared by the hub core and the Azure device
+// transport (adapters/azure/mqtt), built as its own target offhub::mqtt_connection.
 //
 // Contract
 // - Construct, set nothing else, then Start(). Every handler runs on the
 //   io_context's thread, never from inside Start/Publish/Subscribe/Stop.
 // - on_connect(rc) reports each CONNACK (0 = accepted, 5 = not authorized).
 // - on_disconnect(rc) reports the end of every connection attempt that got a
-//   socket (rc 0 = we disconnected). With `reconnect`, the connection then
+//   socket (rc 0 = we disconnected), also one libmosquitto closed without
+//   its callback (a failed TLS handshake: rc is the loop call's error). With `reconnect`, the connection then
 //   retries with a backoff from reconnect_delay up to max_reconnect_delay,
-//   also when the broker is not reachable at all.
+//   also when the broker is not reachable at all. With reconnect_jitter j
+//   each wait is drawn uniformly from [delay * (1 - j), delay].
+// - password_source, when set, is asked for the password before every
+//   connection attempt (so a renewed SAS token is used). It may run inside
+//   Start() and Reconnect(); it must not call back into the connection.
+// - Reconnect() ends the current connection (if any) with a DISCONNECT and
+//   connects again at once; on_disconnect(0) reports the end, later, from the
+//   io_context. With clean_session false the broker keeps the subscriptions;
+//   session_present() tells, from on_connect on, whether it did.
 // - Publish/Subscribe return the message id, or nullopt when not connected
 //   or libmosquitto refuses (bad topic, too long, ...). on_publish(mid)
 //   follows when the message left (QoS 0) or was acknowledged (QoS 1).
@@ -32,6 +43,10 @@ struct mosquitto_message;
 
 namespace offhub::emulator {
 
+struct MqttTlsOptions {
+  std::string ca_file;  // PEM bundle of CAs to trust; empty: the system's CA store
+};
+
 struct MqttConnectionOptions {
   std::string host = "127.0.0.1";
   int port = 0;
@@ -44,6 +59,9 @@ struct MqttConnectionOptions {
   bool reconnect = false;
   std::chrono::milliseconds reconnect_delay{50};
   std::chrono::milliseconds max_reconnect_delay{1000};
+  double reconnect_jitter = 0.0;  // 0..1
+  std::optional<MqttTlsOptions> tls;
+  std::function<std::string()> password_source;
 };
 
 struct MqttHandlers {
@@ -56,6 +74,8 @@ struct MqttHandlers {
 
 class MqttConnection {
  public:
+  // Throws std::runtime_error when libmosquitto refuses the options (e.g. an
+  // unreadable CA file): a start-up failure.
   MqttConnection(boost::asio::io_context& io, MqttConnectionOptions options, MqttHandlers handlers);
   ~MqttConnection();
   MqttConnection(const MqttConnection&) = delete;
@@ -63,26 +83,30 @@ class MqttConnection {
 
   void Start();
   void Stop();
+  void Reconnect();
   bool connected() const { return connected_; }
+  bool session_present() const { return session_present_; }
 
   std::optional<int> Publish(std::string_view topic, std::string_view payload, int qos);
   std::optional<int> Subscribe(std::string_view filter, int qos);
 
  private:
   class Socket;
-  static void OnConnect(mosquitto*, void* self, int rc);
+  static void OnConnect(mosquitto*, void* self, int rc, int flags);
   static void OnDisconnect(mosquitto*, void* self, int rc);
   static void OnMessage(mosquitto*, void* self, const mosquitto_message* message);
   static void OnPublish(mosquitto*, void* self, int mid);
   static void OnSubscribe(mosquitto*, void* self, int mid, int count, const int* granted);
 
   void DoConnect();
+  void ConfigureTls();
   void ScheduleReconnect();
+  void ScheduleReconnectAfter(std::chrono::milliseconds delay);
   void WatchSocket();
   void WaitRead();
-  void ReadAvailable();
   void WaitWrite();
-  void AfterLoopCall();
+  void ReadAvailable();
+  void AfterLoopCall(int rc);
   void DropSocket();
   void ArmMisc();
 
@@ -94,9 +118,11 @@ class MqttConnection {
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);  // guards posted handlers
   bool started_ = false;
   bool stopped_ = false;
-  bool attempted_ = false;
+  bool ever_connected_ = false;
   bool connected_ = false;
   bool write_waiting_ = false;
+  bool session_present_ = false;
+  bool reconnect_now_ = false;
   std::chrono::milliseconds next_delay_;
 };
 
