@@ -115,10 +115,14 @@ int main(int argc, char** argv) {
     Device& d = devices[started];
     const auto& [id, key] = ids_and_keys[started++];
     d.id = id;
-    offhub::emulator::MqttConnectionOptions options{.host = "127.0.0.1", .port = emulator.mqtt_port(), .client_id = id,
-        .username = "localhost/" + id + "/?api-version=2021-04-12",
-        .password = *offhub::common::MakeSasToken("localhost/devices/" + id, key, expiry),
-        .clean_session = false, .keepalive_seconds = 600, .reconnect = true};
+    offhub::emulator::MqttConnectionOptions options;
+    options.port = emulator.mqtt_port();
+    options.client_id = id;
+    options.username = "localhost/" + id + "/?api-version=2021-04-12";
+    options.password = *offhub::common::MakeSasToken("localhost/devices/" + id, key, expiry);
+    options.clean_session = false;
+    options.keepalive_seconds = 600;
+    options.reconnect = true;
     d.mqtt = std::make_unique<offhub::emulator::MqttConnection>(io, options, offhub::emulator::MqttHandlers{
         .on_connect = [&d](int rc) { if (rc == 0) d.mqtt->Subscribe("$iothub/methods/POST/#", 0); },
         .on_disconnect = nullptr,

@@ -126,7 +126,8 @@ domain::Result<std::unique_ptr<ServiceHub>> ConnectServiceHub(boost::asio::io_co
   }
   auto connection = azure::ParseServiceConnectionString(s.connection_string);
   if (!connection) return connection.error();
-  azure::RestHubOptions options{.connection = *connection};
+  azure::RestHubOptions options;
+  options.connection = *connection;
   if (!s.ca_file.empty()) options.ca_file = s.ca_file;
   if (!s.endpoint.empty()) {
     auto endpoint = ParseEndpoint(s.endpoint, "https", "http", "--endpoint");

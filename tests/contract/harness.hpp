@@ -11,7 +11,7 @@
 
 #include "domain/method_result.hpp"
 #include "ports/hub_service.hpp"
-#include "tests/fakes/fake_device_channel.hpp"
+#include "adapters/emulator/simulated_devices.hpp"
 
 namespace offhub::contract {
 
@@ -22,7 +22,7 @@ class Harness {
   // The HubService under test, called from the test thread.
   virtual ports::HubService& hub() = 0;
   // Scripts the fake device `id` (already registered) and connects it.
-  virtual void ConnectFakeDevice(const std::string& id, fakes::FakeDeviceScript script = {}) = 0;
+  virtual void ConnectFakeDevice(const std::string& id, emulator::DeviceScript script = {}) = 0;
   // Method calls the fake device `id` has received.
   virtual std::size_t CallsReceived(const std::string& id) = 0;
   // Moves the hub's clock on, running whatever falls due.

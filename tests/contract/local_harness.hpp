@@ -13,7 +13,7 @@ class LocalHarness final : public Harness {
  public:
   ports::HubService& hub() override { return *fixture_.hub; }
 
-  void ConnectFakeDevice(const std::string& id, fakes::FakeDeviceScript script) override {
+  void ConnectFakeDevice(const std::string& id, emulator::DeviceScript script) override {
     fixture_.devices.Script(id, std::move(script));
     fixture_.devices.Connect(id);
   }

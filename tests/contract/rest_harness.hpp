@@ -87,7 +87,7 @@ class RestHarness : public Harness {
 
   ports::HubService& hub() override { return *client_; }
 
-  void ConnectFakeDevice(const std::string& id, fakes::FakeDeviceScript script) override {
+  void ConnectFakeDevice(const std::string& id, emulator::DeviceScript script) override {
     OnServer([&] {
       fixture_.devices.Script(id, std::move(script));
       fixture_.devices.Connect(id);
