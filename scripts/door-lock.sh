@@ -43,6 +43,10 @@ export IOTHUB_DEVICE_CONNECTION_STRING="$(build/bin/offhub device connection-str
 echo "== sim-device (myDeviceId) =="
 build/bin/sim-device > >(sed 's/^/[sim-device] /') 2>&1 &
 pids+=($!)
+for _ in $(seq 1 100); do  # the tutorial starts the device first: wait until it is online
+  build/bin/offhub device show myDeviceId | grep -q '"connectionState": "Connected"' && break
+  sleep 0.1
+done
 
 echo "== schedule-job-service =="
 status=0

@@ -9,7 +9,7 @@ packages=(
   mosquitto libmosquitto-dev mosquitto-dev
   nlohmann-json3-dev doctest-dev libsqlite3-dev sqlite3
   libcli11-dev libspdlog-dev libfmt-dev
-  nodejs npm
+  nodejs npm python3
 )
 
 missing=()

@@ -127,8 +127,13 @@ void RunDoorLockDevice(ports::DeviceTransport& device, std::function<void(const 
       }
     });
   });
-  device.OnConnectionChange([print](ports::DeviceConnection state, const std::string& reason) {
+  device.OnConnectionChange([&device, print](ports::DeviceConnection state, const std::string& reason) {
     print(state == ports::DeviceConnection::kConnected ? "Connected" : "Disconnected: " + reason);
+    if (state != ports::DeviceConnection::kConnected) return;
+    // Changes made while the device was away are not pushed: read them.
+    device.GetTwin([print](domain::Result<json> twin) {
+      if (twin) print("Desired properties: " + (*twin)["desired"].dump());
+    });
   });
 }
 

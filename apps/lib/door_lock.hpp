@@ -45,8 +45,8 @@ void RunDoorLockJobs(ports::HubService& hub, ports::Clock& clock, DoorLockJobsOp
                      std::function<void(const std::string&)> progress, std::function<void(DoorLockJobsOutcome)> done);
 
 // The tutorial's device: answers lockDoor with 200 (printing "Locking Door!"),
-// prints each desired-property change and reports the new values back as
-// reported properties. `print` gets every line.
+// prints the desired properties on each connect and every change after, and
+// reports changes back as reported properties. `print` gets every line.
 void RunDoorLockDevice(ports::DeviceTransport& device, std::function<void(const std::string&)> print);
 
 // "lockDoor completed  1 device(s): 1 succeeded, 0 failed, 0 running, 0 pending"
