@@ -33,9 +33,13 @@ std::string EncodeUriComponentStrict(std::string_view text) {
       continue;
     }
     const auto c = static_cast<unsigned char>(ch);
+    // Node escapes ! ' ( ) * itself with charCode.toString(16): lowercase hex
+    // ("%2a"); encodeURIComponent writes uppercase for everything else.
+    const bool node_extra = ch == '!' || ch == '\'' || ch == '(' || ch == ')' || ch == '*';
+    const char* hex = node_extra ? "0123456789abcdef" : kHex;
     out += '%';
-    out += kHex[c >> 4];
-    out += kHex[c & 15];
+    out += hex[c >> 4];
+    out += hex[c & 15];
   }
   return out;
 }

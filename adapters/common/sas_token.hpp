@@ -15,7 +15,8 @@
 namespace offhub::common {
 
 // encodeURIComponent plus !'()* — everything but A-Z a-z 0-9 - _ . ~ is
-// %XX-encoded with uppercase hex (Node's azure-iot-common encodeUriComponentStrict).
+// %XX-encoded, uppercase hex except for !'()* which Node writes in lowercase
+// ("%2a"), exactly as azure-iot-common's encodeUriComponentStrict does.
 std::string EncodeUriComponentStrict(std::string_view text);
 
 // "SharedAccessSignature sr=<enc(resource)>&sig=<enc(b64 sig)>[&skn=<enc(name)>]&se=<secs>"

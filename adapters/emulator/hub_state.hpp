@@ -39,6 +39,7 @@ struct JobRun {
   std::deque<std::string> ready;     // devices to call next
   std::set<std::string, std::less<>> waiting;  // offline devices, called when they subscribe
   std::size_t in_flight = 0;
+  std::size_t unfinished = 0;  // records not final yet: the job ends at 0
 };
 
 struct JobEntry {

@@ -88,7 +88,9 @@ void JobEngine::Resume() {
     if (entry.job.status == S::kQueued || entry.job.status == S::kScheduled) ArmStart(entry);
     if (entry.job.status != S::kRunning) continue;
     for (const auto& [device_id, record] : entry.records) {
-      if (!domain::IsFinal(record.status)) entry.run.ready.push_back(device_id);
+      if (domain::IsFinal(record.status)) continue;
+      entry.run.ready.push_back(device_id);
+      entry.run.unfinished += 1;
     }
     entry.deadline_timer = state_.clock.CallAt(entry.job.request.Deadline(), [this, id] { OnDeadline(id); });
     Pump(entry);
@@ -129,6 +131,7 @@ void JobEngine::Start(const std::string& job_id) {
     entry->records.emplace(device_id, std::move(record));
     entry->run.ready.push_back(device_id);
   }
+  entry->run.unfinished = entry->records.size();
   ApplyJobEvent(*entry, jev::DeviceSetFixed{static_cast<std::int64_t>(entry->records.size())});
   if (domain::IsFinal(entry->job.status)) return;
   entry->deadline_timer = state_.clock.CallAt(entry->job.request.Deadline(), [this, job_id] { OnDeadline(job_id); });
@@ -224,6 +227,7 @@ bool JobEngine::UpdateRecord(JobEntry& entry, const std::string& device_id, cons
   auto next = domain::Transition(it->second, event, state_.clock.Now());
   if (!next) return false;
   it->second = std::move(*next);
+  if (domain::IsFinal(it->second.status)) entry.run.unfinished -= 1;
   (void)state_.store.SaveDeviceJob(it->second);
   return true;
 }
@@ -231,9 +235,7 @@ bool JobEngine::UpdateRecord(JobEntry& entry, const std::string& device_id, cons
 void JobEngine::OnDeviceFinished(const std::string& job_id) {
   JobEntry* entry = state_.FindJob(job_id);
   if (!entry || entry->job.status != domain::JobStatus::kRunning) return;
-  for (const auto& [id, record] : entry->records) {
-    if (!domain::IsFinal(record.status)) return Pump(*entry);
-  }
+  if (entry->run.unfinished > 0) return Pump(*entry);
   ApplyJobEvent(*entry, jev::AllDevicesFinished{});
 }
 

@@ -16,7 +16,11 @@ int main(int argc, char** argv) {
   offhub::apps::AddServiceOptions(app, settings);
   offhub::cli::Commands commands;
   commands.Register(app);
-  CLI11_PARSE(app, argc, argv);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? 0 : 2;  // --help is fine; bad usage is 2
+  }
 
   boost::asio::io_context io;
   auto hub = offhub::apps::ConnectServiceHub(io, settings);

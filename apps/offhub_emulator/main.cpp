@@ -44,7 +44,11 @@ int main(int argc, char** argv) {
   app.add_option("--max-in-flight", config.max_in_flight_per_job, "Device operations in flight per job")
       ->capture_default_str();
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error or off")->capture_default_str();
-  CLI11_PARSE(app, argc, argv);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? 0 : 2;  // --help is fine; bad usage is 2
+  }
   (void)in_memory;
 
   spdlog::set_level(spdlog::level::from_str(log_level));

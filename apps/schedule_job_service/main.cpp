@@ -17,7 +17,11 @@ int main(int argc, char** argv) {
   app.add_option("--query", options.query_condition, "The jobs' query condition")->capture_default_str();
   app.add_option("--max-execution", options.max_execution_seconds, "maxExecutionTimeInSeconds")->capture_default_str();
   app.add_option("--poll", options.poll_interval_seconds, "Seconds between status polls")->capture_default_str();
-  CLI11_PARSE(app, argc, argv);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? 0 : 2;  // --help is fine; bad usage is 2
+  }
 
   boost::asio::io_context io;
   auto hub = offhub::apps::ConnectServiceHub(io, settings);

@@ -12,7 +12,11 @@ int main(int argc, char** argv) {
   offhub::apps::DeviceSettings settings;
   CLI::App app{"sim-device: the door-lock tutorial's device (answers lockDoor, acknowledges desired properties)"};
   offhub::apps::AddDeviceOptions(app, settings);
-  CLI11_PARSE(app, argc, argv);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? 0 : 2;  // --help is fine; bad usage is 2
+  }
 
   boost::asio::io_context io;
   auto device = offhub::apps::ConnectDevice(io, settings);
