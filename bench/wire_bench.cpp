@@ -80,6 +80,13 @@ int main(int argc, char** argv) {
   getrlimit(RLIMIT_NOFILE, &files);
   files.rlim_cur = files.rlim_max;
   setrlimit(RLIMIT_NOFILE, &files);
+  // libmosquitto takes 3 descriptors per client; the hub and broker need some too.
+  const int max_devices = static_cast<int>((files.rlim_cur - 200) / 3);
+  if (args.devices > max_devices) {
+    std::fprintf(stderr, "wire_bench: at most %d devices fit this process's %llu file descriptors\n", max_devices,
+                 static_cast<unsigned long long>(files.rlim_cur));
+    return 2;
+  }
 
   asio::io_context hub_io;
   offhub::emulator::EmulatorConfig config;
