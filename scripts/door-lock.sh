@@ -8,6 +8,8 @@ cd "$(dirname "$0")/.."
 
 scripts/install-deps.sh >/dev/null
 export CCACHE_DIR="${CCACHE_DIR:-$HOME/.cache/offhub-ccache}"
+# Paths relative to the checkout, so every clone shares the cache.
+export CCACHE_BASEDIR="$PWD" CCACHE_NOHASHDIR=1
 echo "== building (first time: a few minutes) =="
 cmake --preset default >/dev/null
 cmake --build --preset default -j "$(nproc)" --target offhub-emulator sim-device schedule-job-service offhub \

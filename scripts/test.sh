@@ -12,6 +12,8 @@ if [[ ! -d tests/compat/node_modules ]] || [[ tests/compat/package-lock.json -nt
   (cd tests/compat && npm ci --no-audit --no-fund --loglevel=error)
 fi
 export CCACHE_DIR="${CCACHE_DIR:-$HOME/.cache/offhub-ccache}"
+# Paths relative to the checkout, so every clone shares the cache.
+export CCACHE_BASEDIR="$PWD" CCACHE_NOHASHDIR=1
 
 presets=("$@")
 if ((${#presets[@]} == 0)); then presets=(default asan); fi

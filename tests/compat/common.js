@@ -37,4 +37,19 @@ async function eventually(probe, ms = 10000, every = 50) {
   }
 }
 
-module.exports = { serviceConnectionString, hostName, registry, jobClient, serviceClient, createDevice, connectDevice, sleep, eventually };
+// The device subscribes to methods asynchronously after onDeviceMethod: until
+// the hub has seen that, calls answer 404103 (as on a real hub). Retry those.
+async function invokeWhenSubscribed(deviceId, params, ms = 10000) {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    try {
+      return await serviceClient().invokeDeviceMethod(deviceId, params);
+    } catch (err) {
+      const notOnline = err.response && err.response.statusCode === 404;
+      if (!notOnline || Date.now() > deadline) throw err;
+      await sleep(50);
+    }
+  }
+}
+
+module.exports = { serviceConnectionString, hostName, registry, jobClient, serviceClient, createDevice, connectDevice, sleep, eventually, invokeWhenSubscribed };

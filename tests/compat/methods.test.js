@@ -1,7 +1,7 @@
 'use strict';
 const test = require('node:test');
 const assert = require('node:assert');
-const { serviceClient, createDevice, connectDevice } = require('./common');
+const { serviceClient, createDevice, connectDevice, invokeWhenSubscribed } = require('./common');
 
 test('direct methods: echo, offline, timeout, bad timeout', async () => {
   const deviceConnectionString = await createDevice('method-dev-1');
@@ -11,6 +11,7 @@ test('direct methods: echo, offline, timeout, bad timeout', async () => {
     device.onDeviceMethod('echo', (request, response) => response.send(200, request.payload));
     device.onDeviceMethod('slow', () => { /* never answers */ });
     const service = serviceClient();
+    await invokeWhenSubscribed('method-dev-1', { methodName: 'echo', payload: null, responseTimeoutInSeconds: 5 });
     for (const payload of [null, '', 'foo', { k1: 'v1' }, {}]) {
       const { result } = await service.invokeDeviceMethod('method-dev-1', { methodName: 'echo', payload, responseTimeoutInSeconds: 5 });
       assert.strictEqual(result.status, 200);

@@ -3,7 +3,7 @@ const test = require('node:test');
 const assert = require('node:assert');
 const { Client: DeviceClient } = require('azure-iot-device');
 const { MqttWs } = require('azure-iot-device-mqtt');
-const { serviceClient, createDevice, registry, eventually } = require('./common');
+const { invokeWhenSubscribed, createDevice, registry, eventually } = require('./common');
 
 test('MQTT over WebSockets on 443: methods and twins through the MqttWs transport', async () => {
   const deviceConnectionString = await createDevice('ws-dev-1');
@@ -11,7 +11,7 @@ test('MQTT over WebSockets on 443: methods and twins through the MqttWs transpor
   await device.open();
   try {
     device.onDeviceMethod('ping', (request, response) => response.send(200, { pong: request.payload }));
-    const { result } = await serviceClient().invokeDeviceMethod('ws-dev-1', { methodName: 'ping', payload: 7, responseTimeoutInSeconds: 5 });
+    const { result } = await invokeWhenSubscribed('ws-dev-1', { methodName: 'ping', payload: 7, responseTimeoutInSeconds: 5 });
     assert.deepStrictEqual(result, { status: 200, payload: { pong: 7 } });
     const twin = await device.getTwin();
     await new Promise((resolve, reject) => twin.properties.reported.update({ via: 'websocket' }, (e) => (e ? reject(e) : resolve())));

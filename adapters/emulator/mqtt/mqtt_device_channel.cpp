@@ -1,5 +1,7 @@
 #include "adapters/emulator/mqtt/mqtt_device_channel.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include <charconv>
 #include <cstdio>
 #include <map>
@@ -59,6 +61,7 @@ class MqttDeviceChannelImpl final : public MqttDeviceChannel {
     const auto topic = MethodRequestTopic(call.method_name, call.call_id);
     if (!topic || !SendToDevice(call.device_id, *topic, call.payload.dump(), 0)) return false;
     calls_.insert_or_assign(call.call_id, PendingCall{call.device_id, std::move(on_answer)});
+    spdlog::debug("mqtt -> {}: method {} (rid {})", call.device_id, call.method_name, call.call_id);
     return true;
   }
 
@@ -68,6 +71,7 @@ class MqttDeviceChannelImpl final : public MqttDeviceChannel {
     const auto it = devices_.find(device_id);
     if (it == devices_.end() || !it->second.desired) return;
     SendToDevice(device_id, DesiredPatchTopic(notification.version), notification.body.dump(), 0);
+    spdlog::debug("mqtt -> {}: desired properties $version {}", device_id, notification.version);
   }
 
   void SetPresenceListener(ports::PresenceListener* listener) override { listener_ = listener; }
@@ -196,6 +200,7 @@ class MqttDeviceChannelImpl final : public MqttDeviceChannel {
 
   void OnDeviceMessage(const std::string& device_id, std::string_view topic, std::string_view payload) {
     const DeviceMessage message = ClassifyDeviceTopic(device_id, topic);
+    spdlog::debug("mqtt <- {}: {} ({} bytes)", device_id, topic, payload.size());
     switch (message.kind) {
       case DeviceMessageKind::kMethodResponse: return OnMethodAnswer(device_id, message, payload);
       case DeviceMessageKind::kTwinGet: return OnTwinGet(device_id, message.rid);
