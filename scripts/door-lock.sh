@@ -25,7 +25,10 @@ cleanup() {
 trap cleanup EXIT
 
 echo "== starting offhub-emulator (HTTPS 8443, MQTTS 8883) =="
-build/bin/offhub-emulator --tls-dir "$work/tls" --log-level warn >"$work/emulator.out" 2>"$work/emulator.err" &
+# Plain HTTP off and plain MQTT on a free port: 8080 and 1883 are often taken
+# (a system mosquitto listens on 1883).
+build/bin/offhub-emulator --tls-dir "$work/tls" --http-port 0 --mqtt-port 0 --log-level warn \
+  >"$work/emulator.out" 2>"$work/emulator.err" &
 pids+=($!)
 for _ in $(seq 1 200); do
   grep -q '^IOTHUB_CONNECTION_STRING=' "$work/emulator.out" 2>/dev/null && break
