@@ -1,9 +1,6 @@
 #include "adapters/azure/sas_token.hpp"
 
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
-
-#include "domain/base64.hpp"
+#include "adapters/common/sas_token.hpp"
 
 namespace offhub::azure {
 namespace {
@@ -12,8 +9,6 @@ bool IsUnreserved(unsigned char c) {
   return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' ||
          c == '.' || c == '!' || c == '~' || c == '*' || c == '\'' || c == '(' || c == ')';
 }
-
-bool IsStrictExtra(unsigned char c) { return c == '!' || c == '\'' || c == '(' || c == ')' || c == '*'; }
 
 void AppendEscaped(std::string& out, unsigned char c, const char* digits) {
   out += '%';
@@ -44,33 +39,10 @@ std::string EncodeUriComponent(std::string_view text) {
   return out;
 }
 
-std::string EncodeUriComponentStrict(std::string_view text) {
-  std::string out;
-  out.reserve(text.size() * 3);
-  for (const char ch : text) {
-    const auto c = static_cast<unsigned char>(ch);
-    if (IsStrictExtra(c)) {
-      AppendEscaped(out, c, "0123456789abcdef");  // Node: '%' + c.charCodeAt(0).toString(16)
-    } else if (IsUnreserved(c)) {
-      out += ch;
-    } else {
-      AppendEscaped(out, c, "0123456789ABCDEF");
-    }
-  }
-  return out;
-}
+std::string EncodeUriComponentStrict(std::string_view text) { return common::EncodeUriComponentStrict(text); }
 
 domain::Result<std::string> SasSignature(std::string_view resource, std::int64_t expiry, std::string_view base64_key) {
-  const auto key = domain::Base64Decode(base64_key);
-  if (!key || key->empty()) return domain::Error::ArgumentInvalid("The shared access key is not valid base64");
-  const std::string message = std::string(resource) + "\n" + std::to_string(expiry);
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  if (!HMAC(EVP_sha256(), key->data(), static_cast<int>(key->size()),
-            reinterpret_cast<const unsigned char*>(message.data()), message.size(), digest, &length)) {
-    return domain::Error(domain::ErrorCode::ServerError, "HMAC-SHA256 failed");
-  }
-  return domain::Base64Encode(std::string_view(reinterpret_cast<const char*>(digest), length));
+  return common::SasSignature(resource, std::to_string(expiry), base64_key);
 }
 
 domain::Result<std::string> MakeServiceSasToken(std::string_view host_name, std::string_view policy,

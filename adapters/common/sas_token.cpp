@@ -44,14 +44,20 @@ std::string EncodeUriComponentStrict(std::string_view text) {
   return out;
 }
 
-domain::Result<std::string> MakeSasToken(std::string_view resource_uri, std::string_view base64_key,
-                                         std::int64_t expiry_seconds, std::optional<std::string_view> policy_name) {
+domain::Result<std::string> SasSignature(std::string_view signed_resource, std::string_view expiry,
+                                         std::string_view base64_key) {
   const auto key = domain::Base64Decode(base64_key);
   if (!key || key->empty()) return domain::Error::ArgumentInvalid("The shared access key is not base64");
+  return domain::Base64Encode(HmacSha256(*key, std::string(signed_resource) + "\n" + std::string(expiry)));
+}
+
+domain::Result<std::string> MakeSasToken(std::string_view resource_uri, std::string_view base64_key,
+                                         std::int64_t expiry_seconds, std::optional<std::string_view> policy_name) {
   const std::string sr = EncodeUriComponentStrict(resource_uri);
   const std::string se = std::to_string(expiry_seconds);
-  const std::string sig = domain::Base64Encode(HmacSha256(*key, sr + "\n" + se));
-  std::string token = "SharedAccessSignature sr=" + sr + "&sig=" + EncodeUriComponentStrict(sig);
+  const auto sig = SasSignature(sr, se, base64_key);
+  if (!sig) return sig.error();
+  std::string token = "SharedAccessSignature sr=" + sr + "&sig=" + EncodeUriComponentStrict(*sig);
   if (policy_name) token += "&skn=" + EncodeUriComponentStrict(*policy_name);
   token += "&se=" + se;
   return token;

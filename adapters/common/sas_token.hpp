@@ -19,6 +19,13 @@ namespace offhub::common {
 // ("%2a"), exactly as azure-iot-common's encodeUriComponentStrict does.
 std::string EncodeUriComponentStrict(std::string_view text);
 
+// base64(HMAC-SHA256(base64decode(key), signed_resource + "\n" + expiry)): the
+// one signing function of the tree. `signed_resource` is sr exactly as it
+// appears in the token (IoT Hub checks the text, encoded). Fails with
+// ArgumentInvalid when `base64_key` is not base64.
+domain::Result<std::string> SasSignature(std::string_view signed_resource, std::string_view expiry,
+                                         std::string_view base64_key);
+
 // "SharedAccessSignature sr=<enc(resource)>&sig=<enc(b64 sig)>[&skn=<enc(name)>]&se=<secs>"
 // where sig = base64(HMAC-SHA256(base64decode(key), enc(resource) + "\n" + secs)).
 // `resource_uri` is unencoded, e.g. "myhub.azure-devices.net/devices/dev1".

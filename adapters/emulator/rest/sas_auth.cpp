@@ -1,13 +1,10 @@
 #include "adapters/emulator/rest/sas_auth.hpp"
 
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
-
 #include <algorithm>
 #include <cctype>
 #include <charconv>
 
-#include "domain/base64.hpp"
+#include "adapters/common/sas_token.hpp"
 
 namespace offhub::emulator::rest {
 namespace {
@@ -89,14 +86,8 @@ domain::Result<SasToken> ParseSasToken(std::string_view header) {
 }
 
 std::string SasSignature(std::string_view resource, std::string_view expiry, std::string_view base64_key) {
-  const auto key = domain::Base64Decode(base64_key);
-  if (!key) return {};
-  const std::string message = std::string(resource) + "\n" + std::string(expiry);
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  HMAC(EVP_sha256(), key->data(), static_cast<int>(key->size()), reinterpret_cast<const unsigned char*>(message.data()),
-       message.size(), digest, &length);
-  return domain::Base64Encode(std::string_view(reinterpret_cast<const char*>(digest), length));
+  auto signature = common::SasSignature(resource, expiry, base64_key);
+  return signature ? *signature : std::string();
 }
 
 domain::Status SasAuthorizer::Check(std::string_view authorization, std::int64_t now_seconds,
