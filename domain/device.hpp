@@ -57,4 +57,8 @@ Result<DeviceSpec> ParseDeviceSpec(const nlohmann::json& body, std::string_view 
 // The identity as GET /devices/{id} returns it.
 nlohmann::json ToJson(const Device& device);
 
+// The inverse of ToJson (twin_json_read.cpp); 400 ArgumentInvalid for a
+// document that is not a device identity.
+Result<Device> DeviceFromJson(const nlohmann::json& doc);
+
 }  // namespace offhub::domain

@@ -65,6 +65,10 @@ struct Twin {
 
 // The twin as GET /twins/{id} returns it.
 nlohmann::json ToJson(const Twin& twin);
+// The inverse of ToJson (twin_json_read.cpp): what a store keeps, read back.
+// 400 ArgumentInvalid for a document that is not a twin.
+Result<Twin> TwinFromJson(const nlohmann::json& doc);
+
 // The device's view ($iothub/twin/res/200): {"desired":{..,"$version"},"reported":{..,"$version"}}.
 nlohmann::json DeviceView(const Twin& twin);
 

@@ -9,6 +9,7 @@
 
 #include "adapters/emulator/asio_clock.hpp"
 #include "adapters/emulator/memory_state_store.hpp"
+#include "adapters/emulator/sqlite_state_store.hpp"
 #include "adapters/emulator/mqtt/broker_process.hpp"
 #include "adapters/emulator/mqtt/mqtt_device_channel.hpp"
 #include "adapters/emulator/rest/http_server.hpp"
@@ -120,7 +121,13 @@ void Emulator::Start() {
   // A restarted broker starts with the keys it had, so devices reconnecting
   // before the hub does are not refused.
   p.broker->SetKeysSnapshot([channel = p.channel.get()] { return channel->CredentialsSnapshot(); });
-  p.store = MakeMemoryStateStore();
+  if (p.config.in_memory || p.temporary_dir) {
+    p.store = MakeMemoryStateStore();
+  } else {
+    auto store = MakeSqliteStateStore(p.data_dir / "state.db");
+    if (!store) throw std::runtime_error(store.error().message());
+    p.store = std::move(*store);
+  }
   p.forwarder = std::make_unique<CredentialsForwarder>(*p.channel);
   auto hub = MakeLocalHub(*p.clock, *p.channel, *p.store,
                           {.max_in_flight_per_job = p.config.max_in_flight_per_job, .observer = p.forwarder.get()});

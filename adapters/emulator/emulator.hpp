@@ -29,7 +29,8 @@ struct EmulatorConfig {
   int https_port = 8443;    // 0: off
   int mqtt_port = 1883;     // 0: a free port (the hub core itself needs this listener)
   int mqtts_port = 8883;    // 0: off
-  std::filesystem::path data_dir;  // broker config; empty: a temporary directory removed at exit
+  std::filesystem::path data_dir;  // state.db, broker config; empty: a temporary directory removed at exit
+  bool in_memory = false;          // keep the hub's state in memory even with a data_dir
   std::filesystem::path tls_dir;   // ca.pem, server.pem, server.key; empty: <data_dir>/tls
   std::string mosquitto_path = "/usr/sbin/mosquitto";
   std::string plugin_path;         // offhub_broker_plugin.so

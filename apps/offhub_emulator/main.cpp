@@ -29,8 +29,9 @@ int main(int argc, char** argv) {
   std::string log_level = "info";
 
   CLI::App app{"offhub-emulator: a local Azure IoT Hub (REST + MQTT) for development and tests"};
-  app.add_flag("--in-memory", in_memory, "Keep the hub's state in memory only (the default today)");
-  app.add_option("--data-dir", config.data_dir, "Directory for the broker's configuration (default: a temporary one)");
+  app.add_flag("--in-memory", in_memory, "Keep the hub's state in memory only (the default without --data-dir)");
+  app.add_option("--data-dir", config.data_dir,
+                 "Directory for the hub's state (state.db, kept across restarts) and the broker's configuration");
   app.add_option("--hostname", config.host_name, "Host name in connection strings, SAS resources and the certificate")
       ->capture_default_str();
   app.add_option("--bind", config.bind_address, "Address the REST front listens on")->capture_default_str();
@@ -49,7 +50,7 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     return app.exit(e) == 0 ? 0 : 2;  // --help is fine; bad usage is 2
   }
-  (void)in_memory;
+  config.in_memory = in_memory;
 
   spdlog::set_level(spdlog::level::from_str(log_level));
   boost::asio::io_context io;

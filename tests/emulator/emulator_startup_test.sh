@@ -29,4 +29,26 @@ port="$(free_port)"
 first=$!
 for _ in $(seq 1 200); do grep -q IOTHUB_CONNECTION_STRING "$work/first.out" && break; sleep 0.05; done
 expect 1 "cannot listen for HTTP on 127.0.0.1:$port" -- --http-port "$port" --https-port 0 --mqtt-port 0 --mqtts-port 0
-echo "start-up failures: clear messages and exit codes"
+kill "$first"; wait "$first" 2>/dev/null; first=""
+
+# --data-dir keeps the hub's state across restarts (state.db); --in-memory does not.
+start() {  # start <extra args...>: an emulator on $port, waited for
+  "$emulator" --http-port "$port" --https-port 0 --mqtt-port 0 --mqtts-port 0 "$@" >"$work/run.out" 2>&1 &
+  first=$!
+  for _ in $(seq 1 200); do grep -q IOTHUB_CONNECTION_STRING "$work/run.out" && return 0; sleep 0.05; done
+  cat "$work/run.out"; fail "the emulator did not start with $*"
+}
+stop() { kill "$first"; wait "$first" 2>/dev/null; first=""; }
+cli() { IOTHUB_CONNECTION_STRING="$(sed -n 's/^IOTHUB_CONNECTION_STRING=//p' "$work/run.out")" \
+        OFFHUB_ENDPOINT="http://127.0.0.1:$port" "$(dirname "$emulator")/offhub" "$@"; }
+start --data-dir "$work/data"
+cli device create kept-1 >/dev/null || fail "device create"
+stop
+[[ -f "$work/data/state.db" ]] || fail "no state.db in the data directory"
+start --data-dir "$work/data"
+cli device show kept-1 >/dev/null || fail "the device did not survive a restart with --data-dir"
+stop
+start --data-dir "$work/data" --in-memory
+cli device show kept-1 >/dev/null 2>&1 && fail "--in-memory read the stored state"
+stop
+echo "start-up failures: clear messages and exit codes; --data-dir keeps state, --in-memory does not"

@@ -1,0 +1,147 @@
+#include "adapters/emulator/sqlite_state_store.hpp"
+
+#include <sqlite3.h>
+
+#include <string>
+
+#include "domain/job_json.hpp"
+
+namespace offhub::emulator {
+namespace {
+
+using nlohmann::json;
+
+constexpr const char* kSchema = R"sql(
+  PRAGMA journal_mode = WAL;
+  PRAGMA synchronous = NORMAL;
+  CREATE TABLE IF NOT EXISTS devices (id TEXT PRIMARY KEY, identity TEXT NOT NULL, twin TEXT NOT NULL);
+  CREATE TABLE IF NOT EXISTS jobs (id TEXT PRIMARY KEY, job TEXT NOT NULL);
+  CREATE TABLE IF NOT EXISTS device_jobs (job_id TEXT NOT NULL, device_id TEXT NOT NULL, record TEXT NOT NULL,
+                                          PRIMARY KEY (job_id, device_id));
+)sql";
+
+class Statement {
+ public:
+  Statement(sqlite3* db, const char* sql) : db_(db) { ok_ = sqlite3_prepare_v2(db, sql, -1, &stmt_, nullptr) == SQLITE_OK; }
+  ~Statement() { sqlite3_finalize(stmt_); }
+  Statement(const Statement&) = delete;
+  Statement& operator=(const Statement&) = delete;
+
+  Statement& Bind(int index, const std::string& text) {
+    if (ok_) ok_ = sqlite3_bind_text(stmt_, index, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT) == SQLITE_OK;
+    return *this;
+  }
+  // One step of a write; the statement is reset for reuse.
+  domain::Status Run() {
+    const int rc = ok_ ? sqlite3_step(stmt_) : SQLITE_ERROR;
+    sqlite3_reset(stmt_);
+    sqlite3_clear_bindings(stmt_);
+    if (rc == SQLITE_DONE) return domain::Success();
+    return domain::Error(domain::ErrorCode::ServerError, std::string("state store: ") + sqlite3_errmsg(db_));
+  }
+  bool Next() { return ok_ && sqlite3_step(stmt_) == SQLITE_ROW; }
+  std::string Text(int column) const {
+    const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, column));
+    return text ? std::string(text, static_cast<std::size_t>(sqlite3_column_bytes(stmt_, column))) : std::string();
+  }
+  bool ok() const { return ok_; }
+
+ private:
+  sqlite3* db_;
+  sqlite3_stmt* stmt_ = nullptr;
+  bool ok_ = false;
+};
+
+domain::Error Corrupt(const std::string& what, const domain::Error& why) {
+  return domain::Error(domain::ErrorCode::ServerError, "state store: " + what + ": " + why.message());
+}
+
+class SqliteStateStore final : public ports::StateStore {
+ public:
+  explicit SqliteStateStore(sqlite3* db)
+      : db_(db),
+        save_device_(db, "INSERT OR REPLACE INTO devices (id, identity, twin) VALUES (?1, ?2, ?3)"),
+        delete_device_(db, "DELETE FROM devices WHERE id = ?1"),
+        save_job_(db, "INSERT OR REPLACE INTO jobs (id, job) VALUES (?1, ?2)"),
+        save_record_(db, "INSERT OR REPLACE INTO device_jobs (job_id, device_id, record) VALUES (?1, ?2, ?3)") {}
+  ~SqliteStateStore() override = default;
+
+  domain::Result<ports::StoredState> Load() override {
+    ports::StoredState state;
+    Statement devices(db_, "SELECT identity, twin FROM devices ORDER BY id");
+    while (devices.Next()) {
+      auto identity = domain::DeviceFromJson(json::parse(devices.Text(0), nullptr, false));
+      if (!identity) return Corrupt("a device", identity.error());
+      auto twin = domain::TwinFromJson(json::parse(devices.Text(1), nullptr, false));
+      if (!twin) return Corrupt("a twin", twin.error());
+      state.devices.push_back({std::move(*identity), std::move(*twin)});
+    }
+    Statement jobs(db_, "SELECT job FROM jobs ORDER BY id");
+    while (jobs.Next()) {
+      auto job = domain::ParseJobResponse(json::parse(jobs.Text(0), nullptr, false));
+      if (!job) return Corrupt("a job", job.error());
+      state.jobs.push_back(std::move(job->job));
+    }
+    Statement records(db_, "SELECT record FROM device_jobs ORDER BY job_id, device_id");
+    while (records.Next()) {
+      auto record = domain::ParseDeviceJob(json::parse(records.Text(0), nullptr, false));
+      if (!record) return Corrupt("a device-job record", record.error());
+      state.device_jobs.push_back(std::move(*record));
+    }
+    return state;
+  }
+
+  domain::Status SaveDevice(const ports::StoredDevice& device) override {
+    return save_device_.Bind(1, device.identity.device_id)
+        .Bind(2, domain::ToJson(device.identity).dump())
+        .Bind(3, domain::ToJson(device.twin).dump())
+        .Run();
+  }
+  domain::Status DeleteDevice(std::string_view device_id) override {
+    return delete_device_.Bind(1, std::string(device_id)).Run();
+  }
+  domain::Status SaveJob(const domain::Job& job) override {
+    return save_job_.Bind(1, job.id()).Bind(2, domain::ToJson(job, domain::DeviceJobStatistics{}).dump()).Run();
+  }
+  domain::Status SaveDeviceJob(const domain::DeviceJob& record) override {
+    return save_record_.Bind(1, record.job_id).Bind(2, record.device_id).Bind(3, domain::ToJson(record).dump()).Run();
+  }
+
+ private:
+  struct Closer {
+    void operator()(sqlite3* db) const { sqlite3_close(db); }
+  };
+  std::unique_ptr<sqlite3, Closer> db_owner_{nullptr};
+  sqlite3* db_;
+  Statement save_device_, delete_device_, save_job_, save_record_;
+
+ public:
+  void Own(sqlite3* db) { db_owner_.reset(db); }
+  bool ready() const { return save_device_.ok() && delete_device_.ok() && save_job_.ok() && save_record_.ok(); }
+};
+
+}  // namespace
+
+domain::Result<std::unique_ptr<ports::StateStore>> MakeSqliteStateStore(const std::filesystem::path& file) {
+  sqlite3* db = nullptr;
+  const int rc = sqlite3_open_v2(file.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
+                                 nullptr);
+  const auto fail = [&](const std::string& why) {
+    std::string message = "cannot open the state file " + file.string() + ": " + why;
+    sqlite3_close(db);
+    return domain::Error(domain::ErrorCode::ServerError, message);
+  };
+  if (rc != SQLITE_OK) return fail(db ? sqlite3_errmsg(db) : "out of memory");
+  char* error = nullptr;
+  if (sqlite3_exec(db, kSchema, nullptr, nullptr, &error) != SQLITE_OK) {
+    const std::string why = error ? error : "unknown error";
+    sqlite3_free(error);
+    return fail(why);
+  }
+  auto store = std::make_unique<SqliteStateStore>(db);
+  store->Own(db);
+  if (!store->ready()) return domain::Error(domain::ErrorCode::ServerError, "state store: cannot prepare statements");
+  return std::unique_ptr<ports::StateStore>(std::move(store));
+}
+
+}  // namespace offhub::emulator

@@ -1,0 +1,118 @@
+// The SQLite state store: every record round-trips through a real file, a
+// hub rebuilt on the same file carries on (a scheduled job still runs), and
+// a file that is not a state file is refused clearly.
+#include <sqlite3.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "adapters/emulator/sqlite_state_store.hpp"
+#include "tests/emulator/hub_fixture.hpp"
+
+using namespace offhub;
+using nlohmann::json;
+
+namespace {
+struct TempFile {
+  TempFile() : path(std::filesystem::temp_directory_path() / ("offhub-state-" + std::to_string(::getpid()) + ".db")) {
+    Remove();
+  }
+  ~TempFile() { Remove(); }
+  void Remove() {
+    for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path.string() + suffix);
+  }
+  std::filesystem::path path;
+};
+}  // namespace
+
+TEST_CASE("devices, twins, jobs and records survive a hub restart on the same file") {
+  TempFile file;
+  testing::HubFixture f;
+  auto sqlite = emulator::MakeSqliteStateStore(file.path);
+  REQUIRE(sqlite.ok());
+  f.store = std::move(*sqlite);
+  f.Rebuild();
+  auto& device = f.AddOnlineDevice("d1");
+  REQUIRE(f.hub->PatchTwin("d1", {{"tags", {{"site", "a"}}}, {"properties", {{"desired", {{"floor", 3}}}}}}, "*").ok());
+  REQUIRE(f.hub->OnReportedPatch("d1", {{"lock", "ok"}}).ok());
+  REQUIRE(f.CreateJob("now", testing::MethodJob("*")).ok());
+  REQUIRE(f.CreateJob("later", testing::TwinJob("*", {{"startTime", domain::FormatUtc(testing::kT0.PlusSeconds(600))}})).ok());
+  f.clock.AdvanceSeconds(1);
+  const json device_before = *f.hub->GetDevice("d1");
+  const json twin_before = *f.hub->GetTwin("d1");
+  const json job_before = f.Job("now");
+  const json records_before = f.DeviceJobs("now");
+  CHECK(job_before["status"] == "completed");
+
+  // A new store object on the same file: nothing in memory carries over.
+  f.hub.reset();
+  auto reopened = emulator::MakeSqliteStateStore(file.path);
+  REQUIRE(reopened.ok());
+  f.store = std::move(*reopened);
+  f.Rebuild();
+  json device_after = *f.hub->GetDevice("d1");
+  CHECK(device_after["connectionState"] == "Disconnected");  // nobody is connected to a hub that just started
+  device_after["connectionState"] = device_before["connectionState"];
+  CHECK(device_after == device_before);
+  json twin_after = *f.hub->GetTwin("d1");
+  twin_after["connectionState"] = twin_before["connectionState"];
+  CHECK(twin_after == twin_before);
+  CHECK(f.Job("now") == job_before);
+  CHECK(f.DeviceJobs("now") == records_before);
+  CHECK(f.Job("later")["status"] == "scheduled");
+
+  device.desired_updates.clear();
+  f.devices.Connect("d1");
+  f.clock.AdvanceSeconds(700);
+  CHECK(f.Job("later")["status"] == "completed");
+  CHECK((*f.hub->GetTwin("d1"))["properties"]["desired"]["building"] == "43");
+  CHECK(device.desired_updates.size() == 1);
+}
+
+TEST_CASE("deleting a device removes it from the file") {
+  TempFile file;
+  {
+    auto store = std::move(*emulator::MakeSqliteStateStore(file.path));
+    domain::Device d;
+    d.device_id = "gone";
+    REQUIRE(store->SaveDevice({d, domain::Twin::Create("gone", testing::kT0)}).ok());
+    REQUIRE(store->DeleteDevice("gone").ok());
+  }
+  auto store = std::move(*emulator::MakeSqliteStateStore(file.path));
+  CHECK(store->Load()->devices.empty());
+}
+
+TEST_CASE("a file that is not a state file, or cannot be made, is refused with a clear error") {
+  TempFile file;
+  {
+    std::ofstream out(file.path);
+    out << "this is not a SQLite database, just some text long enough to have a header ................";
+  }
+  const auto garbage = emulator::MakeSqliteStateStore(file.path);
+  REQUIRE_FALSE(garbage.ok());
+  CHECK(garbage.error().message().find(file.path.string()) != std::string::npos);
+  const auto nowhere = emulator::MakeSqliteStateStore("/proc/offhub/none/state.db");
+  REQUIRE_FALSE(nowhere.ok());
+  CHECK(nowhere.error().http_status() == 500);
+}
+
+TEST_CASE("rows that do not hold IoT Hub documents fail the load, not the process") {
+  TempFile file;
+  {
+    auto store = std::move(*emulator::MakeSqliteStateStore(file.path));
+    domain::Device d;
+    d.device_id = "x";
+    REQUIRE(store->SaveDevice({d, domain::Twin::Create("x", testing::kT0)}).ok());
+  }
+  {
+    sqlite3* db = nullptr;
+    REQUIRE(sqlite3_open(file.path.c_str(), &db) == SQLITE_OK);
+    REQUIRE(sqlite3_exec(db, "UPDATE devices SET twin = '{\"deviceId\":\"x\",\"etag\":5}'", nullptr, nullptr, nullptr) == SQLITE_OK);
+    sqlite3_close(db);
+  }
+  auto store = std::move(*emulator::MakeSqliteStateStore(file.path));
+  const auto loaded = store->Load();
+  REQUIRE_FALSE(loaded.ok());
+  CHECK(loaded.error().message().find("twin") != std::string::npos);
+}
