@@ -2,7 +2,7 @@
 // The Azure adapter's DeviceTransport: IoT Hub's device MQTT protocol
 // (MQTT 3.1.1 over TLS, libmosquitto driven by the caller's io_context, no
 // threads) exactly as the Node SDK speaks it; the same code reaches a real
-// hub and the emulator (/work/shared/reference/iothub-wire-facts.md §5.3, §6).
+// hub and the emulator (https://learn.microsoft.com/azure/iot/iot-mqtt-connect-to-iot-hub).
 //
 // Behaviour beyond ports/device_transport.hpp
 // - CONNECT: client id = device id, clean session off, username

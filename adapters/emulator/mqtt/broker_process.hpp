@@ -1,6 +1,6 @@
 #pragma once
 // BrokerProcess: the managed Mosquitto broker. Writes a mosquitto.conf for
-// offhub's plugin design (see /work/shared/reference/mosquitto-notes.md) and
+// offhub's plugin design (the broker limits and traps measured for it) and
 // runs `mosquitto -c <conf>` as a child process.
 //
 // Contract
