@@ -1,7 +1,5 @@
 #include "adapters/emulator/local_hub.hpp"
 
-#include <random>
-
 #include "adapters/emulator/hub_state.hpp"
 #include "adapters/emulator/job_engine.hpp"
 #include "adapters/emulator/method_dispatcher.hpp"

@@ -181,7 +181,6 @@ void Registry::OnPresence(const std::string& device_id, ports::Presence presence
   entry->connected = presence != ports::Presence::kDisconnected;
   entry->methods_subscribed = presence == ports::Presence::kMethodsSubscribed ||
                               (presence == ports::Presence::kConnected && entry->methods_subscribed);
-  if (presence == ports::Presence::kDisconnected) entry->methods_subscribed = false;
   if (was_connected == entry->connected) return;
   spdlog::info("device {} {}", device_id, entry->connected ? "connected" : "disconnected");
   const auto state = entry->connected ? domain::ConnectionState::kConnected : domain::ConnectionState::kDisconnected;

@@ -14,7 +14,11 @@
 #include <boost/beast/ssl/ssl_stream.hpp>
 #include <spdlog/spdlog.h>
 
+#include <nlohmann/json.hpp>
+
 #include "adapters/emulator/rest/websocket_bridge.hpp"
+#include "domain/errors.hpp"
+#include "domain/time.hpp"
 
 namespace offhub::emulator::rest {
 namespace {
@@ -66,8 +70,8 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     }
     request_ = {};
     started_ = std::chrono::steady_clock::now();
-    if (ec == http::error::body_limit) return Reject(http::status::payload_too_large, "The request body is too large");
-    if (ec) return Reject(http::status::bad_request, "The request is not valid HTTP/1.1: " + ec.message());
+    if (ec == http::error::body_limit) return Reject(domain::Error::MessageTooLarge("The request body is too large"));
+    if (ec) return Reject(domain::Error::BadRequest("The request is not valid HTTP/1.1: " + ec.message()));
     request_ = parser_->release();
     started_ = std::chrono::steady_clock::now();
     if (mqtt_bridge_port_ != 0 && IsMqttWebSocketUpgrade(request_)) {
@@ -79,10 +83,17 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     router_.Handle(request_, [self = this->shared_from_this()](Response response) { self->Write(std::move(response)); });
   }
 
-  void Reject(http::status status, const std::string& why) {
-    Response response{status, 11};
+  // A request the router never sees, answered in IoT Hub's envelope all the same.
+  void Reject(const domain::Error& error) {
+    Response response{static_cast<http::status>(error.http_status()), 11};
     response.set(http::field::content_type, "application/json; charset=utf-8");
-    response.body() = nlohmann::json{{"Message", "ErrorCode:GenericBadRequest;" + why}, {"ExceptionMessage", ""}}.dump();
+    response.set("iothub-errorcode", std::string(error.name()));
+    const auto since_epoch = std::chrono::system_clock::now().time_since_epoch();
+    const domain::ErrorContext context{
+        std::string(32, '0'),
+        domain::FormatUtc(domain::UtcTime::FromMillis(
+            std::chrono::duration_cast<std::chrono::milliseconds>(since_epoch).count()))};
+    response.body() = domain::RegistryEnvelope(error, context).dump();
     response.keep_alive(false);
     response.prepare_payload();
     Write(std::move(response));

@@ -97,6 +97,8 @@ class RouteContext : public std::enable_shared_from_this<RouteContext> {
     Json(*result);
   }
   void AnswerPage(const domain::Result<ports::QueryPage>& page);
+  // x-ms-max-item-count and x-ms-continuation (an empty one means none).
+  ports::QueryPageRequest PageRequest() const;
 
   Router& router_;
   const Request& request_;
@@ -160,6 +162,16 @@ void RouteContext::Fail(const Error& error, bool method_style, const json& info)
   const domain::ErrorContext context{tracking, domain::FormatUtc(router_.clock_.Now())};
   const json body = method_style ? domain::MethodEnvelope(error, context, info) : domain::RegistryEnvelope(error, context);
   Send(static_cast<http::status>(error.http_status()), &body, {{"iothub-errorcode", std::string(error.name())}});
+}
+
+ports::QueryPageRequest RouteContext::PageRequest() const {
+  ports::QueryPageRequest page;
+  if (const auto count = Header(request_, "x-ms-max-item-count")) {
+    std::from_chars(count->data(), count->data() + count->size(), page.max_item_count);
+  }
+  page.continuation = Header(request_, "x-ms-continuation");
+  if (page.continuation && page.continuation->empty()) page.continuation.reset();
+  return page;
 }
 
 void RouteContext::AnswerPage(const domain::Result<ports::QueryPage>& page) {
@@ -247,13 +259,7 @@ void RouteContext::Query() {
   if (!body->is_object() || sql == body->end() || !sql->is_string()) {
     return Fail(Error::ArgumentInvalid("The body must be {\"query\":\"<query text>\"}"));
   }
-  ports::QueryPageRequest page;
-  if (const auto count = Header(request_, "x-ms-max-item-count")) {
-    std::from_chars(count->data(), count->data() + count->size(), page.max_item_count);
-  }
-  page.continuation = Header(request_, "x-ms-continuation");
-  if (page.continuation && page.continuation->empty()) page.continuation.reset();
-  AnswerPage(router_.hub_.Query(sql->get<std::string>(), page));
+  AnswerPage(router_.hub_.Query(sql->get<std::string>(), PageRequest()));
 }
 
 void RouteContext::InvokeMethod(const std::string& device_id) {
@@ -282,13 +288,7 @@ void RouteContext::RouteJobs() {
     ports::JobListFilter filter;
     if (const auto it = target_.query.find("jobType"); it != target_.query.end()) filter.job_type = it->second;
     if (const auto it = target_.query.find("jobStatus"); it != target_.query.end()) filter.job_status = it->second;
-    ports::QueryPageRequest page;
-    if (const auto count = Header(request_, "x-ms-max-item-count")) {
-      std::from_chars(count->data(), count->data() + count->size(), page.max_item_count);
-    }
-    page.continuation = Header(request_, "x-ms-continuation");
-    if (page.continuation && page.continuation->empty()) page.continuation.reset();
-    return AnswerPage(hub.ListJobs(filter, page));
+    return AnswerPage(hub.ListJobs(filter, PageRequest()));
   }
   if (Is({"jobs", "v2", "*", "cancel"})) {
     if (verb != Verb::post) return MethodNotAllowed();
