@@ -58,13 +58,9 @@ Status ParseAuthentication(const json& body, DeviceSpec& spec) {
   return Success();
 }
 
-}  // namespace
-
-std::string Device::etag() const { return Base64Encode(std::to_string(etag_counter)); }
-
-Status ValidateDeviceId(std::string_view id) {
+Status ValidateIdentityId(std::string_view id, std::string_view what) {
   const auto bad = [&](std::string why) {
-    return Error::ArgumentInvalid("Invalid device id '" + std::string(id.substr(0, 200)) + "': " + why);
+    return Error::ArgumentInvalid("Invalid " + std::string(what) + " '" + std::string(id.substr(0, 200)) + "': " + why);
   };
   if (id.empty()) return bad("it is empty");
   if (id.size() > kMaxDeviceIdLength) return bad("it is longer than 128 characters");
@@ -77,17 +73,55 @@ Status ValidateDeviceId(std::string_view id) {
   return Success();
 }
 
+// The body's copy of an id from the URL: absent, null or equal.
+Status CheckBodyId(const json& body, std::string_view key, std::string_view path_id) {
+  auto body_id = OptionalString(body, key, key);
+  if (!body_id) return body_id.error();
+  if (!body_id->empty() && *body_id != path_id) {
+    return Error::ArgumentInvalid("The " + std::string(key) + " in the body ('" + *body_id +
+                                  "') differs from the one in the URL ('" + std::string(path_id) + "')");
+  }
+  return Success();
+}
+
+}  // namespace
+
+std::string IdentityKey(std::string_view device_id, std::string_view module_id) {
+  std::string key(device_id);
+  if (!module_id.empty()) {
+    key += '/';
+    key += module_id;
+  }
+  return key;
+}
+
+std::string Device::etag() const { return Base64Encode(std::to_string(etag_counter)); }
+
+Status ValidateDeviceId(std::string_view id) { return ValidateIdentityId(id, "device id"); }
+Status ValidateModuleId(std::string_view id) { return ValidateIdentityId(id, "module id"); }
+
+Result<DeviceSpec> ParseModuleSpec(const json& body, std::string_view path_device_id, std::string_view path_module_id) {
+  if (auto s = ValidateDeviceId(path_device_id); !s) return s.error();
+  if (auto s = ValidateModuleId(path_module_id); !s) return s.error();
+  if (!body.is_object()) return Error::ArgumentInvalid("The module must be a JSON object");
+  if (auto s = CheckBodyId(body, "deviceId", path_device_id); !s) return s.error();
+  if (auto s = CheckBodyId(body, "moduleId", path_module_id); !s) return s.error();
+  DeviceSpec spec;
+  spec.device_id = std::string(path_device_id);
+  spec.module_id = std::string(path_module_id);
+  auto managed_by = OptionalString(body, "managedBy", "managedBy");
+  if (!managed_by) return managed_by.error();
+  if (!managed_by->empty()) spec.managed_by = std::move(*managed_by);
+  if (auto s = ParseAuthentication(body, spec); !s) return s.error();
+  return spec;
+}
+
 Result<DeviceSpec> ParseDeviceSpec(const json& body, std::string_view path_id) {
   if (auto s = ValidateDeviceId(path_id); !s) return s.error();
   if (!body.is_object()) return Error::ArgumentInvalid("The device must be a JSON object");
   DeviceSpec spec;
   spec.device_id = std::string(path_id);
-  auto body_id = OptionalString(body, "deviceId", "deviceId");
-  if (!body_id) return body_id.error();
-  if (!body_id->empty() && *body_id != path_id) {
-    return Error::ArgumentInvalid("The deviceId in the body ('" + *body_id + "') differs from the one in the URL ('" +
-                                  std::string(path_id) + "')");
-  }
+  if (auto s = CheckBodyId(body, "deviceId", path_id); !s) return s.error();
   auto status = OptionalString(body, "status", "status");
   if (!status) return status.error();
   if (!status->empty()) {
@@ -108,6 +142,24 @@ Result<DeviceSpec> ParseDeviceSpec(const json& body, std::string_view path_id) {
 }
 
 json ToJson(const Device& d) {
+  const json authentication = {
+      {"symmetricKey", {{"primaryKey", d.primary_key}, {"secondaryKey", d.secondary_key}}},
+      {"x509Thumbprint", {{"primaryThumbprint", nullptr}, {"secondaryThumbprint", nullptr}}},
+      {"type", d.authentication_type}};
+  if (d.is_module()) {
+    return {
+        {"moduleId", d.module_id},
+        {"managedBy", d.managed_by ? json(*d.managed_by) : json(nullptr)},
+        {"deviceId", d.device_id},
+        {"generationId", d.generation_id},
+        {"etag", d.etag()},
+        {"connectionState", ToString(d.connection_state)},
+        {"connectionStateUpdatedTime", TimeOrNever(d.connection_state_updated_time)},
+        {"lastActivityTime", TimeOrNever(d.last_activity_time)},
+        {"cloudToDeviceMessageCount", d.cloud_to_device_message_count},
+        {"authentication", authentication},
+    };
+  }
   return {
       {"deviceId", d.device_id},
       {"generationId", d.generation_id},
@@ -119,10 +171,7 @@ json ToJson(const Device& d) {
       {"statusUpdatedTime", TimeOrNever(d.status_updated_time)},
       {"lastActivityTime", TimeOrNever(d.last_activity_time)},
       {"cloudToDeviceMessageCount", d.cloud_to_device_message_count},
-      {"authentication",
-       {{"symmetricKey", {{"primaryKey", d.primary_key}, {"secondaryKey", d.secondary_key}}},
-        {"x509Thumbprint", {{"primaryThumbprint", nullptr}, {"secondaryThumbprint", nullptr}}},
-        {"type", d.authentication_type}}},
+      {"authentication", authentication},
       {"capabilities", {{"iotEdge", d.iot_edge}}},
       {"deviceScope", nullptr},
       {"parentScopes", json::array()},

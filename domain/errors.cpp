@@ -39,6 +39,7 @@ constexpr std::array kNames{
     Entry{ErrorCode::PreconditionFailed, "PreconditionFailed"},
     Entry{ErrorCode::MessageTooLarge, "MessageTooLarge"},
     Entry{ErrorCode::TooManyDevices, "TooManyDevices"},
+    Entry{ErrorCode::TooManyModulesOnDevice, "TooManyModulesOnDevice"},
     Entry{ErrorCode::ThrottlingException, "ThrottlingException"},
     Entry{ErrorCode::ServerError, "ServerError"},
     Entry{ErrorCode::JobCancelled, "JobCancelled"},

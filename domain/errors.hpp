@@ -45,6 +45,7 @@ enum class ErrorCode : std::int32_t {
   PreconditionFailed = 412001,
   MessageTooLarge = 413001,
   TooManyDevices = 413002,
+  TooManyModulesOnDevice = 413003,
   ThrottlingException = 429001,
   ServerError = 500001,
   JobCancelled = 500002,

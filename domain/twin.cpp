@@ -46,7 +46,7 @@ nlohmann::json SectionJson(const TwinSection& section, bool with_metadata) {
 }  // namespace
 
 nlohmann::json ToJson(const Twin& twin) {
-  return {
+  nlohmann::json doc = {
       {"deviceId", twin.device_id},
       {"etag", twin.etag()},
       {"deviceEtag", twin.device_etag},
@@ -63,8 +63,13 @@ nlohmann::json ToJson(const Twin& twin) {
       {"tags", twin.tags},
       {"properties",
        {{"desired", SectionJson(twin.desired, true)}, {"reported", SectionJson(twin.reported, true)}}},
-      {"capabilities", {{"iotEdge", twin.iot_edge}}},
   };
+  if (twin.module_id.empty()) {
+    doc["capabilities"] = {{"iotEdge", twin.iot_edge}};
+  } else {
+    doc["moduleId"] = twin.module_id;
+  }
+  return doc;
 }
 
 nlohmann::json DeviceView(const Twin& twin) {

@@ -41,6 +41,7 @@ struct TwinSection {
 
 struct Twin {
   std::string device_id;
+  std::string module_id;    // set for a module twin
   std::string device_etag;  // the registry identity's etag, echoed in the twin
   std::uint64_t etag_counter = 1;
   std::int64_t version = 2;
@@ -61,9 +62,11 @@ struct Twin {
   static Twin Create(std::string device_id, UtcTime now);
 
   std::string etag() const;  // base64 of etag_counter as 8 big-endian bytes
+  // "{deviceId}" or "{deviceId}/{moduleId}", as IdentityKey (device.hpp).
+  std::string key() const { return module_id.empty() ? device_id : device_id + '/' + module_id; }
 };
 
-// The twin as GET /twins/{id} returns it.
+// The twin as GET /twins/{id} (or /twins/{id}/modules/{m}, with "moduleId") returns it.
 nlohmann::json ToJson(const Twin& twin);
 // The inverse of ToJson (twin_json_read.cpp): what a store keeps, read back.
 // 400 ArgumentInvalid for a document that is not a twin.

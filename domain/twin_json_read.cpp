@@ -65,6 +65,7 @@ Result<Twin> TwinFromJson(const json& doc) {
   if (!doc.is_object() || String(doc, "deviceId").empty()) return Bad("a twin needs a deviceId");
   Twin twin;
   twin.device_id = String(doc, "deviceId");
+  twin.module_id = String(doc, "moduleId");
   const auto counter = TwinEtagCounter(String(doc, "etag"));
   if (!counter) return Bad("twin etag");
   twin.etag_counter = *counter;
@@ -98,6 +99,8 @@ Result<Device> DeviceFromJson(const json& doc) {
   if (!doc.is_object() || String(doc, "deviceId").empty()) return Bad("a device needs a deviceId");
   Device d;
   d.device_id = String(doc, "deviceId");
+  d.module_id = String(doc, "moduleId");
+  d.managed_by = OptionalString(doc, "managedBy");
   d.generation_id = String(doc, "generationId");
   const auto etag = Base64Decode(String(doc, "etag"));
   if (!etag || etag->empty()) return Bad("device etag");

@@ -1,6 +1,6 @@
 #pragma once
-// HubService: the service side of an IoT hub — registry, twins, queries,
-// direct methods and jobs v2. Implemented in-process by the emulator's
+// HubService: the service side of an IoT hub — registry (devices and their
+// modules), twins, queries, direct methods and jobs v2. Implemented in-process by the emulator's
 // LocalHub and over IoT Hub's REST API by the Azure adapter, so apps and
 // tests run unchanged against either.
 //
@@ -68,12 +68,28 @@ class HubService {
   // {"connectedDeviceCount"}
   virtual domain::Result<nlohmann::json> GetServiceStatistics() = 0;
 
-  // Twins: GET, PATCH (merge) and PUT (replace tags + desired); the full twin comes back.
+  // Module identities (PUT/GET/DELETE /devices/{d}/modules/{m}, GET
+  // /devices/{d}/modules). PutModule creates without If-Match (404
+  // DeviceNotFound without the device, 409 ModuleAlreadyExistsOnDevice) and
+  // updates with it (404 ModuleNotFound, 412). Deleting a device deletes its modules.
+  virtual domain::Result<nlohmann::json> PutModule(const domain::DeviceSpec& spec, IfMatch if_match) = 0;
+  virtual domain::Result<nlohmann::json> GetModule(std::string_view device_id, std::string_view module_id) = 0;
+  virtual domain::Result<nlohmann::json> ListModules(std::string_view device_id) = 0;
+  virtual domain::Status DeleteModule(std::string_view device_id, std::string_view module_id, IfMatch if_match) = 0;
+
+  // Twins: GET, PATCH (merge) and PUT (replace tags + desired); the full twin
+  // comes back. The Module* forms address /twins/{d}/modules/{m} (404
+  // ModuleNotFound when the device has no such module).
   virtual domain::Result<nlohmann::json> GetTwin(std::string_view device_id) = 0;
   virtual domain::Result<nlohmann::json> PatchTwin(std::string_view device_id, const nlohmann::json& patch,
                                                    IfMatch if_match) = 0;
   virtual domain::Result<nlohmann::json> ReplaceTwin(std::string_view device_id, const nlohmann::json& twin,
                                                      IfMatch if_match) = 0;
+  virtual domain::Result<nlohmann::json> GetModuleTwin(std::string_view device_id, std::string_view module_id) = 0;
+  virtual domain::Result<nlohmann::json> PatchModuleTwin(std::string_view device_id, std::string_view module_id,
+                                                         const nlohmann::json& patch, IfMatch if_match) = 0;
+  virtual domain::Result<nlohmann::json> ReplaceModuleTwin(std::string_view device_id, std::string_view module_id,
+                                                           const nlohmann::json& twin, IfMatch if_match) = 0;
 
   // POST /devices/query: twin queries and `devices.jobs` queries, paged.
   virtual domain::Result<QueryPage> Query(std::string_view sql, const QueryPageRequest& page) = 0;
@@ -85,6 +101,10 @@ class HubService {
   using MethodCallback = std::function<void(domain::Result<domain::MethodResult>)>;
   virtual void InvokeMethod(std::string_view device_id, const domain::MethodRequest& request,
                             MethodCallback done) = 0;
+  // The same for a module (POST /twins/{d}/modules/{m}/methods); 404010
+  // ModuleNotFound when the device has no such module.
+  virtual void InvokeModuleMethod(std::string_view device_id, std::string_view module_id,
+                                  const domain::MethodRequest& request, MethodCallback done) = 0;
 
   // Jobs v2. CreateJob answers the job as created ({"jobId","type","status":"queued"}).
   virtual domain::Result<nlohmann::json> CreateJob(const domain::JobRequest& request) = 0;

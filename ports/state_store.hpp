@@ -5,9 +5,10 @@
 // store implements the same port without callers changing.
 //
 // Contract
-// - Save* replaces the stored record with the same key (device id; job id;
-//   job id + device id) or adds it. DeleteDevice removes the device and its
-//   twin; a missing id is not an error.
+// - Save* replaces the stored record with the same key (the identity's key:
+//   device id, or "{deviceId}/{moduleId}" for a module; job id; job id +
+//   device id) or adds it. DeleteDevice removes the identity with that key and
+//   its twin, and for a device also its modules; a missing key is not an error.
 // - A write that returns an error left the stored state as it was; the hub
 //   then answers 500 ServerError and keeps its memory unchanged too.
 // - Load returns what the writes left, in key order.
@@ -25,6 +26,7 @@
 
 namespace offhub::ports {
 
+// A device or a module (identity.module_id set) with its twin.
 struct StoredDevice {
   domain::Device identity;
   domain::Twin twin;

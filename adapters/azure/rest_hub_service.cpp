@@ -55,15 +55,38 @@ class RestHubService final : public ports::HubService {
     if (!response) return response.error();
     return EmptyResult(*response);
   }
+  domain::Result<json> PutModule(const domain::DeviceSpec& spec, ports::IfMatch if_match) override {
+    return Json(PutDeviceCall(spec, if_match));
+  }
+  domain::Result<json> GetModule(std::string_view device_id, std::string_view module_id) override {
+    return Json(GetModuleCall(device_id, module_id));
+  }
+  domain::Result<json> ListModules(std::string_view device_id) override { return Json(ListModulesCall(device_id)); }
+  domain::Status DeleteModule(std::string_view device_id, std::string_view module_id, ports::IfMatch if_match) override {
+    auto response = Call(DeleteModuleCall(device_id, module_id, if_match));
+    if (!response) return response.error();
+    return EmptyResult(*response);
+  }
   domain::Result<json> GetRegistryStatistics() override { return Json(RegistryStatisticsCall()); }
   domain::Result<json> GetServiceStatistics() override { return Json(ServiceStatisticsCall()); }
 
   domain::Result<json> GetTwin(std::string_view device_id) override { return Json(GetTwinCall(device_id)); }
   domain::Result<json> PatchTwin(std::string_view device_id, const json& patch, ports::IfMatch if_match) override {
-    return Json(PatchTwinCall(device_id, patch, if_match));
+    return Json(PatchTwinCall(device_id, {}, patch, if_match));
   }
   domain::Result<json> ReplaceTwin(std::string_view device_id, const json& twin, ports::IfMatch if_match) override {
-    return Json(ReplaceTwinCall(device_id, twin, if_match));
+    return Json(ReplaceTwinCall(device_id, {}, twin, if_match));
+  }
+  domain::Result<json> GetModuleTwin(std::string_view device_id, std::string_view module_id) override {
+    return Json(GetTwinCall(device_id, module_id));
+  }
+  domain::Result<json> PatchModuleTwin(std::string_view device_id, std::string_view module_id, const json& patch,
+                                       ports::IfMatch if_match) override {
+    return Json(PatchTwinCall(device_id, module_id, patch, if_match));
+  }
+  domain::Result<json> ReplaceModuleTwin(std::string_view device_id, std::string_view module_id, const json& twin,
+                                         ports::IfMatch if_match) override {
+    return Json(ReplaceTwinCall(device_id, module_id, twin, if_match));
   }
 
   domain::Result<ports::QueryPage> Query(std::string_view sql, const ports::QueryPageRequest& page) override {
@@ -71,7 +94,11 @@ class RestHubService final : public ports::HubService {
   }
 
   void InvokeMethod(std::string_view device_id, const domain::MethodRequest& request, MethodCallback done) override {
-    auto response = Call(InvokeMethodCall(device_id, request, method_margin_));
+    InvokeModuleMethod(device_id, {}, request, std::move(done));
+  }
+  void InvokeModuleMethod(std::string_view device_id, std::string_view module_id, const domain::MethodRequest& request,
+                          MethodCallback done) override {
+    auto response = Call(InvokeMethodCall(device_id, module_id, request, method_margin_));
     if (!response) return done(response.error());
     done(MethodResultOf(*response));
   }

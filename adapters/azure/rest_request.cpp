@@ -20,6 +20,13 @@ std::string DevicePath(std::string_view prefix, std::string_view id, std::string
   return std::string(prefix) + EncodeUriComponent(id) + std::string(suffix);
 }
 
+// "{prefix}{d}" or "{prefix}{d}/modules/{m}", then `suffix`.
+std::string IdentityPath(std::string_view prefix, std::string_view device_id, std::string_view module_id,
+                         std::string_view suffix = "") {
+  if (module_id.empty()) return DevicePath(prefix, device_id, suffix);
+  return DevicePath(prefix, device_id, "/modules/" + EncodeUriComponent(module_id) + std::string(suffix));
+}
+
 RestCall Call(http::verb verb, std::string target, std::optional<std::string> body = std::nullopt) {
   RestCall call;
   call.verb = verb;
@@ -52,18 +59,37 @@ std::string QuoteIfMatch(std::string_view value) {
 }
 
 json DeviceJson(const domain::DeviceSpec& spec) {
-  json device = {{"deviceId", spec.device_id}, {"status", domain::ToString(spec.status)}};
-  if (spec.status_reason) device["statusReason"] = *spec.status_reason;
-  device["authentication"] = {
+  const json authentication = {
       {"type", spec.authentication_type},
       {"symmetricKey", {{"primaryKey", spec.primary_key}, {"secondaryKey", spec.secondary_key}}}};
+  if (!spec.module_id.empty()) {
+    json module = {{"deviceId", spec.device_id}, {"moduleId", spec.module_id}, {"authentication", authentication}};
+    if (spec.managed_by) module["managedBy"] = *spec.managed_by;
+    return module;
+  }
+  json device = {{"deviceId", spec.device_id}, {"status", domain::ToString(spec.status)}};
+  if (spec.status_reason) device["statusReason"] = *spec.status_reason;
+  device["authentication"] = authentication;
   device["capabilities"] = {{"iotEdge", spec.iot_edge}};
   return device;
 }
 
 RestCall PutDeviceCall(const domain::DeviceSpec& spec, ports::IfMatch if_match) {
-  return WithIfMatch(Call(http::verb::put, Target(DevicePath("/devices/", spec.device_id)), DeviceJson(spec).dump()),
-                     if_match);
+  const auto path = IdentityPath("/devices/", spec.device_id, spec.module_id);
+  return WithIfMatch(Call(http::verb::put, Target(path), DeviceJson(spec).dump()), if_match);
+}
+
+RestCall GetModuleCall(std::string_view device_id, std::string_view module_id) {
+  return Call(http::verb::get, Target(IdentityPath("/devices/", device_id, module_id)));
+}
+
+RestCall ListModulesCall(std::string_view device_id) {
+  return Call(http::verb::get, Target(DevicePath("/devices/", device_id, "/modules")));
+}
+
+RestCall DeleteModuleCall(std::string_view device_id, std::string_view module_id, ports::IfMatch if_match) {
+  return WithIfMatch(Call(http::verb::delete_, Target(IdentityPath("/devices/", device_id, module_id))),
+                     if_match.value_or("*"));
 }
 
 RestCall GetDeviceCall(std::string_view device_id) {
@@ -82,16 +108,20 @@ RestCall DeleteDeviceCall(std::string_view device_id, ports::IfMatch if_match) {
 RestCall RegistryStatisticsCall() { return Call(http::verb::get, Target("/statistics/devices")); }
 RestCall ServiceStatisticsCall() { return Call(http::verb::get, Target("/statistics/service")); }
 
-RestCall GetTwinCall(std::string_view device_id) {
-  return Call(http::verb::get, Target(DevicePath("/twins/", device_id)));
+RestCall GetTwinCall(std::string_view device_id, std::string_view module_id) {
+  return Call(http::verb::get, Target(IdentityPath("/twins/", device_id, module_id)));
 }
 
-RestCall PatchTwinCall(std::string_view device_id, const json& patch, ports::IfMatch if_match) {
-  return WithIfMatch(Call(http::verb::patch, Target(DevicePath("/twins/", device_id)), patch.dump()), if_match);
+RestCall PatchTwinCall(std::string_view device_id, std::string_view module_id, const json& patch,
+                       ports::IfMatch if_match) {
+  const auto path = IdentityPath("/twins/", device_id, module_id);
+  return WithIfMatch(Call(http::verb::patch, Target(path), patch.dump()), if_match);
 }
 
-RestCall ReplaceTwinCall(std::string_view device_id, const json& twin, ports::IfMatch if_match) {
-  return WithIfMatch(Call(http::verb::put, Target(DevicePath("/twins/", device_id)), twin.dump()), if_match);
+RestCall ReplaceTwinCall(std::string_view device_id, std::string_view module_id, const json& twin,
+                         ports::IfMatch if_match) {
+  const auto path = IdentityPath("/twins/", device_id, module_id);
+  return WithIfMatch(Call(http::verb::put, Target(path), twin.dump()), if_match);
 }
 
 RestCall QueryCall(std::string_view sql, const ports::QueryPageRequest& page) {
@@ -100,10 +130,10 @@ RestCall QueryCall(std::string_view sql, const ports::QueryPageRequest& page) {
   return call;
 }
 
-RestCall InvokeMethodCall(std::string_view device_id, const domain::MethodRequest& request,
+RestCall InvokeMethodCall(std::string_view device_id, std::string_view module_id, const domain::MethodRequest& request,
                           std::chrono::milliseconds margin) {
-  auto call =
-      Call(http::verb::post, Target(DevicePath("/twins/", device_id, "/methods")), domain::ToJson(request).dump());
+  const auto path = IdentityPath("/twins/", device_id, module_id, "/methods");
+  auto call = Call(http::verb::post, Target(path), domain::ToJson(request).dump());
   call.read_timeout = std::chrono::seconds(request.response_timeout_seconds + request.connect_timeout_seconds) + margin;
   return call;
 }

@@ -53,18 +53,25 @@ std::string QuoteIfMatch(std::string_view value);
 // {"deviceId","status","statusReason"?,"authentication":{type,symmetricKey},"capabilities":{iotEdge}}
 nlohmann::json DeviceJson(const domain::DeviceSpec& spec);
 
+// A device, or a module when spec.module_id is set (PUT /devices/{d}/modules/{m}).
 RestCall PutDeviceCall(const domain::DeviceSpec& spec, ports::IfMatch if_match);
+RestCall GetModuleCall(std::string_view device_id, std::string_view module_id);
+RestCall ListModulesCall(std::string_view device_id);
+RestCall DeleteModuleCall(std::string_view device_id, std::string_view module_id, ports::IfMatch if_match);
 RestCall GetDeviceCall(std::string_view device_id);
 RestCall ListDevicesCall(std::size_t top);                                       // top sent only when 1..1000
 RestCall DeleteDeviceCall(std::string_view device_id, ports::IfMatch if_match);  // nullopt: "*" as Node sends
 RestCall RegistryStatisticsCall();
 RestCall ServiceStatisticsCall();
-RestCall GetTwinCall(std::string_view device_id);
-RestCall PatchTwinCall(std::string_view device_id, const nlohmann::json& patch, ports::IfMatch if_match);
-RestCall ReplaceTwinCall(std::string_view device_id, const nlohmann::json& twin, ports::IfMatch if_match);
+// Twins and methods: the device's when module_id is empty, else /twins/{d}/modules/{m}.
+RestCall GetTwinCall(std::string_view device_id, std::string_view module_id = {});
+RestCall PatchTwinCall(std::string_view device_id, std::string_view module_id, const nlohmann::json& patch,
+                       ports::IfMatch if_match);
+RestCall ReplaceTwinCall(std::string_view device_id, std::string_view module_id, const nlohmann::json& twin,
+                         ports::IfMatch if_match);
 RestCall QueryCall(std::string_view sql, const ports::QueryPageRequest& page);
 // read_timeout = (responseTimeout + connectTimeout) seconds + margin.
-RestCall InvokeMethodCall(std::string_view device_id, const domain::MethodRequest& request,
+RestCall InvokeMethodCall(std::string_view device_id, std::string_view module_id, const domain::MethodRequest& request,
                           std::chrono::milliseconds margin);
 RestCall CreateJobCall(const domain::JobRequest& request);
 RestCall GetJobCall(std::string_view job_id);

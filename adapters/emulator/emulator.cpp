@@ -21,12 +21,13 @@ namespace {
 namespace fs = std::filesystem;
 namespace asio = boost::asio;
 
-// Hands device keys and status to the broker plugin as the registry changes.
+// Hands device and module keys and status to the broker plugin as the
+// registry changes, by identity key (the MQTT client id).
 class CredentialsForwarder final : public RegistryObserver {
  public:
   explicit CredentialsForwarder(MqttDeviceChannel& channel) : channel_(channel) {}
   void OnDeviceChanged(const domain::Device& d) override {
-    channel_.SetDeviceCredentials(d.device_id, d.primary_key, d.secondary_key, d.status == domain::DeviceStatus::kEnabled);
+    channel_.SetDeviceCredentials(d.key(), d.primary_key, d.secondary_key, d.status == domain::DeviceStatus::kEnabled);
   }
   void OnDeviceRemoved(std::string_view id) override { channel_.RemoveDevice(id); }
 

@@ -21,6 +21,8 @@
 
 namespace offhub::emulator {
 
+// A device or a module identity with its twin and its connection (modules
+// connect, get method calls and keep twins like devices do).
 struct DeviceEntry {
   DeviceEntry() = default;
   DeviceEntry(domain::Device identity_in, domain::Twin twin_in)
@@ -57,17 +59,35 @@ struct HubState {
   ports::DeviceChannel& channel;
   ports::StateStore& store;
   std::map<std::string, DeviceEntry, std::less<>> devices;
+  // By IdentityKey "{deviceId}/{moduleId}": a device's modules are adjacent.
+  std::map<std::string, DeviceEntry, std::less<>> modules;
   std::map<std::string, JobEntry, std::less<>> jobs;
 
   DeviceEntry* FindDevice(std::string_view id) {
     const auto it = devices.find(id);
     return it == devices.end() ? nullptr : &it->second;
   }
+  // A device by id or a module by "{deviceId}/{moduleId}": what devices and
+  // modules share (MQTT client ids, twins, method calls, presence).
+  DeviceEntry* FindIdentity(std::string_view key) {
+    auto& map = key.find('/') == std::string_view::npos ? devices : modules;
+    const auto it = map.find(key);
+    return it == map.end() ? nullptr : &it->second;
+  }
   JobEntry* FindJob(std::string_view id) {
     const auto it = jobs.find(id);
     return it == jobs.end() ? nullptr : &it->second;
   }
   domain::Status Persist(const DeviceEntry& entry) { return store.SaveDevice({entry.identity, entry.twin}); }
+  // 404 DeviceNotFound, or ModuleNotFound when the key names a module of an existing device.
+  domain::Error IdentityNotFound(std::string_view key) {
+    const auto slash = key.find('/');
+    if (slash == std::string_view::npos || !FindDevice(key.substr(0, slash))) {
+      return domain::Error::DeviceNotFound(key.substr(0, slash));
+    }
+    return {domain::ErrorCode::ModuleNotFound, "Module '" + std::string(key.substr(slash + 1)) +
+                                                   "' not found on device '" + std::string(key.substr(0, slash)) + "'"};
+  }
 };
 
 }  // namespace offhub::emulator

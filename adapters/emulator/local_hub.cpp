@@ -12,7 +12,7 @@ namespace {
 class LocalHubImpl final : public LocalHub, public ports::PresenceListener {
  public:
   LocalHubImpl(ports::Clock& clock, ports::DeviceChannel& channel, ports::StateStore& store, LocalHubOptions options)
-      : state_{clock, channel, store, {}, {}},
+      : state_{clock, channel, store, {}, {}, {}},
         registry_(state_, options.observer),
         dispatcher_(state_),
         engine_(state_, dispatcher_, options.max_in_flight_per_job) {}
@@ -29,12 +29,13 @@ class LocalHubImpl final : public LocalHub, public ports::PresenceListener {
     auto loaded = state_.store.Load();
     if (!loaded) return loaded.error();
     for (auto& d : loaded->devices) {
-      const std::string id = d.identity.device_id;
+      const std::string key = d.identity.key();
+      auto& map = d.identity.is_module() ? state_.modules : state_.devices;
       DeviceEntry entry{std::move(d.identity), std::move(d.twin)};
       // Nobody is connected to a hub that just started.
       entry.identity.connection_state = domain::ConnectionState::kDisconnected;
       entry.twin.connection_state = domain::ConnectionState::kDisconnected;
-      state_.devices.emplace(id, std::move(entry));
+      map.emplace(key, std::move(entry));
     }
     for (auto& job : loaded->jobs) {
       const std::string id = job.id();
@@ -60,6 +61,19 @@ class LocalHubImpl final : public LocalHub, public ports::PresenceListener {
   domain::Status DeleteDevice(std::string_view id, ports::IfMatch if_match) override {
     return registry_.Delete(id, if_match);
   }
+  domain::Result<nlohmann::json> PutModule(const domain::DeviceSpec& spec, ports::IfMatch if_match) override {
+    return registry_.Put(spec, if_match);
+  }
+  domain::Result<nlohmann::json> GetModule(std::string_view device_id, std::string_view module_id) override {
+    return registry_.Get(domain::IdentityKey(device_id, module_id));
+  }
+  domain::Result<nlohmann::json> ListModules(std::string_view device_id) override {
+    return registry_.ListModules(device_id);
+  }
+  domain::Status DeleteModule(std::string_view device_id, std::string_view module_id,
+                              ports::IfMatch if_match) override {
+    return registry_.Delete(domain::IdentityKey(device_id, module_id), if_match);
+  }
   domain::Result<nlohmann::json> GetRegistryStatistics() override { return registry_.Statistics(); }
   domain::Result<nlohmann::json> GetServiceStatistics() override { return registry_.ServiceStatistics(); }
 
@@ -73,12 +87,28 @@ class LocalHubImpl final : public LocalHub, public ports::PresenceListener {
     return registry_.WriteTwin(id, twin, if_match, /*replace=*/true);
   }
 
+  domain::Result<nlohmann::json> GetModuleTwin(std::string_view device_id, std::string_view module_id) override {
+    return registry_.GetTwin(domain::IdentityKey(device_id, module_id));
+  }
+  domain::Result<nlohmann::json> PatchModuleTwin(std::string_view device_id, std::string_view module_id,
+                                                 const nlohmann::json& patch, ports::IfMatch if_match) override {
+    return registry_.WriteTwin(domain::IdentityKey(device_id, module_id), patch, if_match, /*replace=*/false);
+  }
+  domain::Result<nlohmann::json> ReplaceModuleTwin(std::string_view device_id, std::string_view module_id,
+                                                   const nlohmann::json& twin, ports::IfMatch if_match) override {
+    return registry_.WriteTwin(domain::IdentityKey(device_id, module_id), twin, if_match, /*replace=*/true);
+  }
+
   domain::Result<ports::QueryPage> Query(std::string_view sql, const ports::QueryPageRequest& page) override {
     return RunQuery(state_, sql, page);
   }
 
   void InvokeMethod(std::string_view device_id, const domain::MethodRequest& request, MethodCallback done) override {
     dispatcher_.Invoke(std::string(device_id), request, std::move(done));
+  }
+  void InvokeModuleMethod(std::string_view device_id, std::string_view module_id, const domain::MethodRequest& request,
+                          MethodCallback done) override {
+    dispatcher_.Invoke(domain::IdentityKey(device_id, module_id), request, std::move(done));
   }
 
   domain::Result<nlohmann::json> CreateJob(const domain::JobRequest& request) override {
@@ -91,27 +121,27 @@ class LocalHubImpl final : public LocalHub, public ports::PresenceListener {
     return engine_.List(filter, page);
   }
 
-  domain::Result<nlohmann::json> OnTwinGet(std::string_view device_id) override {
-    const DeviceEntry* entry = state_.FindDevice(device_id);
-    if (!entry) return domain::Error::DeviceNotFound(device_id);
+  domain::Result<nlohmann::json> OnTwinGet(std::string_view key) override {
+    const DeviceEntry* entry = state_.FindIdentity(key);
+    if (!entry) return state_.IdentityNotFound(key);
     return domain::DeviceView(entry->twin);
   }
 
-  domain::Result<std::int64_t> OnReportedPatch(std::string_view device_id, const nlohmann::json& patch) override {
-    return registry_.WriteReported(device_id, patch);
+  domain::Result<std::int64_t> OnReportedPatch(std::string_view key, const nlohmann::json& patch) override {
+    return registry_.WriteReported(key, patch);
   }
 
-  void OnTelemetry(std::string_view device_id, std::string_view, std::string_view) override {
+  void OnTelemetry(std::string_view key, std::string_view, std::string_view) override {
     ++telemetry_count_;
-    registry_.Touch(device_id);
+    registry_.Touch(key);
   }
 
   std::uint64_t telemetry_count() const override { return telemetry_count_; }
 
-  void OnPresence(std::string_view device_id, ports::Presence presence) override {
-    const std::string id(device_id);
+  void OnPresence(std::string_view key, ports::Presence presence) override {
+    const std::string id(key);
     registry_.OnPresence(id, presence);
-    const DeviceEntry* entry = state_.FindDevice(id);
+    const DeviceEntry* entry = state_.FindIdentity(id);
     if (presence == ports::Presence::kMethodsSubscribed && entry && entry->ReachableForMethods()) {
       dispatcher_.OnDeviceReachable(id);
       engine_.OnDeviceReachable(id);

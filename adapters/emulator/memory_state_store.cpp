@@ -17,11 +17,15 @@ class MemoryStateStore final : public ports::StateStore {
     return state;
   }
   domain::Status SaveDevice(const ports::StoredDevice& device) override {
-    devices_.insert_or_assign(device.identity.device_id, device);
+    devices_.insert_or_assign(device.identity.key(), device);
     return domain::Success();
   }
   domain::Status DeleteDevice(std::string_view device_id) override {
     devices_.erase(std::string(device_id));
+    const std::string modules = std::string(device_id) + '/';
+    for (auto it = devices_.lower_bound(modules); it != devices_.end() && it->first.starts_with(modules);) {
+      it = devices_.erase(it);
+    }
     return domain::Success();
   }
   domain::Status SaveJob(const domain::Job& job) override {

@@ -44,8 +44,8 @@ void MethodDispatcher::Finish(std::uint64_t call_id, domain::Result<domain::Meth
 }
 
 void MethodDispatcher::Invoke(const std::string& device_id, const domain::MethodRequest& request, Done done) {
-  const DeviceEntry* entry = state_.FindDevice(device_id);
-  if (!entry) return done(domain::Error::DeviceNotFound(device_id));
+  const DeviceEntry* entry = state_.FindIdentity(device_id);
+  if (!entry) return done(state_.IdentityNotFound(device_id));
   if (entry->ReachableForMethods()) {
     if (Send(device_id, request, done)) return;
   }

@@ -27,6 +27,7 @@ class MethodDispatcher {
   MethodDispatcher(const MethodDispatcher&) = delete;
   MethodDispatcher& operator=(const MethodDispatcher&) = delete;
 
+  // `device_id` is an identity key (a device, or "{deviceId}/{moduleId}").
   // Sends now if the device is reachable; else waits up to the request's
   // connect timeout for it to subscribe (404103 DeviceNotOnline after that,
   // at once when the timeout is 0). Then 504101 GatewayTimeout if no answer

@@ -1,5 +1,7 @@
 #include "adapters/emulator/registry.hpp"
 
+#include <vector>
+
 #include <spdlog/spdlog.h>
 
 #include "domain/base64.hpp"
@@ -15,11 +17,12 @@ Registry::Registry(HubState& state, RegistryObserver* observer)
 void Registry::AnnounceAll() {
   if (!observer_) return;
   for (const auto& [id, entry] : state_.devices) observer_->OnDeviceChanged(entry.identity);
+  for (const auto& [key, entry] : state_.modules) observer_->OnDeviceChanged(entry.identity);
 }
 
-domain::Result<std::int64_t> Registry::WriteReported(std::string_view id, const json& patch) {
-  DeviceEntry* entry = state_.FindDevice(id);
-  if (!entry) return Error::DeviceNotFound(id);
+domain::Result<std::int64_t> Registry::WriteReported(std::string_view key, const json& patch) {
+  DeviceEntry* entry = state_.FindIdentity(key);
+  if (!entry) return state_.IdentityNotFound(key);
   DeviceEntry next = *entry;
   auto version = domain::ApplyReportedPatch(next.twin, patch, state_.clock.Now());
   if (!version) return version.error();
@@ -30,8 +33,8 @@ domain::Result<std::int64_t> Registry::WriteReported(std::string_view id, const 
   return version;
 }
 
-void Registry::Touch(std::string_view id) {
-  DeviceEntry* entry = state_.FindDevice(id);
+void Registry::Touch(std::string_view key) {
+  DeviceEntry* entry = state_.FindIdentity(key);
   if (!entry) return;
   entry->identity.last_activity_time = state_.clock.Now();
   entry->twin.last_activity_time = entry->identity.last_activity_time;
@@ -49,16 +52,36 @@ std::string Registry::NewGenerationId() {
 }
 
 domain::Result<json> Registry::Put(const domain::DeviceSpec& spec, ports::IfMatch if_match) {
-  DeviceEntry* entry = state_.FindDevice(spec.device_id);
-  if (!if_match) {
-    if (entry) {
-      return Error(domain::ErrorCode::DeviceAlreadyExists,
-                   "A device with ID '" + spec.device_id + "' is already registered.");
-    }
-    return Create(spec);
+  const std::string key = domain::IdentityKey(spec.device_id, spec.module_id);
+  const bool is_module = !spec.module_id.empty();
+  if (is_module && !state_.FindDevice(spec.device_id)) return Error::DeviceNotFound(spec.device_id);
+  DeviceEntry* entry = state_.FindIdentity(key);
+  if (if_match) {
+    if (!entry) return state_.IdentityNotFound(key);
+    return Update(*entry, spec, if_match);
   }
-  if (!entry) return Error::DeviceNotFound(spec.device_id);
-  return Update(*entry, spec, if_match);
+  if (entry && is_module) {
+    return Error(domain::ErrorCode::ModuleAlreadyExistsOnDevice,
+                 "A module with ID '" + spec.module_id + "' already exists on device '" + spec.device_id + "'.");
+  }
+  if (entry) {
+    return Error(domain::ErrorCode::DeviceAlreadyExists,
+                 "A device with ID '" + spec.device_id + "' is already registered.");
+  }
+  if (is_module && ModuleCount(spec.device_id) >= kMaxModulesPerDevice) {
+    return Error(domain::ErrorCode::TooManyModulesOnDevice,
+                 "Device '" + spec.device_id + "' already has " + std::to_string(kMaxModulesPerDevice) + " modules.");
+  }
+  return Create(spec);
+}
+
+std::size_t Registry::ModuleCount(std::string_view device_id) const {
+  const std::string prefix = std::string(device_id) + '/';
+  std::size_t count = 0;
+  for (auto it = state_.modules.lower_bound(prefix); it != state_.modules.end() && it->first.starts_with(prefix); ++it) {
+    ++count;
+  }
+  return count;
 }
 
 domain::Result<json> Registry::Create(const domain::DeviceSpec& spec) {
@@ -66,6 +89,8 @@ domain::Result<json> Registry::Create(const domain::DeviceSpec& spec) {
   DeviceEntry entry;
   auto& d = entry.identity;
   d.device_id = spec.device_id;
+  d.module_id = spec.module_id;
+  d.managed_by = spec.managed_by;
   d.generation_id = NewGenerationId();
   d.status = spec.status;
   d.status_reason = spec.status_reason;
@@ -76,6 +101,7 @@ domain::Result<json> Registry::Create(const domain::DeviceSpec& spec) {
   }
   d.iot_edge = spec.iot_edge;
   entry.twin = domain::Twin::Create(spec.device_id, now);
+  entry.twin.module_id = spec.module_id;
   entry.twin.status = d.status;
   entry.twin.status_reason = d.status_reason;
   entry.twin.authentication_type = d.authentication_type;
@@ -83,7 +109,8 @@ domain::Result<json> Registry::Create(const domain::DeviceSpec& spec) {
   entry.twin.device_etag = d.etag();
   if (auto s = state_.Persist(entry); !s) return s.error();
   json doc = domain::ToJson(entry.identity);
-  const auto& stored = state_.devices.emplace(spec.device_id, std::move(entry)).first->second;
+  auto& map = d.is_module() ? state_.modules : state_.devices;
+  const auto& stored = map.emplace(d.key(), std::move(entry)).first->second;
   if (observer_) observer_->OnDeviceChanged(stored.identity);
   return doc;
 }
@@ -99,6 +126,7 @@ domain::Result<json> Registry::Update(DeviceEntry& entry, const domain::DeviceSp
   if (!spec.primary_key.empty()) d.primary_key = spec.primary_key;
   if (!spec.secondary_key.empty()) d.secondary_key = spec.secondary_key;
   d.iot_edge = spec.iot_edge;
+  d.managed_by = spec.managed_by;
   d.etag_counter += 1;
   next.twin.status = d.status;
   next.twin.status_reason = d.status_reason;
@@ -112,10 +140,20 @@ domain::Result<json> Registry::Update(DeviceEntry& entry, const domain::DeviceSp
   return domain::ToJson(entry.identity);
 }
 
-domain::Result<json> Registry::Get(std::string_view id) {
-  const DeviceEntry* entry = state_.FindDevice(id);
-  if (!entry) return Error::DeviceNotFound(id);
+domain::Result<json> Registry::Get(std::string_view key) {
+  const DeviceEntry* entry = state_.FindIdentity(key);
+  if (!entry) return state_.IdentityNotFound(key);
   return domain::ToJson(entry->identity);
+}
+
+domain::Result<json> Registry::ListModules(std::string_view device_id) {
+  if (!state_.FindDevice(device_id)) return Error::DeviceNotFound(device_id);
+  const std::string prefix = std::string(device_id) + '/';
+  json out = json::array();
+  for (auto it = state_.modules.lower_bound(prefix); it != state_.modules.end() && it->first.starts_with(prefix); ++it) {
+    out.push_back(domain::ToJson(it->second.identity));
+  }
+  return out;
 }
 
 domain::Result<json> Registry::List(std::size_t top) {
@@ -128,13 +166,25 @@ domain::Result<json> Registry::List(std::size_t top) {
   return out;
 }
 
-domain::Status Registry::Delete(std::string_view id, ports::IfMatch if_match) {
-  const auto it = state_.devices.find(id);
-  if (it == state_.devices.end()) return Error::DeviceNotFound(id);
-  if (auto s = domain::CheckIfMatch(it->second.identity.etag(), if_match); !s) return s;
-  if (auto s = state_.store.DeleteDevice(id); !s) return s;
-  state_.devices.erase(it);
-  if (observer_) observer_->OnDeviceRemoved(id);
+domain::Status Registry::Delete(std::string_view key, ports::IfMatch if_match) {
+  const DeviceEntry* entry = state_.FindIdentity(key);
+  if (!entry) return state_.IdentityNotFound(key);
+  if (auto s = domain::CheckIfMatch(entry->identity.etag(), if_match); !s) return s;
+  if (auto s = state_.store.DeleteDevice(key); !s) return s;
+  std::vector<std::string> removed{std::string(key)};
+  if (entry->identity.is_module()) {
+    state_.modules.erase(state_.modules.find(key));
+  } else {
+    state_.devices.erase(state_.devices.find(key));
+    const std::string prefix = std::string(key) + '/';
+    for (auto it = state_.modules.lower_bound(prefix); it != state_.modules.end() && it->first.starts_with(prefix);) {
+      removed.push_back(it->first);
+      it = state_.modules.erase(it);
+    }
+  }
+  if (observer_) {
+    for (const auto& gone : removed) observer_->OnDeviceRemoved(gone);
+  }
   return domain::Success();
 }
 
@@ -151,16 +201,16 @@ domain::Result<json> Registry::ServiceStatistics() {
   return json{{"connectedDeviceCount", connected}};
 }
 
-domain::Result<json> Registry::GetTwin(std::string_view id) {
-  const DeviceEntry* entry = state_.FindDevice(id);
-  if (!entry) return Error::DeviceNotFound(id);
+domain::Result<json> Registry::GetTwin(std::string_view key) {
+  const DeviceEntry* entry = state_.FindIdentity(key);
+  if (!entry) return state_.IdentityNotFound(key);
   return domain::ToJson(entry->twin);
 }
 
-domain::Result<json> Registry::WriteTwin(std::string_view id, const json& body, ports::IfMatch if_match,
+domain::Result<json> Registry::WriteTwin(std::string_view key, const json& body, ports::IfMatch if_match,
                                          bool replace) {
-  DeviceEntry* entry = state_.FindDevice(id);
-  if (!entry) return Error::DeviceNotFound(id);
+  DeviceEntry* entry = state_.FindIdentity(key);
+  if (!entry) return state_.IdentityNotFound(key);
   if (auto s = domain::CheckIfMatch(entry->twin.etag(), if_match); !s) return s.error();
   DeviceEntry next = *entry;
   const auto now = state_.clock.Now();
@@ -169,12 +219,12 @@ domain::Result<json> Registry::WriteTwin(std::string_view id, const json& body, 
   if (!written) return written.error();
   if (auto s = state_.Persist(next); !s) return s.error();
   *entry = std::move(next);
-  if (written->notification && entry->connected) state_.channel.SendDesired(id, *written->notification);
+  if (written->notification && entry->connected) state_.channel.SendDesired(key, *written->notification);
   return domain::ToJson(entry->twin);
 }
 
-void Registry::OnPresence(const std::string& device_id, ports::Presence presence) {
-  DeviceEntry* entry = state_.FindDevice(device_id);
+void Registry::OnPresence(const std::string& key, ports::Presence presence) {
+  DeviceEntry* entry = state_.FindIdentity(key);
   if (!entry) return;
   const auto now = state_.clock.Now();
   const bool was_connected = entry->connected;
@@ -182,7 +232,8 @@ void Registry::OnPresence(const std::string& device_id, ports::Presence presence
   entry->methods_subscribed = presence == ports::Presence::kMethodsSubscribed ||
                               (presence == ports::Presence::kConnected && entry->methods_subscribed);
   if (was_connected == entry->connected) return;
-  spdlog::info("device {} {}", device_id, entry->connected ? "connected" : "disconnected");
+  spdlog::info("{} {} {}", entry->identity.is_module() ? "module" : "device", key,
+               entry->connected ? "connected" : "disconnected");
   const auto state = entry->connected ? domain::ConnectionState::kConnected : domain::ConnectionState::kDisconnected;
   entry->identity.connection_state = state;
   entry->identity.connection_state_updated_time = now;

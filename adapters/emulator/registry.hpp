@@ -1,6 +1,12 @@
 #pragma once
-// The identity registry and twins of LocalHub: devices with etags and
-// generated keys, twin reads and writes, and presence bookkeeping.
+// The identity registry and twins of LocalHub: devices and their modules with
+// etags and generated keys, twin reads and writes, and presence bookkeeping.
+// Twins, reported patches, telemetry and presence take an identity key
+// (domain::IdentityKey: "{deviceId}" or "{deviceId}/{moduleId}").
+//
+// IoT Hub's rules: a module needs its device (404 DeviceNotFound); at most
+// 50 modules per device (413 TooManyModulesOnDevice); deleting a device
+// deletes its modules.
 //
 // Decisions where IoT Hub's docs are silent:
 // - PUT with If-Match on a device that does not exist is 404 DeviceNotFound
@@ -27,29 +33,35 @@ class Registry {
  public:
   Registry(HubState& state, RegistryObserver* observer);
 
+  // A device, or a module when spec.module_id is set.
   domain::Result<nlohmann::json> Put(const domain::DeviceSpec& spec, ports::IfMatch if_match);
-  domain::Result<nlohmann::json> Get(std::string_view id);
+  // By identity key.
+  domain::Result<nlohmann::json> Get(std::string_view key);
   domain::Result<nlohmann::json> List(std::size_t top);
-  domain::Status Delete(std::string_view id, ports::IfMatch if_match);
+  domain::Result<nlohmann::json> ListModules(std::string_view device_id);
+  domain::Status Delete(std::string_view key, ports::IfMatch if_match);
   domain::Result<nlohmann::json> Statistics();
   domain::Result<nlohmann::json> ServiceStatistics();
 
-  domain::Result<nlohmann::json> GetTwin(std::string_view id);
-  domain::Result<nlohmann::json> WriteTwin(std::string_view id, const nlohmann::json& body, ports::IfMatch if_match,
+  domain::Result<nlohmann::json> GetTwin(std::string_view key);
+  domain::Result<nlohmann::json> WriteTwin(std::string_view key, const nlohmann::json& body, ports::IfMatch if_match,
                                            bool replace);
 
   // A device's reported patch; returns the new reported $version.
-  domain::Result<std::int64_t> WriteReported(std::string_view id, const nlohmann::json& patch);
-  // The device did something (telemetry): lastActivityTime moves.
-  void Touch(std::string_view id);
+  domain::Result<std::int64_t> WriteReported(std::string_view key, const nlohmann::json& patch);
+  // The device or module did something (telemetry): lastActivityTime moves.
+  void Touch(std::string_view key);
 
-  void OnPresence(const std::string& device_id, ports::Presence presence);
-  // Tells the observer of every device, as after a restart.
+  void OnPresence(const std::string& key, ports::Presence presence);
+  // Tells the observer of every device and module, as after a restart.
   void AnnounceAll();
 
  private:
+  static constexpr std::size_t kMaxModulesPerDevice = 50;
+
   domain::Result<nlohmann::json> Create(const domain::DeviceSpec& spec);
   domain::Result<nlohmann::json> Update(DeviceEntry& entry, const domain::DeviceSpec& spec, ports::IfMatch if_match);
+  std::size_t ModuleCount(std::string_view device_id) const;
   std::string NewKey();
   std::string NewGenerationId();
 

@@ -61,7 +61,7 @@ class SqliteStateStore final : public ports::StateStore {
   explicit SqliteStateStore(sqlite3* db)
       : db_(db),
         save_device_(db, "INSERT OR REPLACE INTO devices (id, identity, twin) VALUES (?1, ?2, ?3)"),
-        delete_device_(db, "DELETE FROM devices WHERE id = ?1"),
+        delete_device_(db, "DELETE FROM devices WHERE id = ?1 OR substr(id, 1, length(?1) + 1) = ?1 || '/'"),
         save_job_(db, "INSERT OR REPLACE INTO jobs (id, job) VALUES (?1, ?2)"),
         save_record_(db, "INSERT OR REPLACE INTO device_jobs (job_id, device_id, record) VALUES (?1, ?2, ?3)") {}
   ~SqliteStateStore() override = default;
@@ -92,7 +92,7 @@ class SqliteStateStore final : public ports::StateStore {
   }
 
   domain::Status SaveDevice(const ports::StoredDevice& device) override {
-    return save_device_.Bind(1, device.identity.device_id)
+    return save_device_.Bind(1, device.identity.key())
         .Bind(2, domain::ToJson(device.identity).dump())
         .Bind(3, domain::ToJson(device.twin).dump())
         .Run();

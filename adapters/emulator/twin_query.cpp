@@ -11,19 +11,21 @@ namespace {
 
 namespace q = domain::query;
 
+// The twins of one of the state's identity maps (devices or modules), whose
+// keys are the twins' key().
 class HubTwins final : public q::TwinSource {
  public:
-  explicit HubTwins(const HubState& state) : state_(state) {}
+  explicit HubTwins(const std::map<std::string, DeviceEntry, std::less<>>& entries) : entries_(entries) {}
   void ForEachAfter(std::optional<std::string_view> after,
                     const std::function<bool(const domain::Twin&)>& visit) const override {
-    auto it = after ? state_.devices.upper_bound(*after) : state_.devices.begin();
-    for (; it != state_.devices.end(); ++it) {
+    auto it = after ? entries_.upper_bound(*after) : entries_.begin();
+    for (; it != entries_.end(); ++it) {
       if (!visit(it->second.twin)) return;
     }
   }
 
  private:
-  const HubState& state_;
+  const std::map<std::string, DeviceEntry, std::less<>>& entries_;
 };
 
 // Keys are jobId + '\n' + deviceId: '\n' sorts below every id character, so
@@ -60,9 +62,10 @@ domain::Result<ports::QueryPage> RunQuery(const HubState& state, std::string_vie
                                           const ports::QueryPageRequest& page) {
   auto query = q::ParseQuery(sql);
   if (!query) return query.error();
-  const HubTwins twins(state);
+  const HubTwins devices(state.devices);
+  const HubTwins modules(state.modules);
   const HubDeviceJobs records(state);
-  auto result = q::RunQuery(*query, twins, records, q::PageRequest{page.max_item_count, page.continuation});
+  auto result = q::RunQuery(*query, {devices, modules, records}, q::PageRequest{page.max_item_count, page.continuation});
   if (!result) return result.error();
   return ports::QueryPage{std::move(result->items), std::move(result->continuation),
                           std::string(q::ToString(result->item_type))};

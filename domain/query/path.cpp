@@ -10,8 +10,9 @@
 namespace offhub::domain::query {
 namespace {
 
-constexpr std::array<std::pair<std::string_view, PathRoot>, 12> kScalarFields = {{
+constexpr std::array<std::pair<std::string_view, PathRoot>, 13> kScalarFields = {{
     {"deviceId", PathRoot::kDeviceId},
+    {"moduleId", PathRoot::kModuleId},
     {"etag", PathRoot::kEtag},
     {"deviceEtag", PathRoot::kDeviceEtag},
     {"status", PathRoot::kStatus},
@@ -124,6 +125,7 @@ Value ResolveTwinPath(const CompiledPath& path, const Twin& twin, Scratch& scrat
     case PathRoot::kDesired: return Walk(twin.desired.properties, path.keys);
     case PathRoot::kReported: return Walk(twin.reported.properties, path.keys);
     case PathRoot::kDeviceId: return Value::String(twin.device_id);
+    case PathRoot::kModuleId: return twin.module_id.empty() ? Value::Undefined() : Value::String(twin.module_id);
     case PathRoot::kEtag: return Owned(twin.etag(), scratch);
     case PathRoot::kDeviceEtag: return Value::String(twin.device_etag);
     case PathRoot::kStatus: return StatusString(twin.status);

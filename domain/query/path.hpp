@@ -36,7 +36,7 @@
 namespace offhub::domain::query {
 
 enum class PathRoot : std::uint8_t {
-  kUndefined, kDeviceId, kEtag, kDeviceEtag, kStatus, kStatusReason, kStatusUpdateTime,
+  kUndefined, kDeviceId, kModuleId, kEtag, kDeviceEtag, kStatus, kStatusReason, kStatusUpdateTime,
   kConnectionState, kLastActivityTime, kCloudToDeviceMessageCount, kAuthenticationType,
   kModelId, kVersion, kIotEdge, kTags, kDesired, kReported, kDesiredVersion, kReportedVersion,
   kJobRecord,

@@ -25,7 +25,7 @@ void AssignSlot(Expr& e, PathSlots& slots) {
 // Compiles every path of the tree for the query's source and numbers it.
 Status Bind(Expr& e, QuerySource source, PathSlots& slots) {
   if (e.kind == ExprKind::kPath) {
-    if (source == QuerySource::kDevices) {
+    if (source != QuerySource::kDeviceJobs) {
       e.path = CompileTwinPath(e.segments);
     } else {
       auto path = CompileJobPath(e.segments, e.column);
@@ -113,15 +113,18 @@ class StatementParser {
 
   Status ParseFrom() {
     if (!p_.TakeKeyword("from")) return p_.Unexpected("FROM");
-    if (!p_.TakeKeyword("devices")) return p_.Unexpected("'devices' or 'devices.jobs'");
+    if (!p_.TakeKeyword("devices")) return p_.Unexpected("'devices', 'devices.modules' or 'devices.jobs'");
     if (p_.Peek().kind != TokenKind::kDot) return Success();
     p_.Take();
     if (p_.TakeKeyword("jobs")) {
       query_.source = QuerySource::kDeviceJobs;
       return Success();
     }
-    if (p_.AtKeyword("modules")) return SyntaxError(p_.Peek().column, "devices.modules is not supported by offhub");
-    return p_.Unexpected("'jobs' after 'devices.'");
+    if (p_.TakeKeyword("modules")) {
+      query_.source = QuerySource::kModules;
+      return Success();
+    }
+    return p_.Unexpected("'jobs' or 'modules' after 'devices.'");
   }
 
   Status ParseWhere() {

@@ -38,7 +38,7 @@ namespace offhub::domain::query {
 inline constexpr std::size_t kMaxQueryLength = 8192;
 inline constexpr int kMaxDepth = 100;
 
-enum class QuerySource { kDevices, kDeviceJobs };
+enum class QuerySource { kDevices, kModules, kDeviceJobs };
 
 struct Projection {
   std::unique_ptr<Expr> expr;

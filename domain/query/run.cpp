@@ -98,7 +98,7 @@ QueryPage AggregatePage(const Query& query, const TwinSource& twins, const Curso
 }  // namespace
 
 Result<QueryPage> RunTwinQuery(const Query& query, const TwinSource& twins, const PageRequest& request) {
-  if (query.source != QuerySource::kDevices) return WrongSource("devices");
+  if (query.source == QuerySource::kDeviceJobs) return WrongSource("devices or devices.modules");
   auto cursor = StartCursor(query, request);
   if (!cursor) return cursor.error();
   const std::size_t limit = PageLimit(query, *cursor, request);
@@ -107,7 +107,7 @@ Result<QueryPage> RunTwinQuery(const Query& query, const TwinSource& twins, cons
   if (limit > 0) {
     const std::optional<std::string_view> after = cursor->after_key;
     ScanTwins(twins, after, query.where.get(), query.slots, [&](const Twin& twin, const Row& row) {
-      return collector.Offer(twin.device_id, [&] { return query.select_all ? ToJson(twin) : Project(query, row); });
+      return collector.Offer(twin.key(), [&] { return query.select_all ? ToJson(twin) : Project(query, row); });
     });
   }
   return collector.Finish(query.select_all ? ItemType::kTwin : ItemType::kRaw);
@@ -129,10 +129,13 @@ Result<QueryPage> RunJobQuery(const Query& query, const DeviceJobSource& jobs, c
   return collector.Finish(ItemType::kDeviceJob);
 }
 
-Result<QueryPage> RunQuery(const Query& query, const TwinSource& twins, const DeviceJobSource& jobs,
-                           const PageRequest& request) {
-  if (query.source == QuerySource::kDeviceJobs) return RunJobQuery(query, jobs, request);
-  return RunTwinQuery(query, twins, request);
+Result<QueryPage> RunQuery(const Query& query, const QuerySources& sources, const PageRequest& request) {
+  switch (query.source) {
+    case QuerySource::kDevices: return RunTwinQuery(query, sources.devices, request);
+    case QuerySource::kModules: return RunTwinQuery(query, sources.modules, request);
+    case QuerySource::kDeviceJobs: return RunJobQuery(query, sources.jobs, request);
+  }
+  return WrongSource("devices");
 }
 
 }  // namespace offhub::domain::query

@@ -26,14 +26,20 @@
 
 namespace offhub::domain::query {
 
-// Precondition for a successful run: query.source == kDevices (else 400).
+// Precondition for a successful run: query.source is kDevices or kModules
+// (else 400), and `twins` holds the twins of that source.
 Result<QueryPage> RunTwinQuery(const Query& query, const TwinSource& twins, const PageRequest& request);
 
 // Precondition for a successful run: query.source == kDeviceJobs (else 400).
 Result<QueryPage> RunJobQuery(const Query& query, const DeviceJobSource& jobs, const PageRequest& request);
 
+struct QuerySources {
+  const TwinSource& devices;  // FROM devices
+  const TwinSource& modules;  // FROM devices.modules
+  const DeviceJobSource& jobs;  // FROM devices.jobs
+};
+
 // Dispatches on query.source.
-Result<QueryPage> RunQuery(const Query& query, const TwinSource& twins, const DeviceJobSource& jobs,
-                           const PageRequest& request);
+Result<QueryPage> RunQuery(const Query& query, const QuerySources& sources, const PageRequest& request);
 
 }  // namespace offhub::domain::query

@@ -18,8 +18,9 @@ class TwinSource {
  public:
   virtual ~TwinSource() = default;
 
-  // Calls `visit` for every twin whose device_id is greater than `after`
-  // (every twin when nullopt), in ascending byte-wise device_id order, until
+  // Calls `visit` for every twin whose key() (device id, or deviceId/moduleId
+  // for module twins) is greater than `after` (every twin when nullopt), in
+  // ascending byte-wise key order, until
   // `visit` returns false. Twin references must stay valid, and the twins
   // unchanged, until ForEachAfter returns: the runner evaluates in batches
   // (scan.hpp). Hold a read lock for the call.

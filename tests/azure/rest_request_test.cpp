@@ -35,6 +35,10 @@ TEST_CASE("targets carry the api-version and encodeURIComponent-ed ids") {
   CHECK(GetDeviceCall("a#b?c/d e%").target == "/devices/a%23b%3Fc%2Fd%20e%25?api-version=2021-04-12");
   CHECK(GetDeviceCall("x*(1)'!").target == "/devices/x*(1)'!?api-version=2021-04-12");  // plain, not strict
   CHECK(GetTwinCall("t 1").target == "/twins/t%201?api-version=2021-04-12");
+  CHECK(GetTwinCall("d 1", "m#1").target == "/twins/d%201/modules/m%231?api-version=2021-04-12");
+  CHECK(ListModulesCall("d").target == "/devices/d/modules?api-version=2021-04-12");
+  CHECK(GetModuleCall("d", "m").target == "/devices/d/modules/m?api-version=2021-04-12");
+  CHECK(DeleteModuleCall("d", "m", std::nullopt).if_match == "\"*\"");
   CHECK(GetJobCall("j#1").target == "/jobs/v2/j%231?api-version=2021-04-12");
   CHECK(CancelJobCall("j#1").target == "/jobs/v2/j%231/cancel?api-version=2021-04-12");
   CHECK(RegistryStatisticsCall().target == "/statistics/devices?api-version=2021-04-12");
@@ -58,8 +62,8 @@ TEST_CASE("If-Match is always quoted; delete defaults to \"*\" like Node") {
   CHECK(DeleteDeviceCall("d", "MzE4").if_match == "\"MzE4\"");
   CHECK_FALSE(PutDeviceCall(Spec("d"), std::nullopt).if_match);
   CHECK(PutDeviceCall(Spec("d"), "*").if_match == "\"*\"");
-  CHECK_FALSE(PatchTwinCall("d", json::object(), std::nullopt).if_match);
-  CHECK(ReplaceTwinCall("d", json::object(), "e").if_match == "\"e\"");
+  CHECK_FALSE(PatchTwinCall("d", {}, json::object(), std::nullopt).if_match);
+  CHECK(ReplaceTwinCall("d", {}, json::object(), "e").if_match == "\"e\"");
 }
 
 TEST_CASE("the device body reads back as the same spec") {
@@ -106,9 +110,10 @@ TEST_CASE("queries and job lists carry the paging headers") {
 
 TEST_CASE("a direct method's read waits response + connect timeout + margin") {
   domain::MethodRequest request{"reboot", nullptr, 30, 10};
-  const auto call = InvokeMethodCall("d1", request, std::chrono::milliseconds(5000));
+  const auto call = InvokeMethodCall("d1", {}, request, std::chrono::milliseconds(5000));
   CHECK(call.target == "/twins/d1/methods?api-version=2021-04-12");
   CHECK(call.read_timeout == std::chrono::milliseconds(45'000));
+  CHECK(InvokeMethodCall("d1", "m1", request, {}).target == "/twins/d1/modules/m1/methods?api-version=2021-04-12");
   CHECK(json::parse(*call.body) == json::parse(R"({"methodName":"reboot","payload":null,
         "responseTimeoutInSeconds":30,"connectTimeoutInSeconds":10})"));
 }
@@ -140,7 +145,7 @@ TEST_CASE("HTTP requests: connection headers, JSON bodies, Content-Length 0 for 
   CHECK(HeaderOf(get, "Content-Length") == "<absent>");
   CHECK(HeaderOf(get, "If-Match") == "<absent>");
 
-  const auto patch = ToHttpRequest(PatchTwinCall("d", {{"tags", {{"a", 1}}}}, "AAAAAAAAAAE="), kHeaders);
+  const auto patch = ToHttpRequest(PatchTwinCall("d", {}, {{"tags", {{"a", 1}}}}, "AAAAAAAAAAE="), kHeaders);
   CHECK(HeaderOf(patch, "Content-Type") == "application/json; charset=utf-8");
   CHECK(HeaderOf(patch, "Content-Length") == std::to_string(patch.body().size()));
   CHECK(HeaderOf(patch, "If-Match") == "\"AAAAAAAAAAE=\"");

@@ -169,7 +169,7 @@ TEST_CASE("devices.jobs queries over device-job records") {
 
   SUBCASE("the docs' examples") {
     auto q = ParseOk("SELECT * FROM devices.jobs WHERE devices.jobs.deviceId = 'myDeviceId'");
-    auto page = RunQuery(q, twins, jobs, PageRequest{});
+    auto page = RunQuery(q, {twins, twins, jobs}, PageRequest{});
     REQUIRE(page.ok());
     CHECK(page->item_type == ItemType::kDeviceJob);
     CHECK(ToString(page->item_type) == "deviceJob");
@@ -241,4 +241,48 @@ TEST_CASE("the batched scan agrees with row-by-row evaluation") {
                               PageRequest{});
     CHECK(count->items[0]["n"] == expected.size());
   }
+}
+
+TEST_CASE("devices.modules queries read module twins and page by deviceId/moduleId") {
+  std::vector<offhub::domain::Twin> modules;
+  for (const char* device : {"dev-a", "dev-b"}) {
+    for (const char* module : {"camera", "sensor", "zeta"}) {
+      auto twin = MakeTwin(device, {{"role", module}});
+      twin.module_id = module;
+      modules.push_back(std::move(twin));
+    }
+  }
+  VectorTwinSource module_twins(std::move(modules));
+  VectorTwinSource device_twins(std::vector<offhub::domain::Twin>{MakeTwin("dev-a", {}), MakeTwin("dev-b", {})});
+  VectorJobSource jobs({});
+  const QuerySources sources{device_twins, module_twins, jobs};
+
+  auto all = RunQuery(ParseOk("SELECT * FROM devices.modules"), sources, PageRequest{4, std::nullopt});
+  REQUIRE(all.ok());
+  CHECK(all->item_type == ItemType::kTwin);
+  REQUIRE(all->items.size() == 4);
+  CHECK(all->items[0]["moduleId"] == "camera");
+  CHECK(all->items[3]["deviceId"] == "dev-b");
+  CHECK(all->items[3]["moduleId"] == "camera");
+  REQUIRE(all->continuation.has_value());
+  auto rest = RunQuery(ParseOk("SELECT * FROM devices.modules"), sources, PageRequest{4, all->continuation});
+  REQUIRE(rest.ok());
+  REQUIRE(rest->items.size() == 2);
+  CHECK(rest->items[0]["moduleId"] == "sensor");
+  CHECK(!rest->continuation.has_value());
+
+  auto sensors = RunQuery(ParseOk("SELECT deviceId, moduleId FROM devices.modules WHERE moduleId = 'sensor'"), sources,
+                          PageRequest{});
+  REQUIRE(sensors.ok());
+  CHECK(sensors->items == json::parse(R"([{"deviceId":"dev-a","moduleId":"sensor"},{"deviceId":"dev-b","moduleId":"sensor"}])"));
+
+  auto per_device = RunQuery(ParseOk("SELECT deviceId, COUNT() AS n FROM devices.modules GROUP BY deviceId"), sources,
+                             PageRequest{});
+  REQUIRE(per_device.ok());
+  CHECK(per_device->items == json::parse(R"([{"deviceId":"dev-a","n":3},{"deviceId":"dev-b","n":3}])"));
+
+  // Device twins have no moduleId: the path is undefined there.
+  auto none = RunQuery(ParseOk("SELECT * FROM devices WHERE moduleId = 'sensor'"), sources, PageRequest{});
+  REQUIRE(none.ok());
+  CHECK(none->items.empty());
 }

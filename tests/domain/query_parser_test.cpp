@@ -131,7 +131,8 @@ TEST_CASE("devices.jobs accepts only SELECT * over job fields") {
   CHECK(ParseError("SELECT devices.jobs.jobId FROM devices.jobs").find("only SELECT *") != std::string::npos);
   CHECK(ParseError("SELECT COUNT() FROM devices.jobs").find("only SELECT *") != std::string::npos);
   CHECK(ParseError("SELECT * FROM devices.jobs WHERE tags.x = 1").find("devices.jobs.*") != std::string::npos);
-  CHECK(ParseError("SELECT * FROM devices.modules").find("not supported") != std::string::npos);
+  CHECK(ParseOk("SELECT * FROM devices.modules WHERE moduleId = 'm'").source == QuerySource::kModules);
+  CHECK(ParseError("SELECT * FROM devices.configurations").find("'jobs' or 'modules'") != std::string::npos);
   auto q = ParseOk("SELECT * FROM devices.jobs WHERE devices.jobs.CreatedTimeUtc > '2016'");
   CHECK(q.where->args[0]->path.keys == std::vector<std::string>{"createdDateTimeUtc"});
 }

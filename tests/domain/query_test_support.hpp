@@ -28,12 +28,12 @@ inline Twin MakeTwin(std::string id, nlohmann::json tags = nlohmann::json::objec
 class VectorTwinSource final : public domain::query::TwinSource {
  public:
   explicit VectorTwinSource(std::vector<Twin> twins) : twins_(std::move(twins)) {
-    std::sort(twins_.begin(), twins_.end(), [](const Twin& a, const Twin& b) { return a.device_id < b.device_id; });
+    std::sort(twins_.begin(), twins_.end(), [](const Twin& a, const Twin& b) { return a.key() < b.key(); });
   }
   void ForEachAfter(std::optional<std::string_view> after,
                     const std::function<bool(const Twin&)>& visit) const override {
     for (const auto& t : twins_) {
-      if (after && t.device_id <= *after) continue;
+      if (after && t.key() <= *after) continue;
       if (!visit(t)) return;
     }
   }

@@ -78,10 +78,12 @@ class RouteContext : public std::enable_shared_from_this<RouteContext> {
   bool Is(std::initializer_list<std::string_view> pattern) const;
 
   void RouteDevices();
+  void RouteModules(const std::string& device_id);
   void RouteTwins();
   void RouteJobs();
   void Query();
-  void InvokeMethod(const std::string& device_id);
+  // A device's method when module_id is empty, else the module's.
+  void InvokeMethod(const std::string& device_id, const std::string& module_id);
 
   bool Authorize(std::uint8_t needed);
   std::optional<json> Body();
@@ -212,6 +214,7 @@ void RouteContext::RouteDevices() {
     return Answer(hub.ListDevices(top));
   }
   if (Is({"devices", "query"}) && verb == Verb::post) return Query();
+  if (seg().size() >= 3 && seg()[2] == "modules") return RouteModules(seg()[1]);
   if (!Is({"devices", "*"})) return Fail(Error(ErrorCode::GenericNotFound, "No such resource"));
   const std::string& id = seg()[1];
   if (verb == Verb::get) {
@@ -233,22 +236,60 @@ void RouteContext::RouteDevices() {
   Answer(hub.PutDevice(*spec, IfMatch()));
 }
 
+// /devices/{d}/modules and /devices/{d}/modules/{m}.
+void RouteContext::RouteModules(const std::string& device_id) {
+  auto& hub = router_.hub_;
+  const auto verb = request_.method();
+  if (Is({"devices", "*", "modules"})) {
+    if (verb != Verb::get) return MethodNotAllowed();
+    if (!Authorize(kRegistryRead)) return;
+    return Answer(hub.ListModules(device_id));
+  }
+  if (!Is({"devices", "*", "modules", "*"})) return Fail(Error(ErrorCode::GenericNotFound, "No such resource"));
+  const std::string& module_id = seg()[3];
+  if (verb == Verb::get) {
+    if (!Authorize(kRegistryRead)) return;
+    return Answer(hub.GetModule(device_id, module_id));
+  }
+  if (verb == Verb::delete_) {
+    if (!Authorize(kRegistryWrite)) return;
+    const auto deleted = hub.DeleteModule(device_id, module_id, IfMatch());
+    if (!deleted) return Fail(deleted.error());
+    return Send(http::status::no_content, nullptr);
+  }
+  if (verb != Verb::put) return MethodNotAllowed();
+  if (!Authorize(kRegistryWrite)) return;
+  const auto body = Body();
+  if (!body) return;
+  const auto spec = domain::ParseModuleSpec(*body, device_id, module_id);
+  if (!spec) return Fail(spec.error());
+  Answer(hub.PutModule(*spec, IfMatch()));
+}
+
+// /twins/{d}[/modules/{m}] and their /methods.
 void RouteContext::RouteTwins() {
   auto& hub = router_.hub_;
   const auto verb = request_.method();
-  if (Is({"twins", "*", "methods"})) {
+  const bool is_module = seg().size() >= 4 && seg()[2] == "modules";
+  const std::size_t twin_segments = is_module ? 4 : 2;
+  const bool methods = seg().size() == twin_segments + 1 && seg().back() == "methods";
+  if (seg().size() != twin_segments && !methods) return Fail(Error(ErrorCode::GenericNotFound, "No such resource"));
+  const std::string& id = seg()[1];
+  const std::string module_id = is_module ? seg()[3] : std::string();
+  if (methods) {
     if (verb != Verb::post) return MethodNotAllowed();
     if (!Authorize(kServiceConnect)) return;
-    return InvokeMethod(seg()[1]);
+    return InvokeMethod(id, module_id);
   }
-  if (!Is({"twins", "*"})) return Fail(Error(ErrorCode::GenericNotFound, "No such resource (module twins are not emulated)"));
+  if (verb != Verb::get && verb != Verb::patch && verb != Verb::put) return MethodNotAllowed();
   if (!Authorize(kServiceConnect)) return;
-  const std::string& id = seg()[1];
-  if (verb == Verb::get) return Answer(hub.GetTwin(id));
-  if (verb != Verb::patch && verb != Verb::put) return MethodNotAllowed();
+  if (verb == Verb::get) return Answer(is_module ? hub.GetModuleTwin(id, module_id) : hub.GetTwin(id));
   const auto body = Body();
   if (!body) return;
-  Answer(verb == Verb::patch ? hub.PatchTwin(id, *body, IfMatch()) : hub.ReplaceTwin(id, *body, IfMatch()));
+  if (verb == Verb::patch) {
+    return Answer(is_module ? hub.PatchModuleTwin(id, module_id, *body, IfMatch()) : hub.PatchTwin(id, *body, IfMatch()));
+  }
+  Answer(is_module ? hub.ReplaceModuleTwin(id, module_id, *body, IfMatch()) : hub.ReplaceTwin(id, *body, IfMatch()));
 }
 
 void RouteContext::Query() {
@@ -262,22 +303,22 @@ void RouteContext::Query() {
   AnswerPage(router_.hub_.Query(sql->get<std::string>(), PageRequest()));
 }
 
-void RouteContext::InvokeMethod(const std::string& device_id) {
+void RouteContext::InvokeMethod(const std::string& device_id, const std::string& module_id) {
   const auto body = Body();
   if (!body) return;
   const auto request = domain::ParseMethodRequest(*body);
   if (!request) return Fail(request.error(), /*method_style=*/true);
   const auto connect_timeout = request->connect_timeout_seconds;
-  router_.hub_.InvokeMethod(device_id, *request,
-                            [self = shared_from_this(), connect_timeout](domain::Result<domain::MethodResult> result) {
-                              if (result) return self->Json(domain::ToJson(*result));
-                              const auto& error = result.error();
-                              if (error.code() == ErrorCode::DeviceNotFound) return self->Fail(error);
-                              const json info = error.code() == ErrorCode::DeviceNotOnline
-                                                    ? json{{"timeout", TimeSpan(connect_timeout)}}
-                                                    : json::object();
-                              self->Fail(error, /*method_style=*/true, info);
-                            });
+  auto done = [self = shared_from_this(), connect_timeout](domain::Result<domain::MethodResult> result) {
+    if (result) return self->Json(domain::ToJson(*result));
+    const auto& error = result.error();
+    if (error.code() == ErrorCode::DeviceNotFound || error.code() == ErrorCode::ModuleNotFound) return self->Fail(error);
+    const json info =
+        error.code() == ErrorCode::DeviceNotOnline ? json{{"timeout", TimeSpan(connect_timeout)}} : json::object();
+    self->Fail(error, /*method_style=*/true, info);
+  };
+  if (module_id.empty()) return router_.hub_.InvokeMethod(device_id, *request, std::move(done));
+  router_.hub_.InvokeModuleMethod(device_id, module_id, *request, std::move(done));
 }
 
 void RouteContext::RouteJobs() {
