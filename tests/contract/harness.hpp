@@ -21,6 +21,7 @@ class Harness {
 
   // The HubService under test, called from the test thread.
   virtual ports::HubService& hub() = 0;
+  // Fake devices are named by identity key: "dev" or "dev/module".
   // Scripts the fake device `id` (already registered) and connects it.
   virtual void ConnectFakeDevice(const std::string& id, emulator::DeviceScript script = {}) = 0;
   // Method calls the fake device `id` has received.
@@ -28,11 +29,20 @@ class Harness {
   // Moves the hub's clock on, running whatever falls due.
   virtual void Advance(std::int64_t seconds) = 0;
   virtual domain::UtcTime Now() = 0;
-  // InvokeMethod as a client calls it; returns what `done` received. The
+  // InvokeMethod (InvokeModuleMethod for "dev/module") as a client calls it;
+  // returns what `done` received. The
   // hub's clock moves on while the call waits, so scripted latencies and
   // timeouts elapse (in-process: by steps of 100 ms; REST: see the harness).
   virtual domain::Result<domain::MethodResult> Invoke(std::string_view device_id,
                                                       const domain::MethodRequest& request) = 0;
 };
+
+// Calls InvokeMethod, or InvokeModuleMethod when `key` is "dev/module".
+inline void InvokeByKey(ports::HubService& hub, std::string_view key, const domain::MethodRequest& request,
+                        ports::HubService::MethodCallback done) {
+  const auto slash = key.find('/');
+  if (slash == std::string_view::npos) return hub.InvokeMethod(key, request, std::move(done));
+  hub.InvokeModuleMethod(key.substr(0, slash), key.substr(slash + 1), request, std::move(done));
+}
 
 }  // namespace offhub::contract

@@ -34,6 +34,12 @@ inline json AddDevice(Harness& h, const std::string& id) {
   return *created;
 }
 
+inline domain::DeviceSpec ModuleSpec(const std::string& device_id, const std::string& module_id) {
+  auto spec = domain::ParseModuleSpec(json::object(), device_id, module_id);
+  REQUIRE(spec.ok());
+  return *spec;
+}
+
 inline domain::Result<json> CreateJob(Harness& h, const std::string& id, const json& body) {
   auto request = domain::ParseJobRequest(id, body, h.Now());
   REQUIRE(request.ok());
@@ -270,10 +276,87 @@ TEST_CASE_TEMPLATE_DEFINE("jobs: cancel a future job; list by type and status", 
   CHECK_FALSE(second->continuation);
 }
 
+TEST_CASE_TEMPLATE_DEFINE("modules: identities, twins, queries, methods; gone with their device", H,
+                          hub_contract_modules) {
+  using namespace offhub::contract;
+  H harness;
+  Harness& h = harness;
+  CHECK(CodeOf(h.hub().PutModule(ModuleSpec("gw", "camera"), std::nullopt)) == ErrorCode::DeviceNotFound);
+  AddDevice(h, "gw");
+  const auto camera = h.hub().PutModule(ModuleSpec("gw", "camera"), std::nullopt);
+  REQUIRE(camera.ok());
+  CHECK((*camera)["deviceId"] == "gw");
+  CHECK((*camera)["moduleId"] == "camera");
+  CHECK((*camera)["authentication"]["symmetricKey"]["primaryKey"].get<std::string>().size() == 44);
+  CHECK_FALSE(camera->contains("status"));
+  const std::string etag = (*camera)["etag"];
+  CHECK(CodeOf(h.hub().PutModule(ModuleSpec("gw", "camera"), std::nullopt)) == ErrorCode::ModuleAlreadyExistsOnDevice);
+  REQUIRE(h.hub().PutModule(ModuleSpec("gw", "$odd#m?"), std::nullopt).ok());
+
+  CHECK(h.hub().GetModule("gw", "camera")->at("etag") == etag);
+  CHECK(CodeOf(h.hub().GetModule("gw", "nothing")) == ErrorCode::ModuleNotFound);
+  CHECK(CodeOf(h.hub().GetModule("nobody", "camera")) == ErrorCode::DeviceNotFound);
+  CHECK(CodeOf(h.hub().PutModule(ModuleSpec("gw", "camera"), "\"bm90LXRoZS1ldGFn\"")) ==
+        ErrorCode::PreconditionFailed);
+  CHECK(CodeOf(h.hub().PutModule(ModuleSpec("gw", "nothing"), "*")) == ErrorCode::ModuleNotFound);
+  const auto updated = h.hub().PutModule(ModuleSpec("gw", "camera"), etag);
+  REQUIRE(updated.ok());
+  CHECK((*updated)["etag"] != etag);
+  CHECK((*updated)["authentication"] == (*camera)["authentication"]);  // empty keys keep the old ones
+
+  const auto modules = h.hub().ListModules("gw");
+  REQUIRE(modules.ok());
+  REQUIRE(modules->size() == 2);
+  CHECK((*modules)[0]["moduleId"] == "$odd#m?");
+  CHECK((*modules)[1]["moduleId"] == "camera");
+  CHECK(CodeOf(h.hub().ListModules("nobody")) == ErrorCode::DeviceNotFound);
+  CHECK(h.hub().ListDevices(0)->size() == 1);  // modules are not devices
+  CHECK(h.hub().GetRegistryStatistics()->at("totalDeviceCount") == 1);
+
+  const auto twin = h.hub().GetModuleTwin("gw", "camera");
+  REQUIRE(twin.ok());
+  CHECK((*twin)["moduleId"] == "camera");
+  CHECK(CodeOf(h.hub().GetModuleTwin("gw", "nothing")) == ErrorCode::ModuleNotFound);
+  const json desired = {{"properties", {{"desired", {{"fps", 30}}}}}};
+  CHECK(CodeOf(h.hub().PatchModuleTwin("gw", "camera", desired, "\"AAAAAAAAAAk=\"")) == ErrorCode::PreconditionFailed);
+  const auto patched = h.hub().PatchModuleTwin("gw", "camera", desired, (*twin)["etag"].get<std::string>());
+  REQUIRE(patched.ok());
+  CHECK((*patched)["properties"]["desired"]["fps"] == 30);
+  const auto replaced = h.hub().ReplaceModuleTwin("gw", "camera", {{"tags", {{"lens", "wide"}}}}, std::nullopt);
+  REQUIRE(replaced.ok());
+  CHECK((*replaced)["tags"]["lens"] == "wide");
+  CHECK_FALSE(h.hub().GetTwin("gw")->at("properties")["desired"].contains("fps"));  // the device's twin is its own
+
+  const auto found = h.hub().Query("SELECT * FROM devices.modules WHERE tags.lens = 'wide'", {});
+  REQUIRE(found.ok());
+  REQUIRE(found->items.size() == 1);
+  CHECK(found->items[0]["deviceId"] == "gw");
+  CHECK(found->items[0]["moduleId"] == "camera");
+  CHECK(h.hub().Query("SELECT * FROM devices", {})->items.size() == 1);
+
+  h.ConnectFakeDevice("gw/camera", {200, {{"frame", 7}}, 10, false});
+  const auto answered = h.Invoke("gw/camera", Method());
+  REQUIRE(answered.ok());
+  CHECK(answered->payload == json{{"frame", 7}});
+  CHECK(h.CallsReceived("gw/camera") == 1);
+  CHECK(CodeOf(h.Invoke("gw", Method())) == ErrorCode::DeviceNotOnline);  // the module's connection is not the device's
+  CHECK(CodeOf(h.Invoke("gw/nothing", Method())) == ErrorCode::ModuleNotFound);
+
+  CHECK(CodeOf(h.hub().DeleteModule("gw", "$odd#m?", "\"bm90LXRoZS1ldGFn\"")) == ErrorCode::PreconditionFailed);
+  CHECK(h.hub().DeleteModule("gw", "$odd#m?", std::nullopt).ok());
+  CHECK(CodeOf(h.hub().DeleteModule("gw", "$odd#m?", std::nullopt)) == ErrorCode::ModuleNotFound);
+  REQUIRE(h.hub().DeleteDevice("gw", std::nullopt).ok());
+  CHECK(CodeOf(h.hub().GetModule("gw", "camera")) == ErrorCode::DeviceNotFound);
+  AddDevice(h, "gw");
+  CHECK(h.hub().ListModules("gw")->empty());
+  CHECK(h.hub().Query("SELECT * FROM devices.modules", {})->items.empty());
+}
+
 #define OFFHUB_HUB_SERVICE_CONTRACT(...)                                    \
   TEST_CASE_TEMPLATE_APPLY(hub_contract_registry, std::tuple<__VA_ARGS__>); \
   TEST_CASE_TEMPLATE_APPLY(hub_contract_list, std::tuple<__VA_ARGS__>);     \
   TEST_CASE_TEMPLATE_APPLY(hub_contract_twins, std::tuple<__VA_ARGS__>);    \
+  TEST_CASE_TEMPLATE_APPLY(hub_contract_modules, std::tuple<__VA_ARGS__>);  \
   TEST_CASE_TEMPLATE_APPLY(hub_contract_query, std::tuple<__VA_ARGS__>);    \
   TEST_CASE_TEMPLATE_APPLY(hub_contract_methods, std::tuple<__VA_ARGS__>);  \
   TEST_CASE_TEMPLATE_APPLY(hub_contract_jobs, std::tuple<__VA_ARGS__>);     \

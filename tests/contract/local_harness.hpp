@@ -25,7 +25,7 @@ class LocalHarness final : public Harness {
                                               const domain::MethodRequest& request) override {
     std::optional<domain::Result<domain::MethodResult>> out;
     int calls = 0;
-    hub().InvokeMethod(device_id, request, [&](domain::Result<domain::MethodResult> r) {
+    InvokeByKey(hub(), device_id, request, [&](domain::Result<domain::MethodResult> r) {
       ++calls;
       out.emplace(std::move(r));
     });

@@ -111,7 +111,7 @@ class RestHarness : public Harness {
     });
     std::optional<domain::Result<domain::MethodResult>> out;
     int calls = 0;
-    client_->InvokeMethod(device_id, request, [&](domain::Result<domain::MethodResult> r) {
+    InvokeByKey(*client_, device_id, request, [&](domain::Result<domain::MethodResult> r) {
       ++calls;
       out.emplace(std::move(r));
     });
