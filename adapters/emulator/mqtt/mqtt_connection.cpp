@@ -17,6 +17,12 @@ namespace offhub::emulator {
 namespace {
 
 constexpr int kMaxPacketsPerRead = 1000;
+// libmosquitto 2.0's documented value ("currently unused, set to 1"). It is
+// not unused: mosquitto_loop_write calls its drain-the-queue write that many
+// times and stops early only on an error or EAGAIN, so a larger number costs
+// that many no-op passes (three mutex round trips each) whenever the queue
+// empties without the socket filling up.
+constexpr int kLoopWriteMaxPackets = 1;
 constexpr auto kMiscInterval = std::chrono::seconds(1);
 // Outstanding QoS 1 publishes per connection (mosquitto-notes: keep <= ~1000).
 constexpr unsigned kMaxInflight = 1000;
@@ -259,7 +265,7 @@ void MqttConnection::WaitWrite() {
           AfterLoopCall(mosquitto_loop_read(mosq_, 1));
           if (socket_->generation != generation) return;
         }
-        AfterLoopCall(mosquitto_loop_write(mosq_, kMaxPacketsPerRead));
+        AfterLoopCall(mosquitto_loop_write(mosq_, kLoopWriteMaxPackets));
       });
 }
 
