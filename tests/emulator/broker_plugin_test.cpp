@@ -404,3 +404,56 @@ TEST_CASE("BrokerCore loads a start-up key table") {
   CHECK(ParsePluginOptions({{"hub_username", "u"}, {"hub_password", "p"}, {"keys_file", "/k.json"}})->keys_file ==
         "/k.json");
 }
+
+TEST_CASE("modules: username, token resource, ACLs") {
+  const auto module = ParseDeviceUsername("h.net/dev1/cam%1/?api-version=2021-04-12&DeviceClientType=x");
+  REQUIRE(module);
+  CHECK(module->device_id == "dev1");
+  CHECK(module->module_id == "cam%1");
+  CHECK(module->client_id() == "dev1/cam%1");
+  CHECK(ParseDeviceUsername("h.net/dev1/?api-version=1")->client_id() == "dev1");
+  for (const std::string_view bad : {"h.net/dev1//?api-version=1", "h.net/dev1/m/x/?api-version=1", "h.net//m/?api-version=1"}) {
+    CHECK_FALSE(ParseDeviceUsername(bad));
+  }
+
+  const auto keys = Keys(kKey);
+  const std::string module_token =
+      offhub::common::MakeSasToken(std::string(kHost) + "/devices/dev1/modules/cam", kKey, kNow + 60).value();
+  CHECK(Verify(module_token, "dev1/cam", keys) == AuthResult::kAccepted);
+  CHECK(Verify(module_token, "dev1", keys) == AuthResult::kWrongResource);      // a module token is not the device's
+  CHECK(Verify(Token("dev1"), "dev1/cam", keys) == AuthResult::kWrongResource);  // nor the device's the module's
+  CHECK(Verify(module_token, "dev1/other", keys) == AuthResult::kWrongResource);
+
+  CHECK(DeviceMayPublish("dev1/cam", "devices/dev1/modules/cam/messages/events/"));
+  CHECK_FALSE(DeviceMayPublish("dev1/cam", "devices/dev1/messages/events/"));
+  CHECK_FALSE(DeviceMayPublish("dev1", "devices/dev1/modules/cam/messages/events/"));
+  CHECK_FALSE(DeviceMayPublish("dev1/cam", "devices/dev1/modules/other/messages/events/"));
+  CHECK(DeviceMaySubscribe("dev1/cam", "devices/dev1/modules/cam/inputs/#"));
+  CHECK(DeviceMaySubscribe("dev1/cam", "$iothub/methods/POST/#"));
+  CHECK_FALSE(DeviceMaySubscribe("dev1", "devices/dev1/inputs/#"));
+  CHECK_FALSE(DeviceMaySubscribe("dev1/cam", "devices/dev1/modules/other/inputs/#"));
+  CHECK(DeviceMayRead("dev1/cam", "devices/dev1/modules/cam/inputs/in1"));
+  CHECK_FALSE(DeviceMayRead("dev1/cam", "devices/dev1/messages/devicebound/x"));
+  CHECK(IdentityTopicRoot("dev1") == "devices/dev1/");
+  CHECK(IdentityTopicRoot("dev1/cam") == "devices/dev1/modules/cam/");
+}
+
+TEST_CASE_FIXTURE(CoreFixture, "BrokerCore: a module connects with its own keys and is routed by deviceId/moduleId") {
+  const std::string user = std::string(kHost) + "/dev1/cam/?api-version=2021-04-12";
+  const std::string token =
+      offhub::common::MakeSasToken(std::string(kHost) + "/devices/dev1/modules/cam", kKey, kNow + 60).value();
+  SetKeys("dev1");
+  CHECK(core.Authenticate(Device("dev1/cam", user, token, 1), kNow) == AuthResult::kUnknownDevice);
+  SetKeys("dev1/cam");
+  CHECK(core.Authenticate(Device("dev1", user, token, 1), kNow) == AuthResult::kWrongClientId);
+  CHECK(core.Authenticate(Device("dev1/cam", user, token, 1), kNow) == AuthResult::kAccepted);
+  CHECK(Presence() == Strings{"dev1%2Fcam:connected"});
+  core.Consume(kHubClientId, "$offhub/to/dev1%2Fcam/$iothub/methods/POST/m/?$rid=7", "{}", 0);
+  auto out = core.TakeOutbox();
+  REQUIRE(out.size() == 1);
+  CHECK(out[0].client_id == "dev1/cam");
+  core.Consume("dev1/cam", "devices/dev1/modules/cam/messages/events/", "t", 1);
+  out = core.TakeOutbox();
+  REQUIRE(out.size() == 1);
+  CHECK(out[0].topic == "$offhub/from/dev1%2Fcam/devices/dev1/modules/cam/messages/events/");
+}

@@ -21,6 +21,8 @@ TEST_CASE("classifying device topics") {
         DeviceMessageKind::kReportedPatch);
   CHECK(ClassifyDeviceTopic("d1", "devices/d1/messages/events/a=b").kind == DeviceMessageKind::kTelemetry);
   CHECK(ClassifyDeviceTopic("d1", "devices/d2/messages/events/").kind == DeviceMessageKind::kOther);
+  CHECK(ClassifyDeviceTopic("d1/m", "devices/d1/modules/m/messages/events/").kind == DeviceMessageKind::kTelemetry);
+  CHECK(ClassifyDeviceTopic("d1/m", "devices/d1/messages/events/").kind == DeviceMessageKind::kOther);
   CHECK(ClassifyDeviceTopic("d1", "$iothub/methods/res/abc/?$rid=1").kind == DeviceMessageKind::kOther);
   CHECK(ClassifyDeviceTopic("d1", "$iothub/methods/res/").kind == DeviceMessageKind::kOther);
   CHECK(ClassifyDeviceTopic("d1", "").kind == DeviceMessageKind::kOther);

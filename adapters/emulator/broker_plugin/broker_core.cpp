@@ -41,19 +41,20 @@ AuthResult BrokerCore::AuthenticateDevice(const Connect& connect, std::int64_t n
   const auto username = ParseDeviceUsername(connect.username);
   const auto token = ParseSasToken(connect.password);
   if (!username || !token) return AuthResult::kMalformed;
-  if (username->device_id != connect.client_id) return AuthResult::kWrongClientId;
+  const std::string client_id = username->client_id();
+  if (client_id != connect.client_id) return AuthResult::kWrongClientId;
   if (!options_.hostname.empty() && username->host != options_.hostname) return AuthResult::kWrongResource;
-  const DeviceKeys* keys = keys_.Find(username->device_id);
+  const DeviceKeys* keys = keys_.Find(client_id);
   if (!keys) return AuthResult::kUnknownDevice;
   if (!keys->enabled) return AuthResult::kDisabled;
-  const AuthResult result = VerifyDeviceToken(*token, username->host, username->device_id, *keys, now_seconds);
+  const AuthResult result = VerifyDeviceToken(*token, username->host, client_id, *keys, now_seconds);
   if (result != AuthResult::kAccepted) return result;
 
-  Session& session = sessions_[username->device_id];
+  Session& session = sessions_[client_id];
   session.handle = connect.handle;  // a takeover replaces the old connection
   if (connect.clean_session || session.clean) session.methods = session.desired = false;
   session.clean = connect.clean_session;
-  AnnounceSession(username->device_id, session);
+  AnnounceSession(client_id, session);
   return AuthResult::kAccepted;
 }
 

@@ -16,9 +16,11 @@ constexpr std::string_view kReportedPrefix = "$iothub/twin/PATCH/properties/repo
 
 bool HasWildcard(std::string_view topic) { return topic.find_first_of("+#") != std::string_view::npos; }
 
-std::string OwnTopic(std::string_view device_id, std::string_view tail) {
-  return "devices/" + std::string(device_id) + "/messages/" + std::string(tail);
+std::string OwnTopic(std::string_view client_id, std::string_view tail) {
+  return IdentityTopicRoot(client_id) + std::string(tail);
 }
+
+bool IsModule(std::string_view client_id) { return client_id.find('/') != std::string_view::npos; }
 
 // "{digits}/?..." after "$iothub/methods/res/".
 bool IsMethodResponse(std::string_view topic) {
@@ -39,17 +41,19 @@ bool IsDesiredFilter(std::string_view filter) { return filter == kDesiredFilter;
 
 bool DeviceMaySubscribe(std::string_view device_id, std::string_view filter) {
   return filter == kMethodsFilter || filter == kTwinResFilter || filter == kDesiredFilter ||
-         filter == OwnTopic(device_id, "devicebound/#");
+         filter == OwnTopic(device_id, "messages/devicebound/#") ||
+         (IsModule(device_id) && filter == OwnTopic(device_id, "inputs/#"));
 }
 
 bool DeviceMayPublish(std::string_view device_id, std::string_view topic) {
   if (topic.size() > kMaxTopicBytes || HasWildcard(topic)) return false;
   return IsMethodResponse(topic) || topic.starts_with(kTwinGetPrefix) || topic.starts_with(kReportedPrefix) ||
-         topic.starts_with(OwnTopic(device_id, "events/"));
+         topic.starts_with(OwnTopic(device_id, "messages/events/"));
 }
 
 bool DeviceMayRead(std::string_view device_id, std::string_view topic) {
-  return topic.starts_with("$iothub/") || topic.starts_with(OwnTopic(device_id, "devicebound/"));
+  return topic.starts_with("$iothub/") || topic.starts_with(OwnTopic(device_id, "messages/devicebound/")) ||
+         (IsModule(device_id) && topic.starts_with(OwnTopic(device_id, "inputs/")));
 }
 
 }  // namespace offhub::broker

@@ -3,6 +3,9 @@
 // (https://learn.microsoft.com/azure/iot-hub/iot-mqtt-connect-to-iot-hub):
 // only the documented subscriptions and its own publish topics; nothing
 // under $offhub/. The hub core's client is not subject to these rules.
+// `device_id` is the client id: a device id, or "{deviceId}/{moduleId}",
+// whose own topics live under "devices/{deviceId}/modules/{moduleId}/"
+// (telemetry, devicebound, and the module's inputs/#).
 
 #include <string_view>
 

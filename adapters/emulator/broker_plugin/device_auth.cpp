@@ -56,15 +56,20 @@ bool SignatureMatches(std::string_view key, std::string_view signed_text, std::s
 }  // namespace
 
 std::optional<DeviceUsername> ParseDeviceUsername(std::string_view username) {
-  const auto host_end = username.find('/');
+  const auto query_start = username.find("/?");
+  if (query_start == std::string_view::npos) return std::nullopt;
+  // "{host}/{deviceId}" or "{host}/{deviceId}/{moduleId}" before "/?".
+  const std::string_view path = username.substr(0, query_start);
+  const auto host_end = path.find('/');
   if (host_end == std::string_view::npos || host_end == 0) return std::nullopt;
-  const auto id_end = username.find('/', host_end + 1);
-  if (id_end == std::string_view::npos || id_end == host_end + 1) return std::nullopt;
-  std::string_view query = username.substr(id_end + 1);
-  if (!query.starts_with('?')) return std::nullopt;
-  query.remove_prefix(1);
-  DeviceUsername out{
-      std::string(username.substr(0, host_end)), std::string(username.substr(host_end + 1, id_end - host_end - 1)), {}};
+  const std::string_view ids = path.substr(host_end + 1);
+  const auto id_end = ids.find('/');
+  const std::string_view device_id = ids.substr(0, id_end);
+  const std::string_view module_id = id_end == std::string_view::npos ? std::string_view{} : ids.substr(id_end + 1);
+  if (device_id.empty() || (id_end != std::string_view::npos && module_id.empty())) return std::nullopt;
+  if (module_id.find('/') != std::string_view::npos) return std::nullopt;
+  std::string_view query = username.substr(query_start + 2);
+  DeviceUsername out{std::string(path.substr(0, host_end)), std::string(device_id), std::string(module_id), {}};
   while (!query.empty()) {
     const auto amp = query.find('&');
     const std::string_view pair = query.substr(0, amp);
@@ -154,12 +159,14 @@ std::string_view AuthResultName(AuthResult result) {
   return "unknown";
 }
 
-AuthResult VerifyDeviceToken(const SasFields& token, std::string_view host, std::string_view device_id,
+AuthResult VerifyDeviceToken(const SasFields& token, std::string_view host, std::string_view client_id,
                              const DeviceKeys& keys, std::int64_t now_seconds) {
   if (token.skn) return AuthResult::kPolicyNotSupported;
   const auto resource = PercentDecode(token.sr);
   if (!resource) return AuthResult::kMalformed;
-  const std::string expected_tail = "/devices/" + std::string(device_id);
+  const auto slash = client_id.find('/');
+  std::string expected_tail = "/devices/" + std::string(client_id.substr(0, slash));
+  if (slash != std::string_view::npos) expected_tail += "/modules/" + std::string(client_id.substr(slash + 1));
   if (!resource->ends_with(expected_tail) ||
       !EqualsIgnoreCase(std::string_view(*resource).substr(0, resource->size() - expected_tail.size()), host)) {
     return AuthResult::kWrongResource;

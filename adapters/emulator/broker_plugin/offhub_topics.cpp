@@ -14,6 +14,13 @@ int HexValue(char c) {
 
 }  // namespace
 
+std::string IdentityTopicRoot(std::string_view client_id) {
+  const auto slash = client_id.find('/');
+  std::string root = "devices/" + std::string(client_id.substr(0, slash)) + '/';
+  if (slash != std::string_view::npos) root += "modules/" + std::string(client_id.substr(slash + 1)) + '/';
+  return root;
+}
+
 std::string EncodeIdSegment(std::string_view device_id) {
   static constexpr char kHex[] = "0123456789ABCDEF";
   std::string out;

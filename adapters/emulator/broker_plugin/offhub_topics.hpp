@@ -8,7 +8,7 @@
 //   plugin -> hub  $offhub/presence/{id}            "connected" | "methods" | "desired" | "disconnected"
 //                  ("methods"/"desired": the session holds that subscription)
 //
-// {id} is the device id with '%', '+', '#', '/' and control bytes
+// {id} is the client id (device id, or "{deviceId}/{moduleId}") with '%', '+', '#', '/' and control bytes
 // percent-encoded (IoT Hub allows '+', '#' and '%' in device ids; MQTT topic
 // names cannot carry wildcards). Nothing here touches mosquitto.
 
@@ -35,6 +35,10 @@ inline constexpr std::string_view kPresenceDisconnected = "disconnected";
 
 // MQTT's limit on a topic name (a two-byte length prefix).
 inline constexpr std::size_t kMaxTopicBytes = 65535;
+
+// A client's own topic root under devices/: "devices/{deviceId}/" for a device,
+// "devices/{deviceId}/modules/{moduleId}/" for a module (client id "{d}/{m}").
+std::string IdentityTopicRoot(std::string_view client_id);
 
 std::string EncodeIdSegment(std::string_view device_id);
 // nullopt for an empty segment, a bad %XX escape or a '/' in the segment.

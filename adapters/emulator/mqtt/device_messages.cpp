@@ -2,6 +2,8 @@
 
 #include <charconv>
 
+#include "offhub_topics.hpp"
+
 namespace offhub::emulator {
 namespace {
 
@@ -47,7 +49,7 @@ DeviceMessage ClassifyDeviceTopic(std::string_view device_id, std::string_view t
   }
   if (topic.starts_with(kTwinGetPrefix)) out.kind = DeviceMessageKind::kTwinGet;
   if (topic.starts_with(kReportedPrefix)) out.kind = DeviceMessageKind::kReportedPatch;
-  const std::string events = "devices/" + std::string(device_id) + "/messages/events/";
+  const std::string events = broker::IdentityTopicRoot(device_id) + "messages/events/";
   if (topic.starts_with(events)) out.kind = DeviceMessageKind::kTelemetry;
   return out;
 }

@@ -21,8 +21,8 @@ struct DeviceMessage {
 };
 
 // Classifies a device topic as the device published it (after the plugin's
-// re-addressing is removed). `device_id` scopes telemetry to
-// "devices/{id}/messages/events/".
+// re-addressing is removed). `device_id` (the client id) scopes telemetry to
+// "devices/{id}/messages/events/" ("devices/{d}/modules/{m}/messages/events/").
 DeviceMessage ClassifyDeviceTopic(std::string_view device_id, std::string_view topic);
 
 // The value of `name` in the "?a=b&c=d" part of a topic; nullopt if absent.
