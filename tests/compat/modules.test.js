@@ -1,0 +1,112 @@
+'use strict';
+const test = require('node:test');
+const assert = require('node:assert');
+const { ModuleClient } = require('azure-iot-device');
+const { Mqtt } = require('azure-iot-device-mqtt');
+const { registry, serviceClient, hostName, createDevice, connectDevice, eventually, sleep } = require('./common');
+
+function errorCodeOf(err) { return err.response && err.response.headers['iothub-errorcode']; }
+
+// Module methods, as invokeWhenSubscribed does for devices: 404103 until the
+// module's subscription has reached the hub.
+async function invokeModuleWhenSubscribed(deviceId, moduleId, params, ms = 10000) {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    try {
+      return await serviceClient().invokeDeviceMethod(deviceId, moduleId, params);
+    } catch (err) {
+      if (errorCodeOf(err) !== 'DeviceNotOnline' || Date.now() > deadline) throw err;
+      await sleep(50);
+    }
+  }
+}
+
+test('modules: registry CRUD with etags and errors', async () => {
+  const reg = registry();
+  await assert.rejects(reg.addModule({ deviceId: 'mod-nodev', moduleId: 'm' }),
+    (err) => err.constructor.name === 'DeviceNotFoundError');
+  await createDevice('mod-reg-1');
+  const { responseBody: created } = await reg.addModule({ deviceId: 'mod-reg-1', moduleId: 'camera' });
+  assert.strictEqual(created.deviceId, 'mod-reg-1');
+  assert.strictEqual(created.moduleId, 'camera');
+  assert.strictEqual(created.authentication.symmetricKey.primaryKey.length, 44);
+  await assert.rejects(reg.addModule({ deviceId: 'mod-reg-1', moduleId: 'camera' }),
+    (err) => err.response.statusCode === 409 && errorCodeOf(err) === 'ModuleAlreadyExistsOnDevice');
+  await reg.addModule({ deviceId: 'mod-reg-1', moduleId: 'sensor' });
+
+  const { responseBody: listed } = await reg.getModulesOnDevice('mod-reg-1');
+  assert.deepStrictEqual(listed.map((m) => m.moduleId), ['camera', 'sensor']);
+  const { responseBody: got } = await reg.getModule('mod-reg-1', 'camera');
+  assert.strictEqual(got.etag, created.etag);
+  await assert.rejects(reg.getModule('mod-reg-1', 'nothing'),
+    (err) => err.response.statusCode === 404 && errorCodeOf(err) === 'ModuleNotFound');
+
+  await assert.rejects(reg.updateModule({ ...got, etag: 'bm90LXRoZS1ldGFn' }),
+    (err) => err.response.statusCode === 412);
+  const { responseBody: updated } = await reg.updateModule({ ...got, managedBy: 'offhub-tests' });
+  assert.strictEqual(updated.managedBy, 'offhub-tests');
+  assert.notStrictEqual(updated.etag, got.etag);
+  assert.strictEqual(updated.authentication.symmetricKey.primaryKey, got.authentication.symmetricKey.primaryKey);
+
+  await reg.removeModule('mod-reg-1', 'sensor');
+  await assert.rejects(reg.getModule('mod-reg-1', 'sensor'), (err) => errorCodeOf(err) === 'ModuleNotFound');
+  await reg.delete('mod-reg-1');
+  await assert.rejects(reg.getModule('mod-reg-1', 'camera'), (err) => err.constructor.name === 'DeviceNotFoundError');
+});
+
+test('modules: a ModuleClient over MQTT gets its own methods and twin; queries FROM devices.modules', async () => {
+  const reg = registry();
+  const deviceConnectionString = await createDevice('mod-edge-1');
+  const { responseBody: module } = await reg.addModule({ deviceId: 'mod-edge-1', moduleId: 'filter' });
+  const moduleConnectionString =
+    `HostName=${hostName};DeviceId=mod-edge-1;ModuleId=filter;SharedAccessKey=${module.authentication.symmetricKey.primaryKey}`;
+
+  // A module key is not the device's: signing the device's resource with it fails.
+  const impostor = ModuleClient.fromConnectionString(
+    `HostName=${hostName};DeviceId=mod-edge-1;ModuleId=filter;SharedAccessKey=${Buffer.alloc(32, 7).toString('base64')}`, Mqtt);
+  await assert.rejects(impostor.open(), (err) => err.constructor.name === 'UnauthorizedError');
+
+  const moduleClient = ModuleClient.fromConnectionString(moduleConnectionString, Mqtt);
+  await moduleClient.open();
+  const device = await connectDevice(deviceConnectionString);
+  try {
+    const deviceCalls = [];
+    device.onDeviceMethod('whoami', (request, response) => { deviceCalls.push(request); response.send(200, 'device'); });
+    moduleClient.onMethod('whoami', (request, response) => response.send(200, { module: 'filter', got: request.payload }));
+
+    const { result } = await invokeModuleWhenSubscribed('mod-edge-1', 'filter',
+      { methodName: 'whoami', payload: { n: 1 }, responseTimeoutInSeconds: 5 });
+    assert.deepStrictEqual(result, { status: 200, payload: { module: 'filter', got: { n: 1 } } });
+    assert.strictEqual(deviceCalls.length, 0, 'the device does not see its module\'s calls');
+    await assert.rejects(serviceClient().invokeDeviceMethod('mod-edge-1', 'nothing', { methodName: 'whoami', payload: null }),
+      (err) => err.response.statusCode === 404 && errorCodeOf(err) === 'ModuleNotFound');
+
+    // Module twin: desired from the service reaches the module, reported reaches the service.
+    const moduleTwin = await moduleClient.getTwin();
+    const seen = [];
+    moduleTwin.on('properties.desired', (delta) => seen.push(delta));
+    const { responseBody: twin } = await reg.getModuleTwin('mod-edge-1', 'filter');
+    assert.strictEqual(twin.moduleId, 'filter');
+    const { responseBody: patched } =
+      await reg.updateModuleTwin('mod-edge-1', 'filter', { properties: { desired: { threshold: 7 } } }, twin.etag);
+    assert.strictEqual(patched.properties.desired.threshold, 7);
+    await eventually(() => seen.some((d) => d.threshold === 7));
+    await new Promise((resolve, reject) =>
+      moduleTwin.properties.reported.update({ threshold: 7, state: 'applied' }, (err) => (err ? reject(err) : resolve())));
+    await eventually(async () => {
+      const { responseBody } = await reg.getModuleTwin('mod-edge-1', 'filter');
+      return responseBody.properties.reported.state === 'applied';
+    });
+    const { responseBody: deviceTwin } = await reg.getTwin('mod-edge-1');
+    assert.strictEqual(deviceTwin.properties.desired.threshold, undefined, 'the device twin is its own');
+
+    const query = reg.createQuery("SELECT * FROM devices.modules WHERE properties.reported.state = 'applied'", 10);
+    const { result: modules } = await query.nextAsTwin();
+    assert.deepStrictEqual(modules.map((t) => `${t.deviceId}/${t.moduleId}`), ['mod-edge-1/filter']);
+    const { responseBody: connected } = await reg.getModule('mod-edge-1', 'filter');
+    assert.strictEqual(connected.connectionState, 'Connected');
+  } finally {
+    await moduleClient.close();
+    await device.close();
+  }
+});
