@@ -385,7 +385,7 @@ TEST_CASE("twin GET, reported PATCH, desired updates and telemetry") {
   env.channel->SendDesired("dev1", {json{{"floor", 3}, {"$version", 2}}, 2});
   const auto mid = dev->mqtt->Publish("devices/dev1/messages/events/a=b", "hello", 1);
   REQUIRE(mid);
-  REQUIRE(env.RunUntil([&] { return env.channel->telemetry_count() == 1; }));
+  REQUIRE(env.RunUntil([&] { return env.handler.telemetry.size() == 1; }));
   REQUIRE(env.RunUntil([&] { return !dev->published.empty(); }));  // PUBACKed
   CHECK(env.handler.telemetry.at(0) ==
         std::make_pair(std::string("devices/dev1/messages/events/a=b"), std::string("hello")));
@@ -581,7 +581,7 @@ TEST_CASE("MQTT 5 devices: their publishes are consumed without breaking the bro
   REQUIRE(dev.connack == std::optional<int>(0));
   const auto mid = dev.mqtt->Publish("devices/v5/messages/events/", "hello", 1);
   REQUIRE(mid);
-  REQUIRE(env.RunUntil([&] { return env.channel->telemetry_count() == 1 && !dev.published.empty(); }));
+  REQUIRE(env.RunUntil([&] { return env.handler.telemetry.size() == 1 && !dev.published.empty(); }));
   dev.mqtt->Publish("$iothub/twin/GET/?$rid=1", " ", 0);
   REQUIRE(env.RunUntil([&] { return dev.Find("$iothub/twin/res/200/?$rid=1") != nullptr; }));
   CHECK(env.Connect("v5")->connack == std::optional<int>(0));  // the broker is alive

@@ -98,7 +98,6 @@ class MqttDeviceChannelImpl final : public MqttDeviceChannel {
   }
 
   bool connected() const override { return connection_.connected(); }
-  std::uint64_t telemetry_count() const override { return telemetry_count_; }
 
  private:
   static MqttConnectionOptions ConnectionOptions(const MqttChannelOptions& options) {
@@ -206,7 +205,6 @@ class MqttDeviceChannelImpl final : public MqttDeviceChannel {
       case DeviceMessageKind::kTwinGet: return OnTwinGet(device_id, message.rid);
       case DeviceMessageKind::kReportedPatch: return OnReportedPatch(device_id, message.rid, payload);
       case DeviceMessageKind::kTelemetry:
-        ++telemetry_count_;
         if (handler_) handler_->OnTelemetry(device_id, topic, payload);
         return;
       case DeviceMessageKind::kOther: return;
@@ -276,7 +274,6 @@ class MqttDeviceChannelImpl final : public MqttDeviceChannel {
   std::map<int, std::pair<std::string, std::vector<std::function<void()>>>> acks_;  // mid -> device, callbacks
   std::map<std::string, DeviceState, std::less<>> devices_;                         // connected devices
   std::map<std::uint64_t, PendingCall> calls_;
-  std::uint64_t telemetry_count_ = 0;
   std::uint64_t tracking_counter_ = 0;
   MqttConnection connection_;  // last: destroyed first, so no callback sees a half-destroyed channel
 };

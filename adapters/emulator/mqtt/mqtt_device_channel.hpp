@@ -72,7 +72,6 @@ class MqttDeviceChannel : public ports::DeviceChannel {
 
   // True while the channel's own broker connection is up.
   virtual bool connected() const = 0;
-  virtual std::uint64_t telemetry_count() const = 0;
 };
 
 std::unique_ptr<MqttDeviceChannel> MakeMqttDeviceChannel(boost::asio::io_context& io, ports::Clock& clock,
