@@ -92,6 +92,9 @@ domain::Result<json> Registry::Create(const domain::DeviceSpec& spec) {
   d.module_id = spec.module_id;
   d.managed_by = spec.managed_by;
   d.generation_id = NewGenerationId();
+  // Etags of different identities differ, as on IoT Hub (base64 of a 9-digit
+  // number there too), so an If-Match copied from another device fails.
+  d.etag_counter = 100'000'000 + random_() % 800'000'000;
   d.status = spec.status;
   d.status_reason = spec.status_reason;
   d.authentication_type = spec.authentication_type;

@@ -291,7 +291,9 @@ TEST_CASE_TEMPLATE_DEFINE("modules: identities, twins, queries, methods; gone wi
   CHECK_FALSE(camera->contains("status"));
   const std::string etag = (*camera)["etag"];
   CHECK(CodeOf(h.hub().PutModule(ModuleSpec("gw", "camera"), std::nullopt)) == ErrorCode::ModuleAlreadyExistsOnDevice);
-  REQUIRE(h.hub().PutModule(ModuleSpec("gw", "$odd#m?"), std::nullopt).ok());
+  const auto odd = h.hub().PutModule(ModuleSpec("gw", "$odd#m?"), std::nullopt);
+  REQUIRE(odd.ok());
+  CHECK((*odd)["etag"] != etag);  // another identity's etag never matches
 
   CHECK(h.hub().GetModule("gw", "camera")->at("etag") == etag);
   CHECK(CodeOf(h.hub().GetModule("gw", "nothing")) == ErrorCode::ModuleNotFound);
