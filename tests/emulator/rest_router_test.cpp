@@ -196,6 +196,50 @@ TEST_CASE("bad input gets clean 4xx answers") {
   }
 }
 
+TEST_CASE("modules over REST: routes, permissions and malformed requests") {
+  RestFixture f;
+  f.AddDevice("d");
+  const auto now = f.clock.Now().seconds();
+  const auto created = f.Must(http::verb::put, "/devices/d/modules/m%231?api-version=2021-04-12",
+                              R"({"deviceId":"d","moduleId":"m#1","authentication":{"type":"sas"}})");
+  CHECK(created.result() == http::status::ok);
+  CHECK(Body(created)["moduleId"] == "m#1");
+  CHECK(Body(f.Must(http::verb::get, "/devices/d/modules"))[0]["moduleId"] == "m#1");
+  CHECK(Body(f.Must(http::verb::get, "/twins/d/modules/m%231"))["moduleId"] == "m#1");
+
+  const auto again = f.Must(http::verb::put, "/devices/d/modules/m%231", "{}");
+  CHECK(again.result() == http::status::conflict);
+  CHECK(RegistryCode(again) == "ModuleAlreadyExistsOnDevice");
+  const auto missing = f.Must(http::verb::get, "/twins/d/modules/other");
+  CHECK(missing.result() == http::status::not_found);
+  CHECK(missing.at("iothub-errorcode") == "ModuleNotFound");
+  const auto method = f.Must(http::verb::post, "/twins/d/modules/other/methods", R"({"methodName":"m","payload":null})");
+  CHECK(method.result() == http::status::not_found);
+  CHECK(RegistryCode(method) == "ModuleNotFound");
+
+  CHECK(f.Must(http::verb::put, "/devices/d/modules/x", R"({"moduleId":"y"})").result() == http::status::bad_request);
+  CHECK(f.Must(http::verb::put, "/devices/d/modules/x", R"({"deviceId":"e"})").result() == http::status::bad_request);
+  CHECK(f.Must(http::verb::put, "/devices/d/modules/x", R"({"managedBy":5})").result() == http::status::bad_request);
+  CHECK(f.Must(http::verb::put, "/devices/d/modules/x", "[1]").result() == http::status::bad_request);
+  CHECK(f.Must(http::verb::put, "/devices/d/modules/a%20b", "{}").result() == http::status::bad_request);
+  CHECK(f.Must(http::verb::patch, "/twins/d/modules/m%231", "{\"tags\":").result() == http::status::bad_request);
+  CHECK(f.Must(http::verb::post, "/devices/d/modules").result() == http::status::method_not_allowed);
+  CHECK(f.Must(http::verb::post, "/devices/d/modules/m%231").result() == http::status::method_not_allowed);
+  CHECK(f.Must(http::verb::get, "/twins/d/modules/m%231/methods").result() == http::status::method_not_allowed);
+  CHECK(f.Must(http::verb::get, "/devices/d/modules/m%231/extra").result() == http::status::not_found);
+  CHECK(f.Must(http::verb::get, "/twins/d/modules").result() == http::status::not_found);
+  CHECK(f.Must(http::verb::get, "/twins/d/other/m").result() == http::status::not_found);
+
+  const auto read_only = Token("registryRead", Policy("registryRead").primary_key, now + 60);
+  CHECK(f.Send(http::verb::get, "/devices/d/modules/m%231", std::nullopt, {}, read_only)->result() == http::status::ok);
+  CHECK(f.Send(http::verb::delete_, "/devices/d/modules/m%231", std::nullopt, {}, read_only)->result() ==
+        http::status::unauthorized);
+  CHECK(f.Send(http::verb::get, "/twins/d/modules/m%231", std::nullopt, {}, read_only)->result() ==
+        http::status::unauthorized);
+  CHECK(f.Must(http::verb::delete_, "/devices/d/modules/m%231", std::nullopt, {{"If-Match", "\"*\""}}).result() ==
+        http::status::no_content);
+}
+
 TEST_CASE("query paging: continuation header on every page but the last") {
   RestFixture f;
   for (int i = 0; i < 5; ++i) f.AddDevice("d" + std::to_string(i));

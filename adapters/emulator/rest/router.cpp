@@ -78,7 +78,7 @@ class RouteContext : public std::enable_shared_from_this<RouteContext> {
   bool Is(std::initializer_list<std::string_view> pattern) const;
 
   void RouteDevices();
-  void RouteModules(const std::string& device_id);
+  void RouteIdentity(const std::string& device_id, const std::string& module_id);
   void RouteTwins();
   void RouteJobs();
   void Query();
@@ -214,46 +214,29 @@ void RouteContext::RouteDevices() {
     return Answer(hub.ListDevices(top));
   }
   if (Is({"devices", "query"}) && verb == Verb::post) return Query();
-  if (seg().size() >= 3 && seg()[2] == "modules") return RouteModules(seg()[1]);
-  if (!Is({"devices", "*"})) return Fail(Error(ErrorCode::GenericNotFound, "No such resource"));
-  const std::string& id = seg()[1];
-  if (verb == Verb::get) {
-    if (!Authorize(kRegistryRead)) return;
-    return Answer(hub.GetDevice(id));
-  }
-  if (verb == Verb::delete_) {
-    if (!Authorize(kRegistryWrite)) return;
-    const auto deleted = hub.DeleteDevice(id, IfMatch());
-    if (!deleted) return Fail(deleted.error());
-    return Send(http::status::no_content, nullptr);
-  }
-  if (verb != Verb::put) return MethodNotAllowed();
-  if (!Authorize(kRegistryWrite)) return;
-  const auto body = Body();
-  if (!body) return;
-  const auto spec = domain::ParseDeviceSpec(*body, id);
-  if (!spec) return Fail(spec.error());
-  Answer(hub.PutDevice(*spec, IfMatch()));
-}
-
-// /devices/{d}/modules and /devices/{d}/modules/{m}.
-void RouteContext::RouteModules(const std::string& device_id) {
-  auto& hub = router_.hub_;
-  const auto verb = request_.method();
+  if (Is({"devices", "*"})) return RouteIdentity(seg()[1], {});
   if (Is({"devices", "*", "modules"})) {
     if (verb != Verb::get) return MethodNotAllowed();
     if (!Authorize(kRegistryRead)) return;
-    return Answer(hub.ListModules(device_id));
+    return Answer(hub.ListModules(seg()[1]));
   }
-  if (!Is({"devices", "*", "modules", "*"})) return Fail(Error(ErrorCode::GenericNotFound, "No such resource"));
-  const std::string& module_id = seg()[3];
+  if (Is({"devices", "*", "modules", "*"})) return RouteIdentity(seg()[1], seg()[3]);
+  Fail(Error(ErrorCode::GenericNotFound, "No such resource"));
+}
+
+// GET, PUT and DELETE of /devices/{d}, or of /devices/{d}/modules/{m} when module_id is set.
+void RouteContext::RouteIdentity(const std::string& device_id, const std::string& module_id) {
+  auto& hub = router_.hub_;
+  const auto verb = request_.method();
+  const bool is_module = !module_id.empty();
   if (verb == Verb::get) {
     if (!Authorize(kRegistryRead)) return;
-    return Answer(hub.GetModule(device_id, module_id));
+    return Answer(is_module ? hub.GetModule(device_id, module_id) : hub.GetDevice(device_id));
   }
   if (verb == Verb::delete_) {
     if (!Authorize(kRegistryWrite)) return;
-    const auto deleted = hub.DeleteModule(device_id, module_id, IfMatch());
+    const auto deleted =
+        is_module ? hub.DeleteModule(device_id, module_id, IfMatch()) : hub.DeleteDevice(device_id, IfMatch());
     if (!deleted) return Fail(deleted.error());
     return Send(http::status::no_content, nullptr);
   }
@@ -261,9 +244,10 @@ void RouteContext::RouteModules(const std::string& device_id) {
   if (!Authorize(kRegistryWrite)) return;
   const auto body = Body();
   if (!body) return;
-  const auto spec = domain::ParseModuleSpec(*body, device_id, module_id);
+  const auto spec =
+      is_module ? domain::ParseModuleSpec(*body, device_id, module_id) : domain::ParseDeviceSpec(*body, device_id);
   if (!spec) return Fail(spec.error());
-  Answer(hub.PutModule(*spec, IfMatch()));
+  Answer(is_module ? hub.PutModule(*spec, IfMatch()) : hub.PutDevice(*spec, IfMatch()));
 }
 
 // /twins/{d}[/modules/{m}] and their /methods.
