@@ -64,3 +64,45 @@ TEST_CASE("malformed device bodies get 400s naming the field") {
   rejected(R"({"capabilities":{"iotEdge":"yes"}})", "d", "iotEdge");
   rejected(R"({})", "bad/id", "device id");
 }
+
+TEST_CASE("modules: the Node SDK's addModule body, the module document, and its read-back") {
+  const auto spec = ParseModuleSpec(json::parse(R"({"deviceId":"gw","moduleId":"cam","managedBy":"me",
+      "authentication":{"type":"sas","symmetricKey":{"primaryKey":"","secondaryKey":""}}})"),
+                                    "gw", "cam");
+  REQUIRE(spec);
+  CHECK(spec->module_id == "cam");
+  CHECK(spec->managed_by == std::optional<std::string>("me"));
+  CHECK(ParseModuleSpec(json::object(), "gw", "cam")->managed_by == std::nullopt);
+  CHECK(ParseModuleSpec(json::parse(R"({"moduleId":"other"})"), "gw", "cam").error().code() ==
+        ErrorCode::ArgumentInvalid);
+  CHECK(ParseModuleSpec(json::parse(R"({"deviceId":"other"})"), "gw", "cam").error().code() ==
+        ErrorCode::ArgumentInvalid);
+  CHECK_FALSE(ParseModuleSpec(json::object(), "gw", "c/m"));
+  CHECK_FALSE(ParseModuleSpec(json::object(), "gw", ""));
+  CHECK_FALSE(ParseModuleSpec(json::object(), "g w", "cam"));
+  CHECK_FALSE(ParseModuleSpec(json::array(), "gw", "cam"));
+
+  Device m;
+  m.device_id = "gw";
+  m.module_id = "cam";
+  m.managed_by = "me";
+  m.generation_id = "637546501104263193";
+  CHECK(m.key() == "gw/cam");
+  CHECK(IdentityKey("gw", "") == "gw");
+  const json doc = ToJson(m);
+  CHECK(doc["moduleId"] == "cam");
+  CHECK(doc["deviceId"] == "gw");
+  CHECK(doc["managedBy"] == "me");
+  CHECK_FALSE(doc.contains("status"));
+  CHECK_FALSE(doc.contains("capabilities"));
+  const auto back = DeviceFromJson(doc);
+  REQUIRE(back);
+  CHECK(back->key() == "gw/cam");
+  CHECK(ToJson(*back) == doc);
+
+  auto twin = Twin::Create("gw", UtcTime::FromMillis(0));
+  twin.module_id = "cam";
+  const json twin_doc = ToJson(twin);
+  CHECK(twin_doc["moduleId"] == "cam");
+  CHECK(TwinFromJson(twin_doc)->key() == "gw/cam");
+}

@@ -242,3 +242,19 @@ TEST_CASE("the registry observer hears every device at start and every change") 
   REQUIRE(again.ok());
   CHECK(after_restart.enabled == std::map<std::string, bool>{{"e", true}});
 }
+
+TEST_CASE("modules are kept across a restart and go with their device") {
+  testing::HubFixture f;
+  f.AddDevice("gw");
+  f.AddDevice("gw2");
+  for (const char* device : {"gw", "gw2"}) {
+    REQUIRE(f.hub->PutModule(*domain::ParseModuleSpec(json::object(), device, "cam"), std::nullopt).ok());
+  }
+  REQUIRE(f.hub->PatchModuleTwin("gw", "cam", {{"tags", {{"lens", "wide"}}}}, "*").ok());
+  f.Rebuild();
+  CHECK((*f.hub->GetModuleTwin("gw", "cam"))["tags"]["lens"] == "wide");
+  REQUIRE(f.hub->DeleteDevice("gw", std::nullopt).ok());
+  f.Rebuild();
+  CHECK(f.hub->GetModule("gw", "cam").error().code() == domain::ErrorCode::DeviceNotFound);
+  CHECK(f.hub->GetModule("gw2", "cam").ok());
+}

@@ -83,6 +83,35 @@ TEST_CASE("deleting a device removes it from the file") {
   CHECK(store->Load()->devices.empty());
 }
 
+TEST_CASE("modules survive a restart; deleting their device deletes them from the file") {
+  TempFile file;
+  {
+    auto store = std::move(*emulator::MakeSqliteStateStore(file.path));
+    for (const auto& [device, module] : {std::pair{"gw", ""}, {"gw", "cam"}, {"gw", "mic"}, {"gw2", ""}, {"gw2", "cam"}}) {
+      domain::Device d;
+      d.device_id = device;
+      d.module_id = module;
+      auto twin = domain::Twin::Create(device, testing::kT0);
+      twin.module_id = module;
+      REQUIRE(store->SaveDevice({d, twin}).ok());
+    }
+    REQUIRE(store->DeleteDevice("gw2/cam").ok());
+  }
+  {
+    auto store = std::move(*emulator::MakeSqliteStateStore(file.path));
+    const auto loaded = store->Load();
+    REQUIRE(loaded.ok());
+    std::vector<std::string> keys;
+    for (const auto& d : loaded->devices) keys.push_back(d.identity.key() + "|" + d.twin.key());
+    CHECK(keys == std::vector<std::string>{"gw|gw", "gw/cam|gw/cam", "gw/mic|gw/mic", "gw2|gw2"});
+    REQUIRE(store->DeleteDevice("gw").ok());
+  }
+  auto store = std::move(*emulator::MakeSqliteStateStore(file.path));
+  const auto loaded = store->Load();
+  REQUIRE(loaded->devices.size() == 1);
+  CHECK(loaded->devices[0].identity.key() == "gw2");
+}
+
 TEST_CASE("a file that is not a state file, or cannot be made, is refused with a clear error") {
   TempFile file;
   {
