@@ -105,6 +105,9 @@ domain::Result<DeviceConnectionString> ParseDeviceConnectionString(std::string_v
   if (auto s = domain::ValidateDeviceId(*device_id); !s) return Invalid("DeviceId: " + s.error().message());
   out.device_id = std::move(*device_id);
   out.module_id = Take(*fields, "ModuleId");
+  if (out.module_id) {
+    if (auto s = domain::ValidateModuleId(*out.module_id); !s) return Invalid("ModuleId: " + s.error().message());
+  }
   if (auto s = ParseDeviceCredential(*fields, out); !s) return s.error();
   if (const auto gateway = Take(*fields, "GatewayHostName")) {
     auto parsed = ParseHostPort(*gateway, "GatewayHostName");

@@ -51,7 +51,8 @@ domain::Result<ServiceConnectionString> ParseServiceConnectionString(std::string
 
 // HostName and DeviceId (IoT Hub's device-id rule) are required, and exactly
 // one of SharedAccessKey (base64) and SharedAccessSignature (must start with
-// "SharedAccessSignature "). x509 authentication is not supported here.
+// "SharedAccessSignature "); ModuleId, when given, follows the device-id rule
+// too. x509 authentication is not supported here.
 domain::Result<DeviceConnectionString> ParseDeviceConnectionString(std::string_view text);
 
 struct HostPort {

@@ -3,6 +3,7 @@
 // SharedAccessSignature.create / encodeUriComponentStrict):
 //   service: SharedAccessSignature sr=<host>&sig=<sig>&skn=<policy>&se=<expiry>
 //   device:  SharedAccessSignature sr=<strict(host/devices/id)>&sig=<sig>&se=<expiry>
+//   module:  the same with sr=<strict(host/devices/id/modules/module)>
 // sig = strict(base64(HMAC-SHA256(base64decode(key), sr + "\n" + se))), the
 // HMAC taken over sr exactly as it appears in the token.
 // https://learn.microsoft.com/azure/iot-hub/iot-hub-dev-guide-sas

@@ -110,7 +110,8 @@ void AddDeviceOptions(CLI::App& app, DeviceSettings& s) {
   s.connection_string = Env("IOTHUB_DEVICE_CONNECTION_STRING");
   s.ca_file = Env("OFFHUB_CA_FILE");
   s.endpoint = Env("OFFHUB_DEVICE_ENDPOINT");
-  app.add_option("--connection-string", s.connection_string, "Device connection string [$IOTHUB_DEVICE_CONNECTION_STRING]");
+  app.add_option("--connection-string", s.connection_string,
+                 "Device (or module, with ModuleId=) connection string [$IOTHUB_DEVICE_CONNECTION_STRING]");
   app.add_option("--ca-file", s.ca_file, "PEM file of CAs to trust [$OFFHUB_CA_FILE]");
   app.add_option("--endpoint", s.endpoint, "mqtts://host:port or mqtt://host:port instead of HostName:8883 [$OFFHUB_DEVICE_ENDPOINT]");
 }
@@ -153,6 +154,7 @@ domain::Result<std::unique_ptr<ports::DeviceTransport>> ConnectDevice(boost::asi
   azure::MqttDeviceOptions options;
   options.host_name = connection->host_name;
   options.device_id = connection->device_id;
+  options.module_id = connection->module_id.value_or("");  // ModuleId=...: connect as that module
   options.device_key = connection->key.value_or("");
   options.sas_token = connection->signature.value_or("");
   options.ca_file = s.ca_file;

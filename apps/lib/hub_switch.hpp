@@ -10,7 +10,8 @@
 //   --hub embedded                runs LocalHub in this process, with simulated
 //       devices (always connected, answering every method 200) named by --device.
 // Device side (sim-device):
-//   --connection-string / $IOTHUB_DEVICE_CONNECTION_STRING  (GatewayHostName=host:port works);
+//   --connection-string / $IOTHUB_DEVICE_CONNECTION_STRING  (GatewayHostName=host:port works;
+//       with ModuleId=m the app connects as that module of the device);
 //   --ca-file / $OFFHUB_CA_FILE;  --endpoint / $OFFHUB_DEVICE_ENDPOINT  mqtts://host:port or mqtt://host:port.
 // A missing or malformed setting is a typed 400 error naming it.
 
@@ -63,7 +64,7 @@ class ServiceHub {
 domain::Result<std::unique_ptr<ServiceHub>> ConnectServiceHub(boost::asio::io_context& io,
                                                               const ServiceSettings& settings);
 
-// The device transport for a device connection string (not started).
+// The device transport for a device or module connection string (not started).
 domain::Result<std::unique_ptr<ports::DeviceTransport>> ConnectDevice(boost::asio::io_context& io,
                                                                       const DeviceSettings& settings);
 

@@ -5,6 +5,7 @@
 #include <optional>
 
 #include "apps/lib/door_lock.hpp"
+#include "apps/offhub_cli/command_support.hpp"
 #include "domain/device.hpp"
 #include "domain/job_request.hpp"
 #include "domain/method_request.hpp"
@@ -13,32 +14,6 @@ namespace offhub::cli {
 namespace {
 
 using nlohmann::json;
-
-int Fail(const domain::Error& error) {
-  std::cerr << "offhub: " << error.name() << " (" << error.number() << "): " << error.message() << "\n";
-  return 1;
-}
-
-int Print(const json& value) {
-  std::cout << value.dump(2) << std::endl;
-  return 0;
-}
-
-template <class T>
-int PrintOr(const domain::Result<T>& result) {
-  return result ? Print(*result) : Fail(result.error());
-}
-
-domain::Result<json> ParseJsonArgument(const std::string& text, const char* what) {
-  json value = json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (value.is_discarded()) return domain::Error::ArgumentInvalid(std::string(what) + " is not valid JSON: " + text);
-  return value;
-}
-
-std::optional<std::string_view> IfMatch(const std::string& etag) {
-  if (etag.empty()) return std::nullopt;
-  return std::string_view(etag);
-}
 
 // Runs the event loop until `done` is set (the embedded hub answers on it).
 void RunUntil(boost::asio::io_context& io, const bool& done) {
@@ -61,10 +36,17 @@ void Commands::On(CLI::App* command, Action action) { actions_.emplace_back(comm
 
 void Commands::Register(CLI::App& app) {
   RegisterDevice(app);
+  RegisterModule(app);
   RegisterTwin(app);
   RegisterQuery(app);
   RegisterMethod(app);
   RegisterJob(app);
+}
+
+domain::Result<std::optional<std::string>> Commands::Module() const {
+  if (!module_) return std::optional<std::string>();
+  if (auto valid = domain::ValidateModuleId(*module_); !valid) return valid.error();
+  return module_;
 }
 
 int Commands::Run(boost::asio::io_context& io, apps::ServiceHub& hub) {
@@ -98,8 +80,8 @@ void Commands::RegisterDevice(CLI::App& app) {
   On(connection, [this](auto&, apps::ServiceHub& hub) {
     const auto device = hub.service().GetDevice(id_);
     if (!device) return Fail(device.error());
-    const std::string key = (*device)["authentication"]["symmetricKey"].value("primaryKey", "");
-    return Print(json{{"connectionString", "HostName=" + hub.host_name() + ";DeviceId=" + id_ + ";SharedAccessKey=" + key}});
+    const auto text = ConnectionString(hub.host_name(), *device);
+    return text ? Print(json{{"connectionString", *text}}) : Fail(text.error());
   });
   auto* list = device->add_subcommand("list", "List devices");
   list->add_option("--top", top_, "At most this many (1..1000)");
@@ -114,21 +96,35 @@ void Commands::RegisterDevice(CLI::App& app) {
 }
 
 void Commands::RegisterTwin(CLI::App& app) {
-  auto* twin = app.add_subcommand("twin", "Device twins");
+  auto* twin = app.add_subcommand("twin", "Device and module twins");
   twin->require_subcommand(1);
-  auto* show = twin->add_subcommand("show", "Show a device's twin");
+  auto* show = twin->add_subcommand("show", "Show a device's (or with --module, a module's) twin");
   show->add_option("device-id", id_, "The device id")->required();
-  On(show, [this](auto&, apps::ServiceHub& hub) { return PrintOr(hub.service().GetTwin(id_)); });
+  show->add_option("--module", module_, "The module of the device whose twin to show");
+  On(show, [this](auto&, apps::ServiceHub& hub) {
+    const auto module = Module();
+    if (!module) return Fail(module.error());
+    return PrintOr(*module ? hub.service().GetModuleTwin(id_, **module) : hub.service().GetTwin(id_));
+  });
   auto* update = twin->add_subcommand("update", "Patch (or with --replace, replace) tags and desired properties");
   update->add_option("device-id", id_, "The device id")->required();
+  update->add_option("--module", module_, "Update this module's twin instead of the device's");
   update->add_option("--patch", patch_, R"(JSON, e.g. '{"properties":{"desired":{"floor":3}}}')")->required();
   update->add_option("--etag", etag_, "Update only if the twin's etag is this");
   update->add_flag("--replace", replace_, "Replace tags and desired properties wholesale (PUT)");
   On(update, [this](auto&, apps::ServiceHub& hub) {
+    const auto module = Module();
+    if (!module) return Fail(module.error());
     const auto patch = ParseJsonArgument(patch_, "--patch");
     if (!patch) return Fail(patch.error());
-    return PrintOr(replace_ ? hub.service().ReplaceTwin(id_, *patch, IfMatch(etag_))
-                            : hub.service().PatchTwin(id_, *patch, IfMatch(etag_).value_or("*")));
+    auto& service = hub.service();
+    // Without --etag a patch sends If-Match: * and a replace none: both apply whatever the twin's etag.
+    const ports::IfMatch if_match = replace_ ? IfMatch(etag_) : ports::IfMatch(IfMatch(etag_).value_or("*"));
+    if (*module) {
+      return PrintOr(replace_ ? service.ReplaceModuleTwin(id_, **module, *patch, if_match)
+                              : service.PatchModuleTwin(id_, **module, *patch, if_match));
+    }
+    return PrintOr(replace_ ? service.ReplaceTwin(id_, *patch, if_match) : service.PatchTwin(id_, *patch, if_match));
   });
 }
 
@@ -153,13 +149,16 @@ void Commands::RegisterQuery(CLI::App& app) {
 void Commands::RegisterMethod(CLI::App& app) {
   auto* method = app.add_subcommand("method", "Direct methods");
   method->require_subcommand(1);
-  auto* invoke = method->add_subcommand("invoke", "Call a direct method on a device and print its answer");
+  auto* invoke = method->add_subcommand("invoke", "Call a direct method on a device or module and print its answer");
   invoke->add_option("device-id", id_, "The device id")->required();
   invoke->add_option("method-name", method_, "The method")->required();
+  invoke->add_option("--module", module_, "Call the method on this module of the device");
   invoke->add_option("--payload", payload_, "JSON payload")->capture_default_str();
   invoke->add_option("--timeout", timeout_, "responseTimeoutInSeconds (5..300)")->capture_default_str();
   invoke->add_option("--connect-timeout", connect_timeout_, "connectTimeoutInSeconds (0..300)")->capture_default_str();
   On(invoke, [this](boost::asio::io_context& io, apps::ServiceHub& hub) {
+    const auto module = Module();
+    if (!module) return Fail(module.error());
     const auto payload = ParseJsonArgument(payload_, "--payload");
     if (!payload) return Fail(payload.error());
     const auto request = domain::ParseMethodRequest({{"methodName", method_}, {"payload", *payload},
@@ -168,10 +167,15 @@ void Commands::RegisterMethod(CLI::App& app) {
     if (!request) return Fail(request.error());
     bool done = false;
     int code = 1;
-    hub.service().InvokeMethod(id_, *request, [&](domain::Result<domain::MethodResult> result) {
+    auto answer = [&](domain::Result<domain::MethodResult> result) {
       code = result ? Print(domain::ToJson(*result)) : Fail(result.error());
       done = true;
-    });
+    };
+    if (*module) {
+      hub.service().InvokeModuleMethod(id_, **module, *request, answer);
+    } else {
+      hub.service().InvokeMethod(id_, *request, answer);
+    }
     RunUntil(io, done);
     return code;
   });

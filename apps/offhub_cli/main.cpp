@@ -1,6 +1,6 @@
 // offhub: a command line for IoT hubs in the spirit of `az iot hub`: devices,
-// twins, queries, direct methods and jobs, against a real hub, the emulator or
-// the embedded hub through the same switch. JSON on stdout; errors on stderr
+// modules, twins, queries, direct methods and jobs, against a real hub, the
+// emulator or the embedded hub through the same switch. JSON on stdout; errors on stderr
 // as IoT Hub names them, with exit code 1 (2 for bad usage).
 #include <CLI/CLI.hpp>
 #include <boost/asio/io_context.hpp>
@@ -11,7 +11,7 @@
 
 int main(int argc, char** argv) {
   offhub::apps::ServiceSettings settings;
-  CLI::App app{"offhub: devices, twins, queries, direct methods and jobs of an IoT hub"};
+  CLI::App app{"offhub: devices, modules, twins, queries, direct methods and jobs of an IoT hub"};
   app.require_subcommand(1);
   offhub::apps::AddServiceOptions(app, settings);
   offhub::cli::Commands commands;

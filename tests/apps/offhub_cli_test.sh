@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The offhub CLI against offhub-emulator over HTTPS (its CA, host-name
 # verification on): every command group, JSON out, IoT Hub's error names and
-# exit codes on failure.
+# exit codes on failure; sim-device connected as a module with the module
+# connection string the CLI prints.
 #   offhub_cli_test.sh <build/bin>
 set -euo pipefail
 bin="$1"
@@ -24,7 +25,9 @@ expect() {  # expect <exit code> <text the output must contain> -- <offhub args.
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 https_port="$(free_port)"
-"$bin/offhub-emulator" --tls-dir "$work/tls" --http-port 0 --https-port "$https_port" --mqtt-port 0 --mqtts-port 0 \
+mqtts_port="$(free_port)"
+"$bin/offhub-emulator" --tls-dir "$work/tls" --http-port 0 --https-port "$https_port" --mqtt-port 0 \
+  --mqtts-port "$mqtts_port" \
   >"$work/emulator.out" 2>"$work/emulator.err" &
 pids+=($!)
 for _ in $(seq 1 200); do
@@ -34,8 +37,19 @@ done
 export IOTHUB_CONNECTION_STRING="$(sed -n 's/^IOTHUB_CONNECTION_STRING=//p' "$work/emulator.out")"
 export OFFHUB_CA_FILE="$work/tls/ca.pem"
 export OFFHUB_ENDPOINT="https://localhost:$https_port"
+export OFFHUB_DEVICE_ENDPOINT="mqtts://localhost:$mqtts_port"
+# Retries `offhub <args>` for a few seconds until its output contains the text.
+wait_for() {  # wait_for <text> -- <offhub args...>
+  local want_text="$1"; shift 2
+  for _ in $(seq 1 100); do
+    "$bin/offhub" "$@" 2>&1 | grep -qF -- "$want_text" && return 0
+    sleep 0.1
+  done
+  "$bin/offhub" "$@" || true
+  fail "offhub $*: no '$want_text' in the output after waiting"
+}
 
-expect 0 'offhub: devices, twins' -- --help
+expect 0 'offhub: devices, modules, twins' -- --help
 expect 0 '"deviceId": "cli-1"' -- device create cli-1
 expect 1 'DeviceAlreadyExists (409001)' -- device create cli-1
 expect 0 '"status": "enabled"' -- device show cli-1
@@ -50,6 +64,38 @@ expect 0 '"deviceId": "cli-1"' -- query "SELECT * FROM devices WHERE tags.site =
 expect 1 'ArgumentInvalid (400004)' -- query "SELECT * FROM devices WHERE"
 expect 1 'DeviceNotOnline (404103)' -- method invoke cli-1 reboot
 expect 1 'ArgumentInvalid' -- method invoke cli-1 reboot --timeout 1
+
+# Modules of cli-1.
+expect 0 '"moduleId": "mod-1"' -- module create cli-1 mod-1
+expect 1 'ModuleAlreadyExistsOnDevice (409301)' -- module create cli-1 mod-1
+expect 1 'DeviceNotFound (404001)' -- module create nope mod-1
+expect 1 'ArgumentInvalid' -- module create cli-1 'bad/id'
+expect 0 '"moduleId": "mod-1"' -- module show cli-1 mod-1
+expect 1 'ModuleNotFound (404010)' -- module show cli-1 nope
+expect 1 'ArgumentInvalid' -- module show cli-1 ''
+expect 0 '"moduleId": "mod-1"' -- module list cli-1
+expect 1 'DeviceNotFound (404001)' -- module list nope
+expect 0 ';DeviceId=cli-1;ModuleId=mod-1;SharedAccessKey=' -- module connection-string cli-1 mod-1
+expect 0 '"moduleId": "mod-1"' -- twin update cli-1 --module mod-1 --patch '{"properties":{"desired":{"floor":5}}}'
+expect 1 'PreconditionFailed (412001)' -- twin update cli-1 --module mod-1 --patch '{"tags":{"x":1}}' --etag wrong
+expect 0 '"floor": 5' -- twin show cli-1 --module mod-1
+expect 1 'ModuleNotFound (404010)' -- twin show cli-1 --module nope
+expect 1 'ArgumentInvalid' -- twin show cli-1 --module ''
+expect 1 'DeviceNotOnline (404103)' -- method invoke cli-1 reboot --module mod-1
+expect 1 'ModuleNotFound (404010)' -- method invoke cli-1 reboot --module nope
+
+# sim-device with the module's connection string connects as the module.
+IOTHUB_DEVICE_CONNECTION_STRING="$("$bin/offhub" module connection-string cli-1 mod-1 |
+  sed -n 's/.*"connectionString": "\(.*\)".*/\1/p')" "$bin/sim-device" >"$work/module.out" 2>&1 &
+pids+=($!)
+wait_for '"connectionState": "Connected"' -- module show cli-1 mod-1
+expect 0 '"connectionState": "Disconnected"' -- device show cli-1
+expect 0 '"status": 200' -- method invoke cli-1 lockDoor --module mod-1
+grep -q 'Locking Door!' "$work/module.out" || { cat "$work/module.out"; fail "the module did not lock the door"; }
+expect 1 'DeviceNotOnline (404103)' -- method invoke cli-1 lockDoor
+expect 0 '"floor": 6' -- twin update cli-1 --module mod-1 --patch '{"properties":{"desired":{"floor":6}}}'
+# sim-device reports each desired change back: it shows in the module's reported properties.
+wait_for '"floor": 6' -- query "SELECT properties.reported FROM devices.modules WHERE moduleId = 'mod-1'"
 expect 0 '"status": "queued"' -- job create cli-job-1 --type twin --query "deviceId = 'cli-1'" --patch '{"properties":{"desired":{"floor":4}}}'
 expect 0 '"status": "completed"' -- job watch cli-job-1 --poll 1
 expect 0 '"succeededCount": 1' -- job show cli-job-1
@@ -58,6 +104,9 @@ expect 0 '"status": "cancelled"' -- job cancel cli-job-2
 expect 0 '"jobId": "cli-job-2"' -- job list --status cancelled
 expect 0 '"jobId": "cli-job-1"' -- query "SELECT * FROM devices.jobs WHERE devices.jobs.jobId = 'cli-job-1'"
 expect 2 'required' -- job create
+expect 1 'PreconditionFailed (412' -- module delete cli-1 mod-1 --etag wrong
+expect 0 '"deleted": "cli-1/mod-1"' -- module delete cli-1 mod-1
+expect 1 'ModuleNotFound (404010)' -- module show cli-1 mod-1
 expect 0 '"deleted": "cli-1"' -- device delete cli-1
 expect 0 '"floor": 3' -- --hub embedded twin update myDeviceId --patch '{"properties":{"desired":{"floor":3}}}'
 expect 0 '"status": 200' -- --hub embedded method invoke myDeviceId lockDoor

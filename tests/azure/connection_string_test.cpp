@@ -98,6 +98,10 @@ TEST_CASE("device connection string: malformed input names the field") {
   CHECK(ErrorOf(ParseDeviceConnectionString("HostName=h" + key)).find("DeviceId") != std::string::npos);
   CHECK(ErrorOf(ParseDeviceConnectionString("HostName=h;DeviceId=d")).find("SharedAccessKey") != std::string::npos);
   CHECK(ErrorOf(ParseDeviceConnectionString("HostName=h;DeviceId=bad/id" + key)).find("DeviceId") != std::string::npos);
+  CHECK(ErrorOf(ParseDeviceConnectionString("HostName=h;DeviceId=d;ModuleId=bad/id" + key)).find("ModuleId") !=
+        std::string::npos);
+  CHECK(ErrorOf(ParseDeviceConnectionString("HostName=h;DeviceId=d;ModuleId=" + std::string(129, 'm') + key))
+            .find("ModuleId") != std::string::npos);
   CHECK(ErrorOf(ParseDeviceConnectionString("HostName=h;DeviceId=d;DeviceId=e" + key)).find("DeviceId") !=
         std::string::npos);
   CHECK(ErrorOf(ParseDeviceConnectionString("HostName=h;DeviceId=d" + key + ";SharedAccessSignature=x"))

@@ -16,6 +16,15 @@ TEST_CASE("topics the device publishes, as the Node SDK spells them") {
   CHECK(ReportedPatchTopic("4") == "$iothub/twin/PATCH/properties/reported/?$rid=4");
 }
 
+TEST_CASE("a module's username and SAS resource name the device and the module") {
+  CHECK(DeviceUsername("hub.azure-devices.net", "dev1", "mod1") ==
+        "hub.azure-devices.net/dev1/mod1/?api-version=2021-04-12");
+  CHECK(DeviceResource("hub.azure-devices.net", "dev1", "mod1") == "hub.azure-devices.net/devices/dev1/modules/mod1");
+  // An empty module id is the device itself.
+  CHECK(DeviceUsername("h", "dev1", "") == DeviceUsername("h", "dev1"));
+  CHECK(DeviceResource("h", "dev1", "") == DeviceResource("h", "dev1"));
+}
+
 TEST_CASE("query values") {
   CHECK(QueryValue("$rid=1&$version=5", "$version") == "5");
   CHECK(QueryValue("$rid=1", "$rid") == "1");

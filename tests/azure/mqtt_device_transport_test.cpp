@@ -1,6 +1,7 @@
 // The Azure MQTT device transport against the whole emulator in process:
 // TLS with the emulator's CA and host-name verification, methods, twins,
-// desired updates, bad credentials, a broker restart and SAS renewal.
+// desired updates, bad credentials, a broker restart, SAS renewal, and a
+// module of the device connecting as itself.
 // One io_context, driven by the test; every wait has a deadline.
 #include <doctest/doctest.h>
 
@@ -14,6 +15,7 @@
 #include <boost/asio/io_context.hpp>
 
 #include "adapters/azure/mqtt/mqtt_device_transport.hpp"
+#include "adapters/azure/sas_token.hpp"
 #include "adapters/emulator/emulator.hpp"
 #include "adapters/emulator/mqtt/broker_process.hpp"
 
@@ -28,6 +30,8 @@ constexpr const char* kDeviceId = "door-1";
 constexpr const char* kKey = "c2VjcmV0LWtleS1mb3ItZG9vci0xLXRlc3RzLTAwMDE=";
 constexpr const char* kOtherKey = "b3RoZXIta2V5LWZvci1kb29yLTEtdGVzdHMtMDAwMDI=";
 constexpr const char* kWrongKey = "d3Jvbmcta2V5LWZvci1kb29yLTEtdGVzdHMtMDAwMDM=";
+constexpr const char* kModuleId = "lock-module";
+constexpr const char* kModuleKey = "bW9kdWxlLWtleS1mb3ItZG9vci0xLXRlc3RzLTAwMDQ=";
 
 struct TempDir {
   TempDir() {
@@ -101,6 +105,21 @@ class Fixture {
     REQUIRE(hub().PutDevice(*spec, if_match));
   }
 
+  void PutModule() {
+    const json body = {
+        {"authentication",
+         {{"type", "sas"}, {"symmetricKey", {{"primaryKey", kModuleKey}, {"secondaryKey", kOtherKey}}}}}};
+    auto spec = domain::ParseModuleSpec(body, kDeviceId, kModuleId);
+    REQUIRE(spec);
+    REQUIRE(hub().PutModule(*spec, std::nullopt));
+  }
+
+  azure::MqttDeviceOptions ModuleOptions() const {
+    auto o = Options(kModuleKey);
+    o.module_id = kModuleId;
+    return o;
+  }
+
   azure::MqttDeviceOptions Options(const std::string& key = kKey) const {
     azure::MqttDeviceOptions o;
     o.host_name = "localhost";
@@ -130,6 +149,15 @@ class Fixture {
     domain::MethodRequest request{method, payload, 5, 10};
     hub().InvokeMethod(kDeviceId, request,
                        [&](domain::Result<domain::MethodResult> r) { result.emplace(std::move(r)); });
+    REQUIRE(RunUntil([&] { return result.has_value(); }, 20s));
+    return std::move(*result);
+  }
+
+  domain::Result<domain::MethodResult> InvokeModule(const std::string& method, const json& payload) {
+    std::optional<domain::Result<domain::MethodResult>> result;
+    domain::MethodRequest request{method, payload, 5, 10};
+    hub().InvokeModuleMethod(kDeviceId, kModuleId, request,
+                             [&](domain::Result<domain::MethodResult> r) { result.emplace(std::move(r)); });
     REQUIRE(RunUntil([&] { return result.has_value(); }, 20s));
     return std::move(*result);
   }
@@ -291,6 +319,88 @@ TEST_CASE_FIXTURE(Fixture, "a short SAS TTL is renewed before expiry, without a 
   CHECK(result->status == 200);
 }
 
+TEST_CASE_FIXTURE(Fixture, "a module connects as itself: its methods, its twin, its desired updates") {
+  PutModule();
+  auto& module = Connect(ModuleOptions());
+  std::vector<std::pair<json, std::int64_t>> desired;
+  module.OnDesiredChange([&](const json& patch, std::int64_t version) { desired.emplace_back(patch, version); });
+  REQUIRE(RunUntil([&] { return log_.connected(); }));
+
+  const auto result = InvokeModule("lockDoor", {{"reason", "module"}});
+  REQUIRE(result);
+  CHECK(result->status == 200);
+  CHECK(result->payload == json{{"locked", true}, {"echo", {{"reason", "module"}}}});
+  // The device itself is not connected: the module's session is its own.
+  const auto device = hub().GetDevice(kDeviceId);
+  REQUIRE(device);
+  CHECK((*device)["connectionState"] == "Disconnected");
+
+  std::optional<domain::Result<json>> twin;
+  module.GetTwin([&](domain::Result<json> r) { twin.emplace(std::move(r)); });
+  REQUIRE(RunUntil([&] { return twin.has_value(); }));
+  REQUIRE(*twin);
+  CHECK((*twin)->contains("desired"));
+  CHECK((*twin)->contains("reported"));
+
+  std::optional<domain::Result<std::int64_t>> version;
+  module.PatchReported({{"lock", "closed"}}, [&](domain::Result<std::int64_t> r) { version.emplace(std::move(r)); });
+  REQUIRE(RunUntil([&] { return version.has_value(); }));
+  REQUIRE(*version);
+  const auto module_twin = hub().GetModuleTwin(kDeviceId, kModuleId);
+  REQUIRE(module_twin);
+  CHECK((*module_twin)["moduleId"] == kModuleId);
+  CHECK((*module_twin)["properties"]["reported"]["lock"] == "closed");
+  CHECK((*module_twin)["properties"]["reported"]["$version"] == **version);
+  const auto device_twin = hub().GetTwin(kDeviceId);
+  REQUIRE(device_twin);
+  CHECK_FALSE((*device_twin)["properties"]["reported"].contains("lock"));
+
+  // As for a device, the desired subscription may still be on its way.
+  int floor = 0;
+  REQUIRE(RunUntil([&] {
+    if (!desired.empty()) return true;
+    REQUIRE(hub().PatchModuleTwin(kDeviceId, kModuleId, {{"properties", {{"desired", {{"floor", ++floor}}}}}},
+                                  std::nullopt));
+    return RunUntil([&] { return !desired.empty(); }, 300ms);
+  }));
+  CHECK(desired.front().first["floor"].is_number_integer());
+}
+
+TEST_CASE_FIXTURE(Fixture, "a module's token does not let a client in as the device, nor the device's as the module") {
+  PutModule();
+  const auto expiry = azure::DeviceTokenExpiry(std::chrono::system_clock::now(), 1h);
+  // Connects with a fixed token and tells whether the hub refused it (CONNACK 5, every retry).
+  const auto refused = [&](azure::MqttDeviceOptions options, const std::string& token) {
+    transport_.reset();
+    log_.events.clear();
+    options.device_key.clear();
+    options.sas_token = token;
+    Connect(std::move(options));
+    REQUIRE(RunUntil([&] { return log_.Count(DeviceConnection::kDisconnected) >= 2; }));
+    CAPTURE(log_.events.front().second);
+    return log_.Count(DeviceConnection::kConnected) == 0 &&
+           log_.events.front().second.find("CONNACK 5") != std::string::npos;
+  };
+  const auto module_token = azure::MakeDeviceSasToken("localhost", kDeviceId, kModuleKey, expiry, kModuleId);
+  const auto module_resource_device_key = azure::MakeDeviceSasToken("localhost", kDeviceId, kKey, expiry, kModuleId);
+  const auto device_token = azure::MakeDeviceSasToken("localhost", kDeviceId, kKey, expiry);
+  REQUIRE(module_token);
+  REQUIRE(module_resource_device_key);
+  REQUIRE(device_token);
+
+  CHECK(refused(Options(), *module_token));
+  CHECK(refused(Options(), *module_resource_device_key));  // the resource alone is enough to refuse
+  CHECK(refused(ModuleOptions(), *device_token));
+  // The module's own token gets the module in.
+  transport_.reset();
+  log_.events.clear();
+  auto options = ModuleOptions();
+  options.device_key.clear();
+  options.sas_token = *module_token;
+  Connect(options);
+  REQUIRE(RunUntil([&] { return log_.connected(); }));
+}
+
 TEST_CASE("options are checked when the transport is made") {
   boost::asio::io_context io;
   azure::MqttDeviceOptions o;
@@ -300,6 +410,11 @@ TEST_CASE("options are checked when the transport is made") {
   o.device_key = "not base64!";
   CHECK_THROWS_AS(azure::MakeMqttDeviceTransport(io, o), std::invalid_argument);
   o.device_key = kKey;
+  o.module_id = "a/b";
+  CHECK_THROWS_AS(azure::MakeMqttDeviceTransport(io, o), std::invalid_argument);
+  o.module_id = kModuleId;
+  CHECK_NOTHROW(azure::MakeMqttDeviceTransport(io, o));
+  o.module_id.clear();
   o.gateway = "host:notaport";
   CHECK_THROWS_AS(azure::MakeMqttDeviceTransport(io, o), std::invalid_argument);
   o.gateway.clear();

@@ -46,6 +46,23 @@ TEST_CASE("device token: sr is the strictly encoded device path, no skn") {
         "&sig=t0f4lZAJlH9BRmQ5qeD02k6JCwnfaoVsMVkVOpcf72g%3D&se=1767268800");
 }
 
+TEST_CASE("module token: sr is the strictly encoded module path, as the Node SDK's ModuleClient signs it") {
+  const auto plain = azure::MakeDeviceSasToken("myhub.azure-devices.net", "myDeviceId", kKey, kExpiry, "myModule");
+  REQUIRE(plain.ok());
+  CHECK(*plain ==
+        "SharedAccessSignature sr=myhub.azure-devices.net%2Fdevices%2FmyDeviceId%2Fmodules%2FmyModule"
+        "&sig=8G9lyfZniyZ6f3V%2FBESA3jqaHr2y7IRloB1Et9YUVss%3D&se=1767268800");
+  const auto odd = azure::MakeDeviceSasToken("myhub.azure-devices.net", "lock*(1)", kKey, kExpiry, "edge(m)!");
+  REQUIRE(odd.ok());
+  CHECK(*odd ==
+        "SharedAccessSignature sr=myhub.azure-devices.net%2Fdevices%2Flock%2a%281%29%2Fmodules%2Fedge%28m%29%21"
+        "&sig=CuTxBDFfM6UESdhN27sX6ETY%2BYN67OjwaXgxuT%2BXjTA%3D&se=1767268800");
+  // The same key signs a different resource for the device: a module token is no device token.
+  const auto device = azure::MakeDeviceSasToken("myhub.azure-devices.net", "myDeviceId", kKey, kExpiry);
+  REQUIRE(device.ok());
+  CHECK(*device != *plain);
+}
+
 TEST_CASE("a key that is not base64 is refused, not signed") {
   CHECK(azure::SasSignature("h", 1, "***").error().code() == domain::ErrorCode::ArgumentInvalid);
   CHECK_FALSE(azure::MakeServiceSasToken("h", "p", "", 1).ok());

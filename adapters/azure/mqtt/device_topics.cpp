@@ -39,12 +39,16 @@ std::optional<nlohmann::json> ParseJson(std::string_view body) {
 
 }  // namespace
 
-std::string DeviceUsername(std::string_view host_name, std::string_view device_id) {
-  return std::string(host_name) + "/" + std::string(device_id) + "/?api-version=" + std::string(kApiVersion);
+std::string DeviceUsername(std::string_view host_name, std::string_view device_id, std::string_view module_id) {
+  std::string username = std::string(host_name) + "/" + std::string(device_id);
+  if (!module_id.empty()) username += "/" + std::string(module_id);
+  return username + "/?api-version=" + std::string(kApiVersion);
 }
 
-std::string DeviceResource(std::string_view host_name, std::string_view device_id) {
-  return std::string(host_name) + "/devices/" + std::string(device_id);
+std::string DeviceResource(std::string_view host_name, std::string_view device_id, std::string_view module_id) {
+  std::string resource = std::string(host_name) + "/devices/" + std::string(device_id);
+  if (!module_id.empty()) resource += "/modules/" + std::string(module_id);
+  return resource;
 }
 
 std::string MethodResponseTopic(int status, std::string_view rid) {

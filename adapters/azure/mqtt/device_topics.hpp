@@ -22,10 +22,13 @@ inline constexpr std::string_view kDesiredFilter = "$iothub/twin/PATCH/propertie
 // Node sends a twin GET with a single space as its body.
 inline constexpr std::string_view kTwinGetBody = " ";
 
-// "{host}/{device_id}/?api-version=2021-04-12"
-std::string DeviceUsername(std::string_view host_name, std::string_view device_id);
-// "{host}/devices/{device_id}": the SAS resource of a device token.
-std::string DeviceResource(std::string_view host_name, std::string_view device_id);
+// An empty module_id means the device itself; otherwise the device's module.
+// "{host}/{device_id}/?api-version=2021-04-12", for a module
+// "{host}/{device_id}/{module_id}/?api-version=2021-04-12".
+std::string DeviceUsername(std::string_view host_name, std::string_view device_id, std::string_view module_id = {});
+// "{host}/devices/{device_id}" (a module: ".../modules/{module_id}"): the SAS
+// resource of a device or module token.
+std::string DeviceResource(std::string_view host_name, std::string_view device_id, std::string_view module_id = {});
 
 std::string MethodResponseTopic(int status, std::string_view rid);  // $iothub/methods/res/{status}/?$rid={rid}
 std::string TwinGetTopic(std::string_view rid);                     // $iothub/twin/GET/?$rid={rid}

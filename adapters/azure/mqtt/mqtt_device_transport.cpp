@@ -12,6 +12,7 @@
 #include "adapters/azure/mqtt/device_topics.hpp"
 #include "adapters/azure/mqtt/twin_requests.hpp"
 #include "adapters/emulator/mqtt/mqtt_connection.hpp"
+#include "domain/device.hpp"
 
 namespace offhub::azure {
 namespace {
@@ -39,11 +40,14 @@ std::string ConnackReason(int rc) {
 
 mqtt::DeviceCredentials MakeCredentials(const MqttDeviceOptions& o) {
   if (o.host_name.empty() || o.device_id.empty()) throw std::invalid_argument("host_name and device_id are required");
+  // '/' separates device and module in the client id and the username.
+  if (o.module_id.find('/') != std::string::npos) throw std::invalid_argument("module_id must not contain '/'");
   if (o.device_key.empty() == o.sas_token.empty()) {
     throw std::invalid_argument("give exactly one of device_key and sas_token");
   }
   if (!o.sas_token.empty()) return mqtt::DeviceCredentials::FromToken(o.sas_token);
-  return mqtt::DeviceCredentials::FromKey(mqtt::DeviceResource(o.host_name, o.device_id), o.device_key, o.sas_ttl);
+  return mqtt::DeviceCredentials::FromKey(mqtt::DeviceResource(o.host_name, o.device_id, o.module_id), o.device_key,
+                                          o.sas_ttl);
 }
 
 emulator::MqttConnectionOptions ConnectionOptions(const MqttDeviceOptions& o) {
@@ -53,8 +57,8 @@ emulator::MqttConnectionOptions ConnectionOptions(const MqttDeviceOptions& o) {
   emulator::MqttConnectionOptions c;
   c.host = target->host;
   c.port = target->port;
-  c.client_id = o.device_id;
-  c.username = mqtt::DeviceUsername(o.host_name, o.device_id);
+  c.client_id = domain::IdentityKey(o.device_id, o.module_id);
+  c.username = mqtt::DeviceUsername(o.host_name, o.device_id, o.module_id);
   c.clean_session = false;
   c.keepalive_seconds = static_cast<int>(o.keepalive.count());
   c.reconnect = true;

@@ -7,16 +7,22 @@
 // Behaviour beyond ports/device_transport.hpp
 // - CONNECT: client id = device id, clean session off, username
 //   "{host_name}/{device_id}/?api-version=2021-04-12", password = SAS token.
+//   With a module_id the transport is that module of the device: client id
+//   "{device_id}/{module_id}", username
+//   "{host_name}/{device_id}/{module_id}/?api-version=2021-04-12", token
+//   resource "{host_name}/devices/{device_id}/modules/{module_id}"; methods
+//   and the twin use the same $iothub topics and reach the module's own.
 //   TLS verifies the certificate chain (ca_file, or the system's CA store)
 //   and the host name of the host it connects to (the gateway's host when
 //   one is set, else host_name), like the SDK's mqtt.js.
 // - Credentials: with `device_key` a fresh token (resource
-//   "{host_name}/devices/{device_id}", expiry now + sas_ttl) is made for every
-//   connection attempt, and at 3/4 of the TTL (2700 s of 3600, as Node) the
-//   transport reconnects with a new one; the session and its subscriptions
-//   stay with the hub. This planned reconnect is not reported as a
-//   disconnection, but twin requests in flight fail with 503. With `sas_token`
-//   the fixed token is used until the hub refuses it.
+//   "{host_name}/devices/{device_id}[/modules/{module_id}]", expiry now +
+//   sas_ttl) is made for every connection attempt, and at 3/4 of the TTL
+//   (2700 s of 3600, as Node) the transport reconnects with a new one; the
+//   session and its subscriptions stay with the hub. This planned reconnect
+//   is not reported as a disconnection, but twin requests in flight fail
+//   with 503. With `sas_token` the fixed token is used until the hub
+//   refuses it.
 // - Subscriptions after each CONNACK: twin responses always; methods once any
 //   OnMethod handler exists; desired updates once OnDesiredChange is set.
 //   When the hub says the session is not present they are all made again.
@@ -44,7 +50,8 @@ namespace offhub::azure {
 struct MqttDeviceOptions {
   std::string host_name;  // the hub's HostName
   std::string device_id;
-  std::string device_key;  // base64 SharedAccessKey; or...
+  std::string module_id;   // empty: the device itself; else this module of it
+  std::string device_key;  // base64 SharedAccessKey (a module's own key for a module); or...
   std::string sas_token;   // ...a fixed "SharedAccessSignature sr=..." token
   std::string gateway;     // "host[:port]" to connect to instead (GatewayHostName)
   bool tls = true;         // false: plain MQTT (the emulator's plain port only)
@@ -57,9 +64,9 @@ struct MqttDeviceOptions {
 };
 
 // Throws std::invalid_argument for unusable options (no host name or device
-// id, neither or both of key and token, a key that is not base64, a bad
-// gateway) and std::runtime_error when TLS cannot be set up (e.g. an
-// unreadable CA file). Nothing connects before Start().
+// id, a module id with '/', neither or both of key and token, a key that is
+// not base64, a bad gateway) and std::runtime_error when TLS cannot be set
+// up (e.g. an unreadable CA file). Nothing connects before Start().
 std::unique_ptr<ports::DeviceTransport> MakeMqttDeviceTransport(boost::asio::io_context& io, MqttDeviceOptions options);
 
 }  // namespace offhub::azure
