@@ -15,35 +15,15 @@ cmake --preset default >/dev/null
 cmake --build --preset default -j "$(nproc)" --target offhub-emulator sim-device schedule-job-service offhub \
   offhub_broker_plugin | grep -E '^\[ *[0-9]+%\] (Linking|Built target)' || true
 
-work="$(mktemp -d)"
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-echo "== starting offhub-emulator (HTTPS 8443, MQTTS 8883) =="
-# Plain HTTP off and plain MQTT on a free port: 8080 and 1883 are often taken
-# (a system mosquitto listens on 1883).
-build/bin/offhub-emulator --tls-dir "$work/tls" --http-port 0 --mqtt-port 0 --log-level warn \
-  >"$work/emulator.out" 2>"$work/emulator.err" &
-pids+=($!)
-for _ in $(seq 1 200); do
-  grep -q '^IOTHUB_CONNECTION_STRING=' "$work/emulator.out" 2>/dev/null && break
-  if ! kill -0 "${pids[0]}" 2>/dev/null; then cat "$work/emulator.err" >&2; exit 1; fi
-  sleep 0.05
-done
-export IOTHUB_CONNECTION_STRING="$(sed -n 's/^IOTHUB_CONNECTION_STRING=//p' "$work/emulator.out")"
-export OFFHUB_CA_FILE="$work/tls/ca.pem"
-export OFFHUB_ENDPOINT="https://127.0.0.1:8443"
-export OFFHUB_DEVICE_ENDPOINT="mqtts://127.0.0.1:8883"
+source scripts/lib/emulator.sh
+offhub_work_dir
+echo "== starting offhub-emulator =="
+offhub_start_emulator build/bin --log-level warn
 echo "IOTHUB_CONNECTION_STRING=$IOTHUB_CONNECTION_STRING"
 
 build/bin/offhub device create myDeviceId >/dev/null
-export IOTHUB_DEVICE_CONNECTION_STRING="$(build/bin/offhub device connection-string myDeviceId |
-  sed -n 's/.*"connectionString": "\(.*\)".*/\1/p')"
+IOTHUB_DEVICE_CONNECTION_STRING="$(offhub_device_connection_string build/bin myDeviceId)"
+export IOTHUB_DEVICE_CONNECTION_STRING
 
 echo "== sim-device (myDeviceId) =="
 build/bin/sim-device > >(sed 's/^/[sim-device] /') 2>&1 &

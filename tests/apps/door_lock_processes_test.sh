@@ -5,37 +5,14 @@
 #   door_lock_processes_test.sh <build/bin>
 set -euo pipefail
 bin="$1"
-work="$(mktemp -d)"
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
+source "$(dirname "$0")/../../scripts/lib/emulator.sh"
+offhub_work_dir
 fail() { echo "FAIL: $*"; for f in "$work"/*.out "$work"/*.err; do echo "--- $f"; cat "$f"; done; exit 1; }
-
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-https_port="$(free_port)"
-mqtts_port="$(free_port)"
-"$bin/offhub-emulator" --tls-dir "$work/tls" --http-port 0 --https-port "$https_port" --mqtt-port 0 \
-  --mqtts-port "$mqtts_port" >"$work/emulator.out" 2>"$work/emulator.err" &
-pids+=($!)
-for _ in $(seq 1 200); do
-  grep -q '^IOTHUB_CONNECTION_STRING=' "$work/emulator.out" && break
-  kill -0 "${pids[0]}" || fail "the emulator exited"
-  sleep 0.05
-done
-grep -q '^IOTHUB_CONNECTION_STRING=' "$work/emulator.out" || fail "the emulator did not become ready"
-
-export IOTHUB_CONNECTION_STRING="$(sed -n 's/^IOTHUB_CONNECTION_STRING=//p' "$work/emulator.out")"
-export OFFHUB_CA_FILE="$work/tls/ca.pem"
-export OFFHUB_ENDPOINT="https://localhost:$https_port"
-export OFFHUB_DEVICE_ENDPOINT="mqtts://localhost:$mqtts_port"
+offhub_start_emulator "$bin" || fail "the emulator did not start"
 
 "$bin/offhub" device create myDeviceId >"$work/create.out" || fail "device create"
-export IOTHUB_DEVICE_CONNECTION_STRING="$("$bin/offhub" device connection-string myDeviceId |
-  sed -n 's/.*"connectionString": "\(.*\)".*/\1/p')"
+IOTHUB_DEVICE_CONNECTION_STRING="$(offhub_device_connection_string "$bin" myDeviceId)"
+export IOTHUB_DEVICE_CONNECTION_STRING
 "$bin/sim-device" >"$work/device.out" 2>&1 &
 pids+=($!)
 for _ in $(seq 1 100); do

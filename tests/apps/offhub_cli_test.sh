@@ -6,14 +6,8 @@
 #   offhub_cli_test.sh <build/bin>
 set -euo pipefail
 bin="$1"
-work="$(mktemp -d)"
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
+source "$(dirname "$0")/../../scripts/lib/emulator.sh"
+offhub_work_dir
 fail() { echo "FAIL: $*"; exit 1; }
 expect() {  # expect <exit code> <text the output must contain> -- <offhub args...>
   local want_code="$1" want_text="$2"; shift 3
@@ -23,21 +17,7 @@ expect() {  # expect <exit code> <text the output must contain> -- <offhub args.
   grep -qF -- "$want_text" "$work/out" || { cat "$work/out"; fail "offhub $*: no '$want_text' in the output"; }
 }
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-https_port="$(free_port)"
-mqtts_port="$(free_port)"
-"$bin/offhub-emulator" --tls-dir "$work/tls" --http-port 0 --https-port "$https_port" --mqtt-port 0 \
-  --mqtts-port "$mqtts_port" \
-  >"$work/emulator.out" 2>"$work/emulator.err" &
-pids+=($!)
-for _ in $(seq 1 200); do
-  grep -q '^IOTHUB_CONNECTION_STRING=' "$work/emulator.out" && break
-  sleep 0.05
-done
-export IOTHUB_CONNECTION_STRING="$(sed -n 's/^IOTHUB_CONNECTION_STRING=//p' "$work/emulator.out")"
-export OFFHUB_CA_FILE="$work/tls/ca.pem"
-export OFFHUB_ENDPOINT="https://localhost:$https_port"
-export OFFHUB_DEVICE_ENDPOINT="mqtts://localhost:$mqtts_port"
+offhub_start_emulator "$bin" || fail "the emulator did not start"
 # Retries `offhub <args>` for a few seconds until its output contains the text.
 wait_for() {  # wait_for <text> -- <offhub args...>
   local want_text="$1"; shift 2

@@ -17,14 +17,14 @@ expect() {  # expect <exit code> <text on stderr> -- <args...>
   [[ "$code" == "$want_code" ]] || { cat "$work/err"; fail "offhub-emulator $* exited $code, not $want_code"; }
   grep -qF -- "$want_text" "$work/err" "$work/out" || { cat "$work/err"; fail "offhub-emulator $*: no '$want_text'"; }
 }
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+source "$(dirname "$0")/../../scripts/lib/emulator.sh"  # offhub_free_port
 
 expect 0 "--https-port" -- --help
 expect 2 "--no-such-flag" -- --no-such-flag
 expect 1 "mosquitto not found" -- --mosquitto /nonexistent/mosquitto --http-port 0 --https-port 0 --mqtts-port 0 --mqtt-port 0
 expect 1 "cannot create the data directory" -- --data-dir /proc/offhub-cannot-be-here --http-port 0 --https-port 0 --mqtts-port 0 --mqtt-port 0
 
-port="$(free_port)"
+port="$(offhub_free_port)"
 "$emulator" --http-port "$port" --https-port 0 --mqtt-port 0 --mqtts-port 0 >"$work/first.out" 2>&1 &
 first=$!
 for _ in $(seq 1 200); do grep -q IOTHUB_CONNECTION_STRING "$work/first.out" && break; sleep 0.05; done
