@@ -24,6 +24,7 @@
 #include "adapters/emulator/emulator.hpp"
 #include "adapters/emulator/mqtt/broker_process.hpp"
 #include "adapters/emulator/mqtt/mqtt_connection.hpp"
+#include "apps/lib/command_line.hpp"
 #include "domain/job_request.hpp"
 
 namespace {
@@ -49,10 +50,8 @@ std::optional<Args> Parse(int argc, char** argv, int& exit_code) {
   app.add_option("--in-flight", a.in_flight, "method calls in flight per job")
       ->check(CLI::Range(std::size_t{1}, std::size_t{100'000}))
       ->capture_default_str();
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    exit_code = app.exit(e) == 0 ? 0 : 2;
+  if (const auto code = offhub::apps::ParseCommandLine(app, argc, argv)) {
+    exit_code = *code;
     return std::nullopt;
   }
   return a;

@@ -2,6 +2,8 @@
 
 #include <iostream>
 
+#include "apps/lib/command_line.hpp"
+
 namespace offhub::cli {
 
 using nlohmann::json;
@@ -25,7 +27,7 @@ std::string StringAt(const json& doc, const char* key) {
 }  // namespace
 
 int Fail(const domain::Error& error) {
-  std::cerr << "offhub: " << error.name() << " (" << error.number() << "): " << error.message() << "\n";
+  apps::PrintError("offhub", error);
   return 1;
 }
 

@@ -8,6 +8,7 @@
 
 #include "apps/lib/hub_switch.hpp"
 #include "apps/offhub_cli/commands.hpp"
+#include "apps/lib/command_line.hpp"
 
 int main(int argc, char** argv) {
   offhub::apps::ServiceSettings settings;
@@ -16,17 +17,12 @@ int main(int argc, char** argv) {
   offhub::apps::AddServiceOptions(app, settings);
   offhub::cli::Commands commands;
   commands.Register(app);
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    return app.exit(e) == 0 ? 0 : 2;  // --help is fine; bad usage is 2
-  }
+  if (const auto exit_code = offhub::apps::ParseCommandLine(app, argc, argv)) return *exit_code;
 
   boost::asio::io_context io;
   auto hub = offhub::apps::ConnectServiceHub(io, settings);
   if (!hub) {
-    std::cerr << "offhub: " << hub.error().name() << " (" << hub.error().number() << "): " << hub.error().message()
-              << "\n";
+    offhub::apps::PrintError("offhub", hub.error());
     return 2;
   }
   return commands.Run(io, **hub);

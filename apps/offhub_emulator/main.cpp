@@ -10,6 +10,7 @@
 #include <spdlog/spdlog.h>
 
 #include "adapters/emulator/emulator.hpp"
+#include "apps/lib/command_line.hpp"
 
 namespace {
 
@@ -45,11 +46,7 @@ int main(int argc, char** argv) {
   app.add_option("--max-in-flight", config.max_in_flight_per_job, "Device operations in flight per job")
       ->capture_default_str();
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error or off")->capture_default_str();
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    return app.exit(e) == 0 ? 0 : 2;  // --help is fine; bad usage is 2
-  }
+  if (const auto exit_code = offhub::apps::ParseCommandLine(app, argc, argv)) return *exit_code;
   config.in_memory = in_memory;
 
   spdlog::set_level(spdlog::level::from_str(log_level));

@@ -8,6 +8,7 @@
 
 #include "apps/lib/door_lock.hpp"
 #include "apps/lib/hub_switch.hpp"
+#include "apps/lib/command_line.hpp"
 
 int main(int argc, char** argv) {
   offhub::apps::ServiceSettings settings;
@@ -17,16 +18,12 @@ int main(int argc, char** argv) {
   app.add_option("--query", options.query_condition, "The jobs' query condition")->capture_default_str();
   app.add_option("--max-execution", options.max_execution_seconds, "maxExecutionTimeInSeconds")->capture_default_str();
   app.add_option("--poll", options.poll_interval_seconds, "Seconds between status polls")->capture_default_str();
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    return app.exit(e) == 0 ? 0 : 2;  // --help is fine; bad usage is 2
-  }
+  if (const auto exit_code = offhub::apps::ParseCommandLine(app, argc, argv)) return *exit_code;
 
   boost::asio::io_context io;
   auto hub = offhub::apps::ConnectServiceHub(io, settings);
   if (!hub) {
-    std::cerr << "schedule-job-service: " << hub.error().name() << ": " << hub.error().message() << "\n";
+    offhub::apps::PrintError("schedule-job-service", hub.error());
     return 2;
   }
   options.job_id_suffix = "-" + std::to_string((*hub)->clock().Now().ticks / 10'000);
@@ -36,7 +33,7 @@ int main(int argc, char** argv) {
       (*hub)->service(), (*hub)->clock(), options, [](const std::string& line) { std::cerr << line << "\n"; },
       [&](offhub::apps::DoorLockJobsOutcome outcome) {
         if (outcome.error) {
-          std::cerr << "schedule-job-service: " << outcome.error->name() << ": " << outcome.error->message() << "\n";
+          offhub::apps::PrintError("schedule-job-service", *outcome.error);
         } else {
           std::cout << outcome.method_job.dump(2) << "\n" << outcome.twin_job.dump(2) << std::endl;
         }

@@ -7,21 +7,18 @@
 
 #include "apps/lib/door_lock.hpp"
 #include "apps/lib/hub_switch.hpp"
+#include "apps/lib/command_line.hpp"
 
 int main(int argc, char** argv) {
   offhub::apps::DeviceSettings settings;
   CLI::App app{"sim-device: the door-lock tutorial's device (answers lockDoor, acknowledges desired properties)"};
   offhub::apps::AddDeviceOptions(app, settings);
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    return app.exit(e) == 0 ? 0 : 2;  // --help is fine; bad usage is 2
-  }
+  if (const auto exit_code = offhub::apps::ParseCommandLine(app, argc, argv)) return *exit_code;
 
   boost::asio::io_context io;
   auto device = offhub::apps::ConnectDevice(io, settings);
   if (!device) {
-    std::cerr << "sim-device: " << device.error().name() << ": " << device.error().message() << "\n";
+    offhub::apps::PrintError("sim-device", device.error());
     return 2;
   }
   offhub::apps::RunDoorLockDevice(**device, [](const std::string& line) { std::cout << line << std::endl; });
