@@ -1,6 +1,7 @@
 // offhub's SAS tokens against the official Node SDKs' SharedAccessSignature.create
-// (azure-iothub for service tokens, azure-iot-device for device tokens): byte
-// for byte, for plain ids and for ids with every character IoT Hub allows.
+// (azure-iothub for service tokens, azure-iot-device for device and module
+// tokens): byte for byte, for plain ids and for ids with every character IoT
+// Hub allows.
 #include <doctest/doctest.h>
 
 #include <cstdio>
@@ -19,13 +20,16 @@ namespace {
 struct Case {
   std::string kind, host, name, key;
   std::int64_t expiry;
+  std::string module;  // kind "module" only
 };
 
 const std::vector<Case> kCases = {
-    {"service", "myhub.azure-devices.net", "iothubowner", "b2ZmaHViLWxvY2FsLWlvdGh1Ym93bmVyLWtleS0wMDE=", 1700000000},
-    {"service", "localhost", "registryReadWrite", "b2ZmaHViLWxvY2FsLXJlZ2lzdHJ5cnctcG9saWN5LTE=", 1},
-    {"device", "myhub.azure-devices.net", "myDeviceId", "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=", 1700003600},
-    {"device", "localhost", "a-b:c.d+e%f_g#h*i?j!k(l)m,n=o@p;q$r's", "ZmVkY2JhOTg3NjU0MzIxMGZlZGNiYTk4NzY1NDMyMTA=", 4102444800},
+    {"service", "myhub.azure-devices.net", "iothubowner", "b2ZmaHViLWxvY2FsLWlvdGh1Ym93bmVyLWtleS0wMDE=", 1700000000, ""},
+    {"service", "localhost", "registryReadWrite", "b2ZmaHViLWxvY2FsLXJlZ2lzdHJ5cnctcG9saWN5LTE=", 1, ""},
+    {"device", "myhub.azure-devices.net", "myDeviceId", "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=", 1700003600, ""},
+    {"device", "localhost", "a-b:c.d+e%f_g#h*i?j!k(l)m,n=o@p;q$r's", "ZmVkY2JhOTg3NjU0MzIxMGZlZGNiYTk4NzY1NDMyMTA=", 4102444800, ""},
+    {"module", "myhub.azure-devices.net", "gateway-1", "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=", 1700003600, "filter"},
+    {"module", "localhost", "d(1)*", "ZmVkY2JhOTg3NjU0MzIxMGZlZGNiYTk4NzY1NDMyMTA=", 4102444800, "$edge'Hub!"},
 };
 
 std::vector<std::string> NodeTokens() {
@@ -33,7 +37,7 @@ std::vector<std::string> NodeTokens() {
   {
     std::ofstream out(input);
     for (const auto& c : kCases) {
-      out << nlohmann::json{{"kind", c.kind}, {"host", c.host}, {"name", c.name}, {"key", c.key}, {"expiry", c.expiry}}.dump()
+      out << nlohmann::json{{"kind", c.kind}, {"host", c.host}, {"name", c.name}, {"key", c.key}, {"expiry", c.expiry}, {"module", c.module}}.dump()
           << "\n";
     }
   }
@@ -63,9 +67,11 @@ TEST_CASE("SAS tokens are byte-identical to the Node SDKs'") {
     if (c.kind == "service") {
       CHECK(offhub::azure::MakeServiceSasToken(c.host, c.name, c.key, c.expiry).value() == node[i]);
       CHECK(offhub::common::MakeSasToken(c.host, c.key, c.expiry, c.name).value() == node[i]);
-    } else {
+    } else if (c.kind == "device") {
       CHECK(offhub::azure::MakeDeviceSasToken(c.host, c.name, c.key, c.expiry).value() == node[i]);
       CHECK(offhub::common::MakeSasToken(c.host + "/devices/" + c.name, c.key, c.expiry).value() == node[i]);
+    } else {
+      CHECK(offhub::azure::MakeDeviceSasToken(c.host, c.name, c.key, c.expiry, c.module).value() == node[i]);
     }
   }
 }
