@@ -39,17 +39,28 @@ async function eventually(probe, ms = 10000, every = 50) {
 
 // The device subscribes to methods asynchronously after onDeviceMethod: until
 // the hub has seen that, calls answer 404103 (as on a real hub). Retry those.
-async function invokeWhenSubscribed(deviceId, params, ms = 10000) {
+async function retryWhileNotOnline(call, ms = 10000) {
   const deadline = Date.now() + ms;
   for (;;) {
     try {
-      return await serviceClient().invokeDeviceMethod(deviceId, params);
+      return await call();
     } catch (err) {
-      const notOnline = err.response && err.response.statusCode === 404;
+      const notOnline = err.response && err.response.headers['iothub-errorcode'] === 'DeviceNotOnline';
       if (!notOnline || Date.now() > deadline) throw err;
       await sleep(50);
     }
   }
 }
 
-module.exports = { serviceConnectionString, hostName, registry, jobClient, serviceClient, createDevice, connectDevice, sleep, eventually, invokeWhenSubscribed };
+function invokeWhenSubscribed(deviceId, params) {
+  return retryWhileNotOnline(() => serviceClient().invokeDeviceMethod(deviceId, params));
+}
+
+function invokeModuleWhenSubscribed(deviceId, moduleId, params) {
+  return retryWhileNotOnline(() => serviceClient().invokeDeviceMethod(deviceId, moduleId, params));
+}
+
+module.exports = {
+  serviceConnectionString, hostName, registry, jobClient, serviceClient, createDevice, connectDevice, sleep, eventually,
+  invokeWhenSubscribed, invokeModuleWhenSubscribed,
+};

@@ -3,23 +3,11 @@ const test = require('node:test');
 const assert = require('node:assert');
 const { ModuleClient } = require('azure-iot-device');
 const { Mqtt } = require('azure-iot-device-mqtt');
-const { registry, serviceClient, hostName, createDevice, connectDevice, eventually, sleep } = require('./common');
+const {
+  registry, serviceClient, hostName, createDevice, connectDevice, eventually, invokeModuleWhenSubscribed,
+} = require('./common');
 
 function errorCodeOf(err) { return err.response && err.response.headers['iothub-errorcode']; }
-
-// Module methods, as invokeWhenSubscribed does for devices: 404103 until the
-// module's subscription has reached the hub.
-async function invokeModuleWhenSubscribed(deviceId, moduleId, params, ms = 10000) {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    try {
-      return await serviceClient().invokeDeviceMethod(deviceId, moduleId, params);
-    } catch (err) {
-      if (errorCodeOf(err) !== 'DeviceNotOnline' || Date.now() > deadline) throw err;
-      await sleep(50);
-    }
-  }
-}
 
 test('modules: registry CRUD with etags and errors', async () => {
   const reg = registry();
