@@ -257,6 +257,11 @@ struct CoreFixture {
     const std::string user = Username(id), token = Token(id);
     return core.Authenticate(Device(id, user, token, h, clean), kNow);
   }
+  // Connects at `now` with a token whose se is `expiry`.
+  AuthResult ConnectUntil(std::string_view id, int h, std::int64_t expiry, std::int64_t now = kNow) {
+    const std::string user = Username(id), token = Token(id, kKey, expiry);
+    return core.Authenticate(Device(id, user, token, h), now);
+  }
   std::vector<std::string> Presence() {
     std::vector<std::string> out;
     for (const auto& o : core.TakeOutbox()) {
@@ -269,6 +274,7 @@ struct CoreFixture {
 };
 
 using Strings = std::vector<std::string>;
+using Kicks = std::vector<Kick>;
 
 }  // namespace
 
@@ -291,12 +297,12 @@ TEST_CASE_FIXTURE(CoreFixture, "BrokerCore authenticates the hub and devices") {
   }
   SUBCASE("disabled devices are refused and kicked") {
     SetKeys("dev1", "disabled");
-    CHECK(core.TakeKicks() == Strings{"dev1"});
+    CHECK(core.TakeKicks() == Kicks{{"dev1", KickReason::kDisabled}});
     CHECK(Connect("dev1", 2) == AuthResult::kDisabled);
   }
   SUBCASE("removed devices are kicked and refused") {
     core.Consume(kHubClientId, DeviceTopic(kKeysPrefix, "dev1"), "", 1);
-    CHECK(core.TakeKicks() == Strings{"dev1"});
+    CHECK(core.TakeKicks() == Kicks{{"dev1", KickReason::kRemoved}});
     CHECK(Connect("dev1", 2) == AuthResult::kUnknownDevice);
   }
   SUBCASE("a hostname option pins {host}") {
@@ -358,7 +364,7 @@ TEST_CASE_FIXTURE(CoreFixture, "BrokerCore routes messages") {
   }
   SUBCASE("device to hub, re-addressed") {
     CHECK(core.Allow("dev1", "devices/dev1/messages/events/", BrokerCore::Access::kWrite));
-    core.Consume("dev1", "devices/dev1/messages/events/", "hello", 2);
+    core.Consume("dev1", "devices/dev1/messages/events/", "hello", 1);
     const auto out = core.TakeOutbox();
     REQUIRE(out.size() == 1);
     CHECK(out[0].client_id == kHubClientId);
@@ -456,4 +462,106 @@ TEST_CASE_FIXTURE(CoreFixture, "BrokerCore: a module connects with its own keys 
   out = core.TakeOutbox();
   REQUIRE(out.size() == 1);
   CHECK(out[0].topic == "$offhub/from/dev1%2Fcam/devices/dev1/modules/cam/messages/events/");
+}
+
+TEST_CASE_FIXTURE(CoreFixture, "BrokerCore: a device's QoS 2 publish is dropped and the device kicked") {
+  SetKeys("dev1");
+  REQUIRE(Connect("dev1", 1) == AuthResult::kAccepted);
+  REQUIRE(core.Authenticate(Hub(), kNow) == AuthResult::kAccepted);
+  core.TakeOutbox();
+  core.Consume("dev1", "devices/dev1/messages/events/", "exactly once?", 2);
+  CHECK(core.TakeOutbox().empty());
+  CHECK(core.TakeKicks() == Kicks{{"dev1", KickReason::kQos2Publish}});
+
+  SUBCASE("until the disconnect lands, nothing more from or to the device") {
+    core.Consume("dev1", "devices/dev1/messages/events/", "late", 1);
+    core.Consume("dev1", "devices/dev1/messages/events/", "again", 2);
+    CHECK(core.TakeOutbox().empty());
+    CHECK(core.TakeKicks().empty());  // one kick
+    CHECK_FALSE(core.Allow("dev1", "$iothub/methods/POST/#", BrokerCore::Access::kSubscribe));
+    CHECK_FALSE(core.Allow("dev1", "$iothub/methods/POST/m/?$rid=1", BrokerCore::Access::kRead));
+  }
+  SUBCASE("the disconnect is reported and the device may come back") {
+    core.Disconnected(&handles[1], "dev1");
+    CHECK(Presence() == Strings{"dev1:disconnected"});
+    REQUIRE(Connect("dev1", 2) == AuthResult::kAccepted);
+    core.TakeOutbox();
+    core.Consume("dev1", "devices/dev1/messages/events/", "hello", 1);
+    CHECK(core.TakeOutbox().size() == 1);
+  }
+  SUBCASE("a reconnect before the kick is carried out cancels it") {
+    REQUIRE(Connect("dev1", 2) == AuthResult::kAccepted);
+    CHECK(core.TakeKicks().empty());
+  }
+  SUBCASE("the hub's QoS 2 publishes are not refused") {
+    core.Consume(kHubClientId, "$offhub/to/dev1/$iothub/methods/POST/m/?$rid=7", "null", 2);
+    const auto out = core.TakeOutbox();
+    REQUIRE(out.size() == 1);
+    CHECK(out[0].qos == 1);
+    CHECK(core.TakeKicks().empty());
+  }
+}
+
+TEST_CASE_FIXTURE(CoreFixture, "BrokerCore kicks devices whose SAS token expires while connected") {
+  SetKeys("short");
+  SetKeys("long");
+  REQUIRE(core.Authenticate(Hub(), kNow) == AuthResult::kAccepted);
+  REQUIRE(ConnectUntil("short", 1, kNow + 10) == AuthResult::kAccepted);
+  REQUIRE(ConnectUntil("long", 2, kNow + 3600) == AuthResult::kAccepted);
+  core.TakeOutbox();
+
+  core.ExpireTokens(kNow + 9);
+  CHECK(core.TakeKicks().empty());
+  core.ExpireTokens(kNow + 10);  // se itself is already expired, as at connect
+  CHECK(core.TakeKicks() == Kicks{{"short", KickReason::kTokenExpired}});
+  core.Consume("short", "devices/short/messages/events/", "late", 1);
+  CHECK(core.TakeOutbox().empty());
+  core.ExpireTokens(kNow + 11);
+  CHECK(core.TakeKicks().empty());  // kicked once
+  core.Disconnected(&handles[1], "short");
+  CHECK(Presence() == Strings{"short:disconnected"});
+  core.ExpireTokens(kNow + 3599);
+  CHECK(core.TakeKicks().empty());
+  core.ExpireTokens(kNow + 1'000'000);
+  CHECK(core.TakeKicks() == Kicks{{"long", KickReason::kTokenExpired}});  // never the hub
+
+  SUBCASE("a device that left before expiry is not kicked") {
+    REQUIRE(ConnectUntil("short", 3, kNow + 20) == AuthResult::kAccepted);
+    core.Disconnected(&handles[3], "short");
+    core.ExpireTokens(kNow + 1'000'000);
+    CHECK(core.TakeKicks().empty());
+  }
+}
+
+TEST_CASE_FIXTURE(CoreFixture, "BrokerCore: a reconnect with a fresh token replaces the expiry") {
+  SetKeys("dev1");
+  REQUIRE(ConnectUntil("dev1", 1, kNow + 10) == AuthResult::kAccepted);
+  SUBCASE("renewed while connected (a takeover)") {
+    REQUIRE(ConnectUntil("dev1", 2, kNow + 100, kNow + 5) == AuthResult::kAccepted);
+    core.Disconnected(&handles[1], "dev1");  // the old connection ends
+  }
+  SUBCASE("renewed by DISCONNECT and CONNECT, as the Node SDK does") {
+    core.Disconnected(&handles[1], "dev1");
+    REQUIRE(ConnectUntil("dev1", 2, kNow + 100, kNow + 5) == AuthResult::kAccepted);
+  }
+  core.ExpireTokens(kNow + 99);
+  CHECK(core.TakeKicks().empty());
+  core.ExpireTokens(kNow + 100);
+  CHECK(core.TakeKicks() == Kicks{{"dev1", KickReason::kTokenExpired}});
+
+  // A shorter fresh token replaces a longer one too.
+  REQUIRE(ConnectUntil("dev1", 3, kNow + 200, kNow + 5) == AuthResult::kAccepted);
+  REQUIRE(ConnectUntil("dev1", 4, kNow + 150, kNow + 6) == AuthResult::kAccepted);
+  core.ExpireTokens(kNow + 149);
+  CHECK(core.TakeKicks().empty());
+  core.ExpireTokens(kNow + 150);
+  CHECK(core.TakeKicks() == Kicks{{"dev1", KickReason::kTokenExpired}});
+}
+
+TEST_CASE("kick reasons have names") {
+  for (const auto reason :
+       {KickReason::kRemoved, KickReason::kDisabled, KickReason::kQos2Publish, KickReason::kTokenExpired}) {
+    CHECK_FALSE(KickReasonName(reason).empty());
+    CHECK(KickReasonName(reason) != "unknown");
+  }
 }

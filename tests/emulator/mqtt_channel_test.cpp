@@ -44,8 +44,12 @@ std::int64_t NowSeconds() {
   return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
+std::string DeviceTokenUntil(std::string_view id, std::int64_t expiry, std::string_view key = kKey) {
+  return common::MakeSasToken(std::string(kHost) + "/devices/" + std::string(id), key, expiry).value();
+}
+
 std::string DeviceToken(std::string_view id, std::string_view key = kKey, std::int64_t ttl = 3600) {
-  return common::MakeSasToken(std::string(kHost) + "/devices/" + std::string(id), key, NowSeconds() + ttl).value();
+  return DeviceTokenUntil(id, NowSeconds() + ttl, key);
 }
 
 std::filesystem::path FreshDirectory() {
@@ -585,4 +589,52 @@ TEST_CASE("MQTT 5 devices: their publishes are consumed without breaking the bro
   dev.mqtt->Publish("$iothub/twin/GET/?$rid=1", " ", 0);
   REQUIRE(env.RunUntil([&] { return dev.Find("$iothub/twin/res/200/?$rid=1") != nullptr; }));
   CHECK(env.Connect("v5")->connack == std::optional<int>(0));  // the broker is alive
+}
+
+TEST_CASE("a device's QoS 2 publish gets it disconnected and nothing reaches the hub") {
+  Env env;
+  env.AddDevice("dev1");
+  env.AddDevice("dev2");
+  auto dev1 = env.ConnectOk("dev1");
+  auto dev2 = env.ConnectOk("dev2");
+  REQUIRE(dev1->mqtt->Publish("devices/dev1/messages/events/", "exactly once", 2));
+  REQUIRE(env.RunUntil([&] { return dev1->ended; }));
+  REQUIRE(env.RunUntil([&] { return env.presence.Saw("dev1", ports::Presence::kDisconnected); }));
+  CHECK(dev1->published.empty());  // the broker closed before PUBCOMP
+  // The hub gets everything on one connection in order: dev2's later
+  // telemetry arriving alone means dev1's never came.
+  REQUIRE(dev2->mqtt->Publish("devices/dev2/messages/events/", "after", 1));
+  REQUIRE(env.RunUntil([&] { return !env.handler.telemetry.empty(); }));
+  CHECK(env.handler.telemetry ==
+        std::vector<std::pair<std::string, std::string>>{{"devices/dev2/messages/events/", "after"}});
+  CHECK_FALSE(dev2->ended);
+  CHECK(env.Connect("dev1")->connack == std::optional<int>(0));  // it may come back
+}
+
+TEST_CASE("a device whose SAS token expires while connected is disconnected; fresh tokens keep theirs") {
+  Env env;
+  for (const char* id : {"short", "long", "renewed"}) env.AddDevice(id);
+  const std::int64_t expiry = NowSeconds() + 2;
+  auto short_lived = env.Connect("short", DeviceTokenUntil("short", expiry));
+  REQUIRE(short_lived->connack == std::optional<int>(0));
+  auto renewed_old = env.Connect("renewed", DeviceTokenUntil("renewed", expiry));
+  REQUIRE(renewed_old->connack == std::optional<int>(0));
+  auto renewed = env.Connect("renewed");  // a fresh token takes the connection over
+  REQUIRE(renewed->connack == std::optional<int>(0));
+  REQUIRE(env.RunUntil([&] { return renewed_old->ended; }));
+  auto long_lived = env.ConnectOk("long");
+
+  REQUIRE(env.RunUntil([&] { return short_lived->ended; }));
+  const double ended_at = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+  CHECK(ended_at >= static_cast<double>(expiry));
+  CHECK(ended_at < static_cast<double>(expiry) + 1.0);  // the check runs several times a second
+  MESSAGE("disconnected " << (ended_at - static_cast<double>(expiry)) * 1000 << " ms after the token's se");
+  REQUIRE(env.RunUntil([&] { return env.presence.Saw("short", ports::Presence::kDisconnected); }));
+
+  // Past the short token's expiry, the others are still connected and served.
+  CHECK(env.Subscribe(*long_lived, "$iothub/twin/res/#") == 0);
+  CHECK(env.Subscribe(*renewed, "$iothub/twin/res/#") == 0);
+  CHECK_FALSE(long_lived->ended);
+  CHECK_FALSE(renewed->ended);
+  CHECK_FALSE(env.presence.Saw("long", ports::Presence::kDisconnected));
 }

@@ -1,5 +1,6 @@
 #include "adapters/azure/mqtt/device_credentials.hpp"
 
+#include <algorithm>
 #include <stdexcept>
 
 #include "adapters/common/sas_token.hpp"
@@ -40,7 +41,10 @@ std::string DeviceCredentials::Password() const {
 
 std::optional<std::chrono::milliseconds> DeviceCredentials::RenewAfter() const {
   if (key_.empty()) return std::nullopt;
-  return std::chrono::duration_cast<std::chrono::milliseconds>(ttl_) * 3 / 4;
+  // se is whole seconds (floor(now) + TTL), so a token may live up to a
+  // second less than the TTL: 3/4 of what is sure to be left.
+  const auto sure = std::chrono::duration_cast<std::chrono::milliseconds>(ttl_) - std::chrono::seconds(1);
+  return std::max(sure, std::chrono::milliseconds(0)) * 3 / 4;
 }
 
 }  // namespace offhub::azure::mqtt

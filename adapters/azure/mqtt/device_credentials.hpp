@@ -20,8 +20,9 @@ class DeviceCredentials {
 
   // The token to connect with: with a key, expiring now + ttl.
   std::string Password() const;
-  // How long after connecting with a fresh token to reconnect with a new one
-  // (3/4 of the TTL, as the Node SDK's 2700 s of 3600); nullopt for a fixed token.
+  // How long after connecting with a fresh token to reconnect with a new one:
+  // 3/4 of the token's sure lifetime, TTL - 1 s because se is whole seconds
+  // (2699.25 s of 3600, about the Node SDK's 2700); nullopt for a fixed token.
   std::optional<std::chrono::milliseconds> RenewAfter() const;
 
  private:

@@ -17,9 +17,9 @@
 //   one is set, else host_name), like the SDK's mqtt.js.
 // - Credentials: with `device_key` a fresh token (resource
 //   "{host_name}/devices/{device_id}[/modules/{module_id}]", expiry now +
-//   sas_ttl) is made for every connection attempt, and at 3/4 of the TTL
-//   (2700 s of 3600, as Node) the transport reconnects with a new one; the
-//   session and its subscriptions stay with the hub. This planned reconnect
+//   sas_ttl) is made for every connection attempt, and at 3/4 of its sure
+//   lifetime (about 2700 s of 3600, as Node) the transport reconnects with a
+//   new one; the session and its subscriptions stay with the hub. This planned reconnect
 //   is not reported as a disconnection, but twin requests in flight fail
 //   with 503. With `sas_token` the fixed token is used until the hub
 //   refuses it.

@@ -21,6 +21,16 @@ std::optional<PluginOptions> ParsePluginOptions(const std::vector<std::pair<std:
   return out;
 }
 
+std::string_view KickReasonName(KickReason reason) {
+  switch (reason) {
+    case KickReason::kRemoved: return "device removed";
+    case KickReason::kDisabled: return "device disabled";
+    case KickReason::kQos2Publish: return "QoS 2 publish (IoT Hub supports QoS 0 and 1 only)";
+    case KickReason::kTokenExpired: return "SAS token expired (401003)";
+  }
+  return "unknown";
+}
+
 AuthResult BrokerCore::Authenticate(const Connect& connect, std::int64_t now_seconds) {
   if (connect.client_id == kHubClientId) return AuthenticateHub(connect);
   return AuthenticateDevice(connect, now_seconds);
@@ -51,7 +61,13 @@ AuthResult BrokerCore::AuthenticateDevice(const Connect& connect, std::int64_t n
   if (result != AuthResult::kAccepted) return result;
 
   Session& session = sessions_[client_id];
-  session.handle = connect.handle;  // a takeover replaces the old connection
+  if (session.handle) expiries_.erase({session.token_expiry, client_id});
+  // A takeover replaces the old connection, its expiry and a kick still queued for it.
+  std::erase_if(kicks_, [&](const Kick& kick) { return kick.client_id == client_id; });
+  session.handle = connect.handle;
+  session.closing = false;
+  session.token_expiry = *TokenExpiry(*token);  // parsed: the token was accepted
+  expiries_.emplace(session.token_expiry, client_id);
   if (connect.clean_session || session.clean) session.methods = session.desired = false;
   session.clean = connect.clean_session;
   AnnounceSession(client_id, session);
@@ -81,9 +97,10 @@ bool BrokerCore::Allow(std::string_view client_id, std::string_view topic, Acces
 }
 
 void BrokerCore::Consume(std::string_view client_id, std::string_view topic, std::string_view payload, int qos) {
-  qos = std::min(qos, 1);
-  if (client_id == kHubClientId) return ConsumeFromHub(topic, payload, qos);
-  if (!IsConnectedDevice(client_id) || !DeviceMayPublish(client_id, topic)) return;
+  if (client_id == kHubClientId) return ConsumeFromHub(topic, payload, std::min(qos, 1));
+  if (!IsConnectedDevice(client_id)) return;
+  if (qos > 1) return KickDevice(client_id, KickReason::kQos2Publish);
+  if (!DeviceMayPublish(client_id, topic)) return;
   auto hub_topic = AddressedTopic(kFromPrefix, client_id, topic);
   if (!hub_topic) return;  // too long to re-address: dropped
   outbox_.push_back({std::string(kHubClientId), std::move(*hub_topic), std::string(payload), qos});
@@ -100,7 +117,8 @@ void BrokerCore::ConsumeFromHub(std::string_view topic, std::string_view payload
   const DeviceKeys* keys = keys_.Find(*id);
   const bool refused_now =
       change == DeviceKeyTable::Change::kRemoved || (change == DeviceKeyTable::Change::kSet && keys && !keys->enabled);
-  if (refused_now && IsConnectedDevice(*id)) kicks_.push_back(*id);
+  if (!refused_now) return;
+  KickDevice(*id, change == DeviceKeyTable::Change::kRemoved ? KickReason::kRemoved : KickReason::kDisabled);
 }
 
 std::size_t BrokerCore::LoadKeys(std::string_view json_text) {
@@ -116,9 +134,28 @@ std::size_t BrokerCore::LoadKeys(std::string_view json_text) {
 void BrokerCore::Disconnected(ClientHandle handle, std::string_view client_id) {
   const auto it = sessions_.find(client_id);
   if (it == sessions_.end() || it->second.handle != handle || handle == nullptr) return;
+  expiries_.erase({it->second.token_expiry, it->first});
   it->second.handle = nullptr;
+  it->second.closing = false;
   if (it->second.clean) it->second.methods = it->second.desired = false;
   Presence(client_id, kPresenceDisconnected);
+}
+
+void BrokerCore::ExpireTokens(std::int64_t now_seconds) {
+  // se <= now is expired, as VerifyDeviceToken refuses it at connect.
+  while (!expiries_.empty() && expiries_.begin()->first <= now_seconds) {
+    const std::string id = expiries_.begin()->second;
+    expiries_.erase(expiries_.begin());
+    KickDevice(id, KickReason::kTokenExpired);
+  }
+}
+
+void BrokerCore::KickDevice(std::string_view client_id, KickReason reason) {
+  const auto it = sessions_.find(client_id);
+  if (it == sessions_.end() || !it->second.handle || it->second.closing) return;
+  it->second.closing = true;
+  expiries_.erase({it->second.token_expiry, it->first});
+  kicks_.push_back({it->first, reason});
 }
 
 void BrokerCore::Presence(std::string_view device_id, std::string_view what) {
@@ -133,7 +170,7 @@ void BrokerCore::AnnounceSession(std::string_view device_id, const Session& sess
 
 bool BrokerCore::IsConnectedDevice(std::string_view client_id) const {
   const auto it = sessions_.find(client_id);
-  return it != sessions_.end() && it->second.handle != nullptr;
+  return it != sessions_.end() && it->second.handle != nullptr && !it->second.closing;
 }
 
 }  // namespace offhub::broker

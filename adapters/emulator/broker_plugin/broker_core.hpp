@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -38,6 +39,21 @@ struct Outgoing {
   int qos = 0;
 };
 
+// Why the core wants a client disconnected.
+enum class KickReason {
+  kRemoved,       // the hub removed the device
+  kDisabled,      // the hub disabled the device
+  kQos2Publish,   // IoT Hub does not support QoS 2 and closes the connection
+  kTokenExpired,  // the SAS token's se has passed (IoT Hub logs 401003)
+};
+std::string_view KickReasonName(KickReason reason);
+
+struct Kick {
+  std::string client_id;
+  KickReason reason = KickReason::kRemoved;
+  bool operator==(const Kick&) const = default;
+};
+
 class BrokerCore {
  public:
   using ClientHandle = const void*;  // the broker's client object; identity only
@@ -57,6 +73,8 @@ class BrokerCore {
   // then "methods"/"desired" when the device's kept session (clean=false)
   // holds those subscriptions. When the hub connects it gets a snapshot of every
   // connected device the same way. The hub answer is kAccepted or kMalformed.
+  // An accepted device is kept with its token's expiry (see ExpireTokens);
+  // a reconnect replaces it and cancels a kick still queued for that id.
   AuthResult Authenticate(const Connect& connect, std::int64_t now_seconds);
 
   // MOSQ_EVT_ACL_CHECK. The hub may do anything; devices follow device_acl.hpp.
@@ -67,7 +85,9 @@ class BrokerCore {
   // MOSQ_EVT_MESSAGE. Every publish is consumed: the plugin drops the
   // original. Hub "$offhub/to/{id}/t" -> copy to device {id} on t; hub
   // "$offhub/keys/{id}" -> key table (and a kick when the device is removed
-  // or disabled); device publishes -> copy to the hub on "$offhub/from/{id}/t".
+  // or disabled); device publishes -> copy to the hub on "$offhub/from/{id}/t",
+  // except QoS 2 ones: nothing is copied and the device is kicked
+  // (https://learn.microsoft.com/azure/iot-hub/iot-mqtt-connect-to-iot-hub).
   void Consume(std::string_view client_id, std::string_view topic, std::string_view payload, int qos);
 
   // The keys the broker starts with (so devices reconnecting after a broker
@@ -81,13 +101,21 @@ class BrokerCore {
   // Only the current connection of a device produces "disconnected".
   void Disconnected(ClientHandle handle, std::string_view client_id);
 
+  // MOSQ_EVT_TICK. Queues a kick for every connected device whose token's se
+  // is <= now_seconds (the hub core never expires). Cheap when nothing is due.
+  void ExpireTokens(std::int64_t now_seconds);
+
+  // Kicked devices count as gone at once: until their disconnect lands, the
+  // core refuses their publishes, subscriptions and deliveries.
   std::vector<Outgoing> TakeOutbox() { return std::exchange(outbox_, {}); }
-  std::vector<std::string> TakeKicks() { return std::exchange(kicks_, {}); }
+  std::vector<Kick> TakeKicks() { return std::exchange(kicks_, {}); }
   const DeviceKeyTable& keys() const { return keys_; }
 
  private:
   struct Session {
     ClientHandle handle = nullptr;  // set while connected
+    std::int64_t token_expiry = 0;  // the connection's token se, while connected
+    bool closing = false;           // kicked, the disconnect not yet seen
     bool clean = true;
     bool methods = false;  // the session holds "$iothub/methods/POST/#"
     bool desired = false;  // the session holds "$iothub/twin/PATCH/properties/desired/#"
@@ -99,12 +127,14 @@ class BrokerCore {
   void Presence(std::string_view device_id, std::string_view what);
   void AnnounceSession(std::string_view device_id, const Session& session);
   bool IsConnectedDevice(std::string_view client_id) const;
+  void KickDevice(std::string_view client_id, KickReason reason);
 
   PluginOptions options_;
   DeviceKeyTable keys_;
   std::map<std::string, Session, std::less<>> sessions_;
   std::vector<Outgoing> outbox_;
-  std::vector<std::string> kicks_;
+  std::set<std::pair<std::int64_t, std::string>> expiries_;  // (se, id) of connected devices not kicked yet
+  std::vector<Kick> kicks_;
 };
 
 }  // namespace offhub::broker

@@ -104,6 +104,8 @@ std::optional<SasFields> ParseSasToken(std::string_view password) {
   return SasFields{std::move(*sr), std::move(*sig), std::move(*se), std::move(skn)};
 }
 
+std::optional<std::int64_t> TokenExpiry(const SasFields& token) { return ParseSeconds(token.se); }
+
 std::optional<std::string> PercentDecode(std::string_view text) {
   std::string out;
   out.reserve(text.size());
@@ -171,7 +173,7 @@ AuthResult VerifyDeviceToken(const SasFields& token, std::string_view host, std:
       !EqualsIgnoreCase(std::string_view(*resource).substr(0, resource->size() - expected_tail.size()), host)) {
     return AuthResult::kWrongResource;
   }
-  const auto expiry = ParseSeconds(token.se);
+  const auto expiry = TokenExpiry(token);
   if (!expiry) return AuthResult::kMalformed;
   if (*expiry <= now_seconds) return AuthResult::kExpired;
   const auto sig_text = PercentDecode(token.sig);

@@ -37,6 +37,9 @@ struct SasFields {
   std::optional<std::string> skn;
 };
 std::optional<SasFields> ParseSasToken(std::string_view password);
+// The token's se: the first second (Unix time) it is no longer valid.
+// nullopt unless se is a non-negative decimal of at most 18 digits.
+std::optional<std::int64_t> TokenExpiry(const SasFields& token);
 
 // %XX decoding; '+' stays '+'. nullopt for a malformed escape.
 std::optional<std::string> PercentDecode(std::string_view text);

@@ -3,11 +3,13 @@
 // out what the core queued. All state lives in the PluginContext passed as
 // userdata. See broker_core.hpp for the behaviour.
 
+#include <cstdint>
 #include <ctime>
 #include <fstream>
 #include <iterator>
 #include <new>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -21,6 +23,7 @@ namespace {
 
 using offhub::broker::AuthResult;
 using offhub::broker::BrokerCore;
+using offhub::broker::KickReasonName;
 
 constexpr char kSinkTopic[] = "$offhub/consumed";
 
@@ -31,6 +34,8 @@ struct PluginContext {
 
 std::string_view OrEmpty(const char* text) { return text ? std::string_view(text) : std::string_view(); }
 
+std::int64_t NowSeconds() { return static_cast<std::int64_t>(std::time(nullptr)); }
+
 void Flush(PluginContext& ctx) {
   for (const auto& out : ctx.core.TakeOutbox()) {
     const int rc =
@@ -38,7 +43,25 @@ void Flush(PluginContext& ctx) {
                                       out.payload.data(), out.qos, false, nullptr);
     if (rc != MOSQ_ERR_SUCCESS) mosquitto_log_printf(MOSQ_LOG_WARNING, "offhub: cannot publish %s", out.topic.c_str());
   }
-  for (const auto& id : ctx.core.TakeKicks()) mosquitto_kick_client_by_clientid(id.c_str(), false);
+}
+
+// Kicks are carried out only here, never inside a client's own packet: on
+// 2.0.11, kicking the client whose PUBLISH is being handled makes the broker
+// go on with a torn-down client (a second disconnect event, without a client
+// id). The tick runs at the end of every main-loop pass, so the delay is
+// only the rest of that pass; the core refuses the client's traffic meanwhile.
+int OnTick(int, void*, void* userdata) {
+  auto& ctx = *static_cast<PluginContext*>(userdata);
+  // The event's own time fields are left zero by 2.0.11.
+  ctx.core.ExpireTokens(NowSeconds());
+  for (const auto& kick : ctx.core.TakeKicks()) {
+    const std::string_view why = KickReasonName(kick.reason);
+    mosquitto_log_printf(MOSQ_LOG_NOTICE, "offhub: disconnecting client '%s': %.*s", kick.client_id.c_str(),
+                         static_cast<int>(why.size()), why.data());
+    mosquitto_kick_client_by_clientid(kick.client_id.c_str(), false);
+  }
+  Flush(ctx);
+  return MOSQ_ERR_SUCCESS;
 }
 
 int OnBasicAuth(int, void* event_data, void* userdata) {
@@ -46,7 +69,7 @@ int OnBasicAuth(int, void* event_data, void* userdata) {
   const auto& ed = *static_cast<mosquitto_evt_basic_auth*>(event_data);
   const BrokerCore::Connect connect{ed.client, OrEmpty(mosquitto_client_id(ed.client)), OrEmpty(ed.username),
                                     OrEmpty(ed.password), mosquitto_client_clean_session(ed.client)};
-  const AuthResult result = ctx.core.Authenticate(connect, static_cast<std::int64_t>(std::time(nullptr)));
+  const AuthResult result = ctx.core.Authenticate(connect, NowSeconds());
   Flush(ctx);
   if (result == AuthResult::kAccepted) return MOSQ_ERR_SUCCESS;
   mosquitto_log_printf(MOSQ_LOG_NOTICE, "offhub: refused client '%.*s': %.*s",
@@ -75,6 +98,8 @@ int OnAclCheck(int, void* event_data, void* userdata) {
 // Every publish is consumed. MQTT 3.1.1 clients still get their PUBACK when
 // the original is denied; MQTT 5 clients would see reason 0x87, so for them
 // the original is re-pointed at a topic nobody can subscribe to instead.
+// 2.0.11 raises this event for a QoS 2 PUBLISH when it arrives, before
+// PUBREC/PUBREL; a denied one is never stored, so PUBREL releases nothing.
 int OnMessage(int, void* event_data, void* userdata) {
   auto& ctx = *static_cast<PluginContext*>(userdata);
   auto& ed = *static_cast<mosquitto_evt_message*>(event_data);
@@ -105,6 +130,16 @@ void LoadKeysFile(PluginContext& ctx, const std::string& path) {
   mosquitto_log_printf(MOSQ_LOG_INFO, "offhub: loaded keys of %zu devices from %s", loaded, path.c_str());
 }
 
+struct Callback {
+  int event;
+  MOSQ_FUNC_generic_callback function;
+};
+constexpr Callback kCallbacks[] = {{MOSQ_EVT_BASIC_AUTH, OnBasicAuth},
+                                   {MOSQ_EVT_ACL_CHECK, OnAclCheck},
+                                   {MOSQ_EVT_MESSAGE, OnMessage},
+                                   {MOSQ_EVT_DISCONNECT, OnDisconnect},
+                                   {MOSQ_EVT_TICK, OnTick}};
+
 }  // namespace
 
 #define OFFHUB_PLUGIN_EXPORT __attribute__((visibility("default")))
@@ -132,15 +167,8 @@ OFFHUB_PLUGIN_EXPORT int mosquitto_plugin_init(mosquitto_plugin_id_t* identifier
   if (!ctx) return MOSQ_ERR_NOMEM;
   *userdata = ctx;
   if (!keys_file.empty()) LoadKeysFile(*ctx, keys_file);
-  const struct {
-    int event;
-    MOSQ_FUNC_generic_callback callback;
-  } kCallbacks[] = {{MOSQ_EVT_BASIC_AUTH, OnBasicAuth},
-                    {MOSQ_EVT_ACL_CHECK, OnAclCheck},
-                    {MOSQ_EVT_MESSAGE, OnMessage},
-                    {MOSQ_EVT_DISCONNECT, OnDisconnect}};
   for (const auto& cb : kCallbacks) {
-    const int rc = mosquitto_callback_register(identifier, cb.event, cb.callback, nullptr, ctx);
+    const int rc = mosquitto_callback_register(identifier, cb.event, cb.function, nullptr, ctx);
     if (rc != MOSQ_ERR_SUCCESS) return rc;
   }
   return MOSQ_ERR_SUCCESS;
@@ -149,10 +177,7 @@ OFFHUB_PLUGIN_EXPORT int mosquitto_plugin_init(mosquitto_plugin_id_t* identifier
 OFFHUB_PLUGIN_EXPORT int mosquitto_plugin_cleanup(void* userdata, struct mosquitto_opt*, int) {
   auto* ctx = static_cast<PluginContext*>(userdata);
   if (!ctx) return MOSQ_ERR_SUCCESS;
-  mosquitto_callback_unregister(ctx->id, MOSQ_EVT_BASIC_AUTH, OnBasicAuth, nullptr);
-  mosquitto_callback_unregister(ctx->id, MOSQ_EVT_ACL_CHECK, OnAclCheck, nullptr);
-  mosquitto_callback_unregister(ctx->id, MOSQ_EVT_MESSAGE, OnMessage, nullptr);
-  mosquitto_callback_unregister(ctx->id, MOSQ_EVT_DISCONNECT, OnDisconnect, nullptr);
+  for (const auto& cb : kCallbacks) mosquitto_callback_unregister(ctx->id, cb.event, cb.function, nullptr);
   delete ctx;
   return MOSQ_ERR_SUCCESS;
 }
