@@ -56,7 +56,8 @@ int OnTick(int, void*, void* userdata) {
   ctx.core.ExpireTokens(NowSeconds());
   for (const auto& kick : ctx.core.TakeKicks()) {
     const std::string_view why = KickReasonName(kick.reason);
-    mosquitto_log_printf(MOSQ_LOG_NOTICE, "offhub: disconnecting client '%s': %.*s", kick.client_id.c_str(),
+    // Warnings: the broker's default log level, so a user sees why a device went.
+    mosquitto_log_printf(MOSQ_LOG_WARNING, "offhub: disconnecting client '%s': %.*s", kick.client_id.c_str(),
                          static_cast<int>(why.size()), why.data());
     mosquitto_kick_client_by_clientid(kick.client_id.c_str(), false);
   }
@@ -72,7 +73,7 @@ int OnBasicAuth(int, void* event_data, void* userdata) {
   const AuthResult result = ctx.core.Authenticate(connect, NowSeconds());
   Flush(ctx);
   if (result == AuthResult::kAccepted) return MOSQ_ERR_SUCCESS;
-  mosquitto_log_printf(MOSQ_LOG_NOTICE, "offhub: refused client '%.*s': %.*s",
+  mosquitto_log_printf(MOSQ_LOG_WARNING, "offhub: refused client '%.*s': %.*s",
                        static_cast<int>(connect.client_id.size()), connect.client_id.data(),
                        static_cast<int>(AuthResultName(result).size()), AuthResultName(result).data());
   return MOSQ_ERR_AUTH;
