@@ -54,13 +54,15 @@ struct JobEntry {
   std::optional<ports::Clock::TimerId> deadline_timer;
 };
 
+using IdentityMap = std::map<std::string, DeviceEntry, std::less<>>;
+
 struct HubState {
   ports::Clock& clock;
   ports::DeviceChannel& channel;
   ports::StateStore& store;
-  std::map<std::string, DeviceEntry, std::less<>> devices;
+  IdentityMap devices;
   // By IdentityKey "{deviceId}/{moduleId}": a device's modules are adjacent.
-  std::map<std::string, DeviceEntry, std::less<>> modules;
+  IdentityMap modules;
   std::map<std::string, JobEntry, std::less<>> jobs;
 
   DeviceEntry* FindDevice(std::string_view id) {
@@ -73,6 +75,11 @@ struct HubState {
     auto& map = key.find('/') == std::string_view::npos ? devices : modules;
     const auto it = map.find(key);
     return it == map.end() ? nullptr : &it->second;
+  }
+  // The modules of one device, as [first, last) of `modules`.
+  std::pair<IdentityMap::iterator, IdentityMap::iterator> ModulesOf(std::string_view device_id) {
+    // '0' follows '/' in ASCII: every "{deviceId}/..." key sorts below "{deviceId}0".
+    return {modules.lower_bound(std::string(device_id) + '/'), modules.lower_bound(std::string(device_id) + '0')};
   }
   JobEntry* FindJob(std::string_view id) {
     const auto it = jobs.find(id);

@@ -1,5 +1,6 @@
 #include "adapters/emulator/registry.hpp"
 
+#include <iterator>
 #include <vector>
 
 #include <spdlog/spdlog.h>
@@ -75,13 +76,9 @@ domain::Result<json> Registry::Put(const domain::DeviceSpec& spec, ports::IfMatc
   return Create(spec);
 }
 
-std::size_t Registry::ModuleCount(std::string_view device_id) const {
-  const std::string prefix = std::string(device_id) + '/';
-  std::size_t count = 0;
-  for (auto it = state_.modules.lower_bound(prefix); it != state_.modules.end() && it->first.starts_with(prefix); ++it) {
-    ++count;
-  }
-  return count;
+std::size_t Registry::ModuleCount(std::string_view device_id) {
+  const auto [first, last] = state_.ModulesOf(device_id);
+  return static_cast<std::size_t>(std::distance(first, last));
 }
 
 domain::Result<json> Registry::Create(const domain::DeviceSpec& spec) {
@@ -151,11 +148,9 @@ domain::Result<json> Registry::Get(std::string_view key) {
 
 domain::Result<json> Registry::ListModules(std::string_view device_id) {
   if (!state_.FindDevice(device_id)) return Error::DeviceNotFound(device_id);
-  const std::string prefix = std::string(device_id) + '/';
   json out = json::array();
-  for (auto it = state_.modules.lower_bound(prefix); it != state_.modules.end() && it->first.starts_with(prefix); ++it) {
-    out.push_back(domain::ToJson(it->second.identity));
-  }
+  const auto [first, last] = state_.ModulesOf(device_id);
+  for (auto it = first; it != last; ++it) out.push_back(domain::ToJson(it->second.identity));
   return out;
 }
 
@@ -179,11 +174,9 @@ domain::Status Registry::Delete(std::string_view key, ports::IfMatch if_match) {
     state_.modules.erase(state_.modules.find(key));
   } else {
     state_.devices.erase(state_.devices.find(key));
-    const std::string prefix = std::string(key) + '/';
-    for (auto it = state_.modules.lower_bound(prefix); it != state_.modules.end() && it->first.starts_with(prefix);) {
-      removed.push_back(it->first);
-      it = state_.modules.erase(it);
-    }
+    const auto [first, last] = state_.ModulesOf(key);
+    for (auto it = first; it != last; ++it) removed.push_back(it->first);
+    state_.modules.erase(first, last);
   }
   if (observer_) {
     for (const auto& gone : removed) observer_->OnDeviceRemoved(gone);

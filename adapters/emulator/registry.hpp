@@ -61,7 +61,7 @@ class Registry {
 
   domain::Result<nlohmann::json> Create(const domain::DeviceSpec& spec);
   domain::Result<nlohmann::json> Update(DeviceEntry& entry, const domain::DeviceSpec& spec, ports::IfMatch if_match);
-  std::size_t ModuleCount(std::string_view device_id) const;
+  std::size_t ModuleCount(std::string_view device_id);
   std::string NewKey();
   std::string NewGenerationId();
 

@@ -15,7 +15,7 @@ namespace q = domain::query;
 // keys are the twins' key().
 class HubTwins final : public q::TwinSource {
  public:
-  explicit HubTwins(const std::map<std::string, DeviceEntry, std::less<>>& entries) : entries_(entries) {}
+  explicit HubTwins(const IdentityMap& entries) : entries_(entries) {}
   void ForEachAfter(std::optional<std::string_view> after,
                     const std::function<bool(const domain::Twin&)>& visit) const override {
     auto it = after ? entries_.upper_bound(*after) : entries_.begin();
@@ -25,7 +25,7 @@ class HubTwins final : public q::TwinSource {
   }
 
  private:
-  const std::map<std::string, DeviceEntry, std::less<>>& entries_;
+  const IdentityMap& entries_;
 };
 
 // Keys are jobId + '\n' + deviceId: '\n' sorts below every id character, so

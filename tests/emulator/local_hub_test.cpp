@@ -258,3 +258,21 @@ TEST_CASE("modules are kept across a restart and go with their device") {
   CHECK(f.hub->GetModule("gw", "cam").error().code() == domain::ErrorCode::DeviceNotFound);
   CHECK(f.hub->GetModule("gw2", "cam").ok());
 }
+
+TEST_CASE("a device holds at most 50 modules (413 TooManyModulesOnDevice); ids that share a prefix stay apart") {
+  testing::HubFixture f;
+  f.AddDevice("gw");
+  f.AddDevice("gw0");
+  REQUIRE(f.hub->PutModule(*domain::ParseModuleSpec(json::object(), "gw0", "m"), std::nullopt).ok());
+  for (int i = 0; i < 50; ++i) {
+    REQUIRE(f.hub->PutModule(*domain::ParseModuleSpec(json::object(), "gw", "m" + std::to_string(i)), std::nullopt).ok());
+  }
+  const auto over = f.hub->PutModule(*domain::ParseModuleSpec(json::object(), "gw", "one-more"), std::nullopt);
+  REQUIRE_FALSE(over.ok());
+  CHECK(over.error().code() == domain::ErrorCode::TooManyModulesOnDevice);
+  CHECK(over.error().http_status() == 413);
+  CHECK(f.hub->ListModules("gw")->size() == 50);
+  CHECK(f.hub->ListModules("gw0")->size() == 1);
+  REQUIRE(f.hub->DeleteDevice("gw", std::nullopt).ok());
+  CHECK(f.hub->GetModule("gw0", "m").ok());
+}
