@@ -4,9 +4,10 @@
 // Twins, reported patches, telemetry and presence take an identity key
 // (domain::IdentityKey: "{deviceId}" or "{deviceId}/{moduleId}").
 //
-// IoT Hub's rules: a module needs its device (404 DeviceNotFound); at most
-// 50 modules per device (413 TooManyModulesOnDevice); deleting a device
-// deletes its modules.
+// IoT Hub's rules: a module needs its device (404 DeviceNotFound); deleting
+// a device deletes its modules. At most 50 modules per device, else 413
+// TooManyModulesOnDevice: the error is IoT Hub's, the figure offhub's reading
+// of Azure's service limits (not confirmed against a real hub).
 //
 // Decisions where IoT Hub's docs are silent:
 // - PUT with If-Match on a device that does not exist is 404 DeviceNotFound
