@@ -37,6 +37,10 @@ std::optional<std::string> OptionalString(const json& doc, const char* key) {
   return it->get<std::string>();
 }
 
+ConnectionState ConnectionStateOf(const json& doc) {
+  return String(doc, "connectionState") == "Connected" ? ConnectionState::kConnected : ConnectionState::kDisconnected;
+}
+
 Result<TwinSection> Section(const json& properties, const char* name) {
   const auto it = properties.find(name);
   if (it == properties.end() || !it->is_object()) return Bad(std::string("properties.") + name);
@@ -73,8 +77,7 @@ Result<Twin> TwinFromJson(const json& doc) {
   twin.status = ParseDeviceStatus(String(doc, "status")).value_or(DeviceStatus::kEnabled);
   twin.status_reason = OptionalString(doc, "statusReason");
   twin.status_update_time = Time(doc, "statusUpdateTime");
-  twin.connection_state =
-      String(doc, "connectionState") == "Connected" ? ConnectionState::kConnected : ConnectionState::kDisconnected;
+  twin.connection_state = ConnectionStateOf(doc);
   twin.last_activity_time = Time(doc, "lastActivityTime");
   twin.cloud_to_device_message_count = Integer(doc, "cloudToDeviceMessageCount");
   twin.authentication_type = String(doc, "authenticationType");
@@ -109,8 +112,7 @@ Result<Device> DeviceFromJson(const json& doc) {
   d.status = ParseDeviceStatus(String(doc, "status")).value_or(DeviceStatus::kEnabled);
   d.status_reason = OptionalString(doc, "statusReason");
   d.status_updated_time = Time(doc, "statusUpdatedTime");
-  d.connection_state =
-      String(doc, "connectionState") == "Connected" ? ConnectionState::kConnected : ConnectionState::kDisconnected;
+  d.connection_state = ConnectionStateOf(doc);
   d.connection_state_updated_time = Time(doc, "connectionStateUpdatedTime");
   d.last_activity_time = Time(doc, "lastActivityTime");
   d.cloud_to_device_message_count = Integer(doc, "cloudToDeviceMessageCount");

@@ -12,6 +12,21 @@ namespace offhub::emulator {
 using domain::Error;
 using nlohmann::json;
 
+namespace {
+
+// The identity's fields a twin shows too (status, authentication type, the
+// identity's etag as deviceEtag, ...).
+void MirrorIdentity(const domain::Device& d, domain::Twin& twin) {
+  twin.status = d.status;
+  twin.status_reason = d.status_reason;
+  twin.status_update_time = d.status_updated_time;
+  twin.authentication_type = d.authentication_type;
+  twin.iot_edge = d.iot_edge;
+  twin.device_etag = d.etag();
+}
+
+}  // namespace
+
 Registry::Registry(HubState& state, RegistryObserver* observer)
     : state_(state), observer_(observer), random_(std::random_device{}()) {}
 
@@ -102,11 +117,7 @@ domain::Result<json> Registry::Create(const domain::DeviceSpec& spec) {
   d.iot_edge = spec.iot_edge;
   entry.twin = domain::Twin::Create(spec.device_id, now);
   entry.twin.module_id = spec.module_id;
-  entry.twin.status = d.status;
-  entry.twin.status_reason = d.status_reason;
-  entry.twin.authentication_type = d.authentication_type;
-  entry.twin.iot_edge = d.iot_edge;
-  entry.twin.device_etag = d.etag();
+  MirrorIdentity(d, entry.twin);
   if (auto s = state_.Persist(entry); !s) return s.error();
   json doc = domain::ToJson(entry.identity);
   auto& map = d.is_module() ? state_.modules : state_.devices;
@@ -128,12 +139,7 @@ domain::Result<json> Registry::Update(DeviceEntry& entry, const domain::DeviceSp
   d.iot_edge = spec.iot_edge;
   d.managed_by = spec.managed_by;
   d.etag_counter += 1;
-  next.twin.status = d.status;
-  next.twin.status_reason = d.status_reason;
-  next.twin.status_update_time = d.status_updated_time;
-  next.twin.authentication_type = d.authentication_type;
-  next.twin.iot_edge = d.iot_edge;
-  next.twin.device_etag = d.etag();
+  MirrorIdentity(d, next.twin);
   if (auto s = state_.Persist(next); !s) return s.error();
   entry = std::move(next);
   if (observer_) observer_->OnDeviceChanged(entry.identity);

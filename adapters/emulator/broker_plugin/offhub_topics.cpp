@@ -1,16 +1,11 @@
 #include "offhub_topics.hpp"
 
+#include "device_auth.hpp"
+
 namespace offhub::broker {
 namespace {
 
 bool NeedsEscape(unsigned char c) { return c < 0x20 || c == 0x7f || c == '%' || c == '+' || c == '#' || c == '/'; }
-
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
 
 }  // namespace
 
@@ -39,23 +34,8 @@ std::string EncodeIdSegment(std::string_view device_id) {
 }
 
 std::optional<std::string> DecodeIdSegment(std::string_view segment) {
-  if (segment.empty()) return std::nullopt;
-  std::string out;
-  out.reserve(segment.size());
-  for (std::size_t i = 0; i < segment.size(); ++i) {
-    if (segment[i] == '/') return std::nullopt;
-    if (segment[i] != '%') {
-      out += segment[i];
-      continue;
-    }
-    if (i + 2 >= segment.size()) return std::nullopt;
-    const int hi = HexValue(segment[i + 1]);
-    const int lo = HexValue(segment[i + 2]);
-    if (hi < 0 || lo < 0) return std::nullopt;
-    out += static_cast<char>(hi << 4 | lo);
-    i += 2;
-  }
-  return out;
+  if (segment.empty() || segment.find('/') != std::string_view::npos) return std::nullopt;
+  return PercentDecode(segment);
 }
 
 std::optional<std::string> AddressedTopic(std::string_view prefix, std::string_view device_id, std::string_view topic) {
