@@ -1,5 +1,7 @@
 #include "domain/errors.hpp"
 
+#include "domain/json_text.hpp"
+
 #include <array>
 #include <utility>
 
@@ -113,7 +115,7 @@ nlohmann::json MethodEnvelope(const Error& error, const ErrorContext& context, c
       {"info", info.is_null() ? nlohmann::json::object() : info},
       {"timestampUtc", context.timestamp_utc},
   };
-  return {{"Message", inner.dump()}, {"ExceptionMessage", ""}};
+  return {{"Message", DumpJson(inner)}, {"ExceptionMessage", ""}};
 }
 
 nlohmann::json DeviceErrorBody(const Error& error, const ErrorContext& context) {

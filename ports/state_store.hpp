@@ -9,6 +9,9 @@
 //   device id, or "{deviceId}/{moduleId}" for a module; job id; job id +
 //   device id) or adds it. DeleteDevice removes the identity with that key and
 //   its twin, and for a device also its modules; a missing key is not an error.
+// - SaveJobStart writes a job and its device records in one transaction: all
+//   or nothing, so a job found `running` after a crash has every record it
+//   started with (a job is never silently smaller than what it matched).
 // - A write that returns an error left the stored state as it was; the hub
 //   then answers 500 ServerError and keeps its memory unchanged too.
 // - Load returns what the writes left, in key order.
@@ -46,6 +49,7 @@ class StateStore {
   virtual domain::Status DeleteDevice(std::string_view device_id) = 0;
   virtual domain::Status SaveJob(const domain::Job& job) = 0;
   virtual domain::Status SaveDeviceJob(const domain::DeviceJob& record) = 0;
+  virtual domain::Status SaveJobStart(const domain::Job& job, const std::vector<domain::DeviceJob>& records) = 0;
 };
 
 }  // namespace offhub::ports

@@ -42,6 +42,7 @@ struct JobRun {
   std::set<std::string, std::less<>> waiting;  // offline devices, called when they subscribe
   std::size_t in_flight = 0;
   std::size_t unfinished = 0;  // records not final yet: the job ends at 0
+  bool pump_posted = false;    // a Pump is posted to the event loop already
 };
 
 struct JobEntry {

@@ -1,5 +1,7 @@
 #include "adapters/emulator/job_engine.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include "domain/base64.hpp"
 #include "domain/job_filter.hpp"
 #include "domain/job_json.hpp"
@@ -93,7 +95,7 @@ void JobEngine::Resume() {
       entry.run.unfinished += 1;
     }
     entry.deadline_timer = state_.clock.CallAt(entry.job.request.Deadline(), [this, id] { OnDeadline(id); });
-    Pump(entry);
+    PostPump(entry);
   }
 }
 
@@ -105,8 +107,12 @@ void JobEngine::ArmStart(JobEntry& entry) {
 void JobEngine::ApplyJobEvent(JobEntry& entry, const domain::JobEvent& event) {
   auto next = domain::Transition(entry.job, event, state_.clock.Now());
   if (!next) return;  // e.g. cancelled in the meantime: the event no longer applies
+  if (auto saved = state_.store.SaveJob(*next); !saved) {
+    // Memory stays as the store has it; the window's end tries again.
+    spdlog::error("job {}: the store refused a status change: {}", entry.job.id(), saved.error().message());
+    return;
+  }
   entry.job = std::move(*next);
-  (void)state_.store.SaveJob(entry.job);
   if (domain::IsFinal(entry.job.status) && entry.deadline_timer) {
     state_.clock.Cancel(*entry.deadline_timer);
     entry.deadline_timer.reset();
@@ -118,32 +124,55 @@ void JobEngine::Start(const std::string& job_id) {
   if (!entry) return;
   entry->start_timer.reset();
   if (domain::IsFinal(entry->job.status)) return;
-  ApplyJobEvent(*entry, jev::StartTimeReached{});
-  const auto condition = domain::query::ParseCondition(entry->job.request.query_condition);
-  if (!condition) {
-    return ApplyJobEvent(*entry, jev::RunFailed{"Invalid query condition: " + condition.error().message()});
-  }
   const auto now = state_.clock.Now();
+  auto running = domain::Transition(entry->job, jev::StartTimeReached{}, now);
+  if (!running) return;
+  const auto condition = domain::query::ParseCondition(entry->job.request.query_condition);
+  if (!condition) return ApplyJobEvent(*entry, jev::RunFailed{"Invalid query condition: " + condition.error().message()});
+  // The device set is fixed now: the job, running, and every record go to the store in one transaction.
+  std::vector<domain::DeviceJob> records;
   for (const auto& [device_id, device] : state_.devices) {
-    if (!domain::query::Matches(*condition, device.twin)) continue;
-    auto record = domain::MakeDeviceJob(entry->job, device_id, now);
-    (void)state_.store.SaveDeviceJob(record);
-    entry->records.emplace(device_id, std::move(record));
-    entry->run.ready.push_back(device_id);
+    if (domain::query::Matches(*condition, device.twin)) records.push_back(domain::MakeDeviceJob(*running, device_id, now));
+  }
+  auto fixed = domain::Transition(*running, jev::DeviceSetFixed{static_cast<std::int64_t>(records.size())}, now);
+  if (!fixed) return;
+  if (auto saved = state_.store.SaveJobStart(*fixed, records); !saved) {
+    return ApplyJobEvent(*entry, jev::RunFailed{"The job could not be started: " + saved.error().message()});
+  }
+  entry->job = std::move(*fixed);
+  for (auto& record : records) {
+    entry->run.ready.push_back(record.device_id);
+    std::string device_id = record.device_id;
+    entry->records.emplace(std::move(device_id), std::move(record));
   }
   entry->run.unfinished = entry->records.size();
-  ApplyJobEvent(*entry, jev::DeviceSetFixed{static_cast<std::int64_t>(entry->records.size())});
   if (domain::IsFinal(entry->job.status)) return;
   entry->deadline_timer = state_.clock.CallAt(entry->job.request.Deadline(), [this, job_id] { OnDeadline(job_id); });
-  Pump(*entry);
+  PostPump(*entry);
+}
+
+void JobEngine::PostPump(JobEntry& entry) {
+  if (entry.run.pump_posted) return;
+  entry.run.pump_posted = true;
+  state_.clock.CallAt(state_.clock.Now(), [this, id = entry.job.id()] {
+    JobEntry* e = state_.FindJob(id);
+    if (!e) return;
+    e->run.pump_posted = false;
+    Pump(*e);
+  });
 }
 
 void JobEngine::Pump(JobEntry& entry) {
-  while (entry.run.in_flight < max_in_flight_ && !entry.run.ready.empty() &&
-         entry.job.status == domain::JobStatus::kRunning) {
+  for (std::size_t started = 0; entry.run.in_flight < max_in_flight_ && !entry.run.ready.empty() &&
+                                entry.job.status == domain::JobStatus::kRunning;
+       ++started) {
+    if (started == kDevicesPerTurn) return PostPump(entry);  // the rest on a later turn of the loop
     std::string device_id = std::move(entry.run.ready.front());
     entry.run.ready.pop_front();
     RunDevice(entry, device_id);
+  }
+  if (entry.job.status == domain::JobStatus::kRunning && entry.run.unfinished == 0) {
+    ApplyJobEvent(entry, jev::AllDevicesFinished{});
   }
 }
 
@@ -188,35 +217,15 @@ void JobEngine::RunMethod(JobEntry& entry, const std::string& device_id) {
 
 void JobEngine::RunTwinUpdate(JobEntry& entry, const std::string& device_id) {
   UpdateRecord(entry, device_id, dev::Started{});
-  DeviceEntry* device = state_.FindDevice(device_id);
   const nlohmann::json& patch = *entry.job.request.update_twin;
-  domain::Status outcome = domain::Success();
-  if (!device) {
-    outcome = Error::DeviceNotFound(device_id);
-  } else {
-    const auto etag = patch.find("etag");
-    const std::optional<std::string_view> if_match =
-        etag != patch.end() && etag->is_string() ? std::optional<std::string_view>(etag->get_ref<const std::string&>())
-                                                 : std::nullopt;
-    outcome = domain::CheckIfMatch(device->twin.etag(), if_match);
-    if (outcome) {
-      domain::Twin updated = device->twin;
-      auto written = domain::ApplyServicePatch(updated, patch, state_.clock.Now());
-      if (!written) {
-        outcome = written.error();
-      } else {
-        device->twin = std::move(updated);
-        (void)state_.Persist(*device);
-        if (written->notification && device->connected) {
-          state_.channel.SendDesired(device_id, *written->notification);
-        }
-      }
-    }
-  }
-  if (outcome) {
+  const auto etag = patch.find("etag");
+  const ports::IfMatch if_match =
+      etag != patch.end() && etag->is_string() ? ports::IfMatch(etag->get<std::string>()) : std::nullopt;
+  const auto written = registry_.WriteTwin(device_id, patch, if_match, /*replace=*/false);
+  if (written) {
     UpdateRecord(entry, device_id, dev::TwinUpdated{});
   } else {
-    UpdateRecord(entry, device_id, dev::Failed{domain::ToDeviceJobError(outcome.error())});
+    UpdateRecord(entry, device_id, dev::Failed{domain::ToDeviceJobError(written.error())});
   }
   OnDeviceFinished(entry.job.id());
 }
@@ -224,19 +233,29 @@ void JobEngine::RunTwinUpdate(JobEntry& entry, const std::string& device_id) {
 bool JobEngine::UpdateRecord(JobEntry& entry, const std::string& device_id, const domain::DeviceJobEvent& event) {
   const auto it = entry.records.find(device_id);
   if (it == entry.records.end() || domain::IsFinal(it->second.status)) return false;
-  auto next = domain::Transition(it->second, event, state_.clock.Now());
+  const auto now = state_.clock.Now();
+  auto next = domain::Transition(it->second, event, now);
   if (!next) return false;
+  if (auto saved = state_.store.SaveDeviceJob(*next); !saved) {
+    // What the store cannot hold fails the device's record, not the hub.
+    auto failed = domain::Transition(it->second, dev::Failed{domain::ToDeviceJobError(saved.error())}, now);
+    if (!failed || !state_.store.SaveDeviceJob(*failed)) {
+      spdlog::error("job {}: the store refused device {}'s record: {}", entry.job.id(), device_id,
+                    saved.error().message());
+      return false;
+    }
+    next = std::move(failed);
+  }
   it->second = std::move(*next);
   if (domain::IsFinal(it->second.status)) entry.run.unfinished -= 1;
-  (void)state_.store.SaveDeviceJob(it->second);
   return true;
 }
 
+// Posted, never called: the completion that made room must not run the next device itself.
 void JobEngine::OnDeviceFinished(const std::string& job_id) {
   JobEntry* entry = state_.FindJob(job_id);
   if (!entry || entry->job.status != domain::JobStatus::kRunning) return;
-  if (entry->run.unfinished > 0) return Pump(*entry);
-  ApplyJobEvent(*entry, jev::AllDevicesFinished{});
+  PostPump(*entry);
 }
 
 void JobEngine::OnDeadline(const std::string& job_id) {
@@ -255,7 +274,7 @@ void JobEngine::OnDeviceReachable(const std::string& device_id) {
     if (entry.job.status != domain::JobStatus::kRunning) continue;
     if (entry.run.waiting.erase(device_id) == 0) continue;
     entry.run.ready.push_back(device_id);
-    Pump(entry);
+    PostPump(entry);
   }
 }
 

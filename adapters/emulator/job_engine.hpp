@@ -8,8 +8,23 @@
 // - Method jobs call each device with the job's response timeout, at most
 //   `max_in_flight` calls at a time per job. An offline device stays pending
 //   and is called when it subscribes to methods within the job window.
-// - Twin jobs apply the patch to each twin (its etag, usually "*") and notify
-//   connected devices; they need no device online.
+// - Twin jobs apply the patch to each twin (its etag, usually "*") through the
+//   registry, the one twin writer, which notifies connected devices; they need
+//   no device online.
+// - Nothing re-enters: device operations run in batches of at most
+//   kDevicesPerTurn per turn of the event loop; the next batch, and every
+//   device's completion, is posted (Clock::CallAt now), never called from the
+//   completion that made room. A job over 1,000,000 twins neither grows the
+//   stack nor holds the loop for long.
+// - Starting is one store transaction (the job `running` and every device
+//   record, StateStore::SaveJobStart): a crash leaves the job either not
+//   started (it starts again at restart, matching devices then) or started
+//   with all its records. If the store refuses, the job fails with the reason.
+// - A crash during a method job: calls that were in flight (records
+//   `running`) are sent again after the restart, within the job window —
+//   at-least-once delivery, as the records show them still running.
+// - A record the store refuses (e.g. an answer it cannot hold) is recorded as
+//   failed with the store's error instead; the hub goes on.
 // - The job ends `completed` when every record is final, or at
 //   startTime + maxExecutionTimeInSeconds (pending records fail with
 //   JobRunPreconditionFailed, calls in flight are canceled); `failed` when the
@@ -26,6 +41,7 @@
 
 #include "adapters/emulator/hub_state.hpp"
 #include "adapters/emulator/method_dispatcher.hpp"
+#include "adapters/emulator/registry.hpp"
 #include "domain/job_request.hpp"
 #include "ports/hub_service.hpp"
 
@@ -33,8 +49,14 @@ namespace offhub::emulator {
 
 class JobEngine {
  public:
-  JobEngine(HubState& state, MethodDispatcher& dispatcher, std::size_t max_in_flight)
-      : state_(state), dispatcher_(dispatcher), max_in_flight_(max_in_flight == 0 ? 1 : max_in_flight) {}
+  // Device operations started per turn of the event loop.
+  static constexpr std::size_t kDevicesPerTurn = 256;
+
+  JobEngine(HubState& state, MethodDispatcher& dispatcher, Registry& registry, std::size_t max_in_flight)
+      : state_(state),
+        dispatcher_(dispatcher),
+        registry_(registry),
+        max_in_flight_(max_in_flight == 0 ? 1 : max_in_flight) {}
 
   domain::Result<nlohmann::json> Create(const domain::JobRequest& request);
   domain::Result<nlohmann::json> Get(std::string_view job_id);
@@ -50,6 +72,8 @@ class JobEngine {
   void ArmStart(JobEntry& entry);
   void Start(const std::string& job_id);
   void Pump(JobEntry& entry);
+  // Posts a Pump of the job to the event loop, once.
+  void PostPump(JobEntry& entry);
   void RunDevice(JobEntry& entry, const std::string& device_id);
   void RunTwinUpdate(JobEntry& entry, const std::string& device_id);
   void RunMethod(JobEntry& entry, const std::string& device_id);
@@ -62,6 +86,7 @@ class JobEngine {
 
   HubState& state_;
   MethodDispatcher& dispatcher_;
+  Registry& registry_;
   std::size_t max_in_flight_;
 };
 

@@ -15,7 +15,7 @@ class LocalHubImpl final : public LocalHub, public ports::PresenceListener {
       : state_{clock, channel, store, {}, {}, {}},
         registry_(state_, options.observer),
         dispatcher_(state_),
-        engine_(state_, dispatcher_, options.max_in_flight_per_job) {}
+        engine_(state_, dispatcher_, registry_, options.max_in_flight_per_job) {}
 
   ~LocalHubImpl() override {
     state_.channel.SetPresenceListener(nullptr);

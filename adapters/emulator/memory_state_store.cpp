@@ -36,6 +36,11 @@ class MemoryStateStore final : public ports::StateStore {
     device_jobs_.insert_or_assign(std::pair(record.job_id, record.device_id), record);
     return domain::Success();
   }
+  domain::Status SaveJobStart(const domain::Job& job, const std::vector<domain::DeviceJob>& records) override {
+    (void)SaveJob(job);
+    for (const auto& record : records) (void)SaveDeviceJob(record);
+    return domain::Success();
+  }
 
  private:
   std::map<std::string, ports::StoredDevice> devices_;

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "domain/job_json.hpp"
+#include "domain/json_text.hpp"
 
 namespace offhub::emulator {
 namespace {
@@ -52,6 +53,15 @@ class Statement {
   bool ok_ = false;
 };
 
+// Strict: a value that cannot be written as UTF-8 JSON is refused, not altered.
+domain::Result<std::string> JsonText(const json& value) {
+  try {
+    return value.dump();
+  } catch (const json::exception& e) {
+    return domain::Error(domain::ErrorCode::ServerError, std::string("state store: cannot store the value: ") + e.what());
+  }
+}
+
 domain::Error Corrupt(const std::string& what, const domain::Error& why) {
   return domain::Error(domain::ErrorCode::ServerError, "state store: " + what + ": " + why.message());
 }
@@ -70,21 +80,21 @@ class SqliteStateStore final : public ports::StateStore {
     ports::StoredState state;
     Statement devices(db_, "SELECT identity, twin FROM devices ORDER BY id");
     while (devices.Next()) {
-      auto identity = domain::DeviceFromJson(json::parse(devices.Text(0), nullptr, false));
+      auto identity = domain::DeviceFromJson(Read(devices.Text(0)));
       if (!identity) return Corrupt("a device", identity.error());
-      auto twin = domain::TwinFromJson(json::parse(devices.Text(1), nullptr, false));
+      auto twin = domain::TwinFromJson(Read(devices.Text(1)));
       if (!twin) return Corrupt("a twin", twin.error());
       state.devices.push_back({std::move(*identity), std::move(*twin)});
     }
     Statement jobs(db_, "SELECT job FROM jobs ORDER BY id");
     while (jobs.Next()) {
-      auto job = domain::ParseJobResponse(json::parse(jobs.Text(0), nullptr, false));
+      auto job = domain::ParseJobResponse(Read(jobs.Text(0)));
       if (!job) return Corrupt("a job", job.error());
       state.jobs.push_back(std::move(job->job));
     }
     Statement records(db_, "SELECT record FROM device_jobs ORDER BY job_id, device_id");
     while (records.Next()) {
-      auto record = domain::ParseDeviceJob(json::parse(records.Text(0), nullptr, false));
+      auto record = domain::ParseDeviceJob(Read(records.Text(0)));
       if (!record) return Corrupt("a device-job record", record.error());
       state.device_jobs.push_back(std::move(*record));
     }
@@ -92,22 +102,45 @@ class SqliteStateStore final : public ports::StateStore {
   }
 
   domain::Status SaveDevice(const ports::StoredDevice& device) override {
-    return save_device_.Bind(1, device.identity.key())
-        .Bind(2, domain::ToJson(device.identity).dump())
-        .Bind(3, domain::ToJson(device.twin).dump())
-        .Run();
+    const auto identity = JsonText(domain::ToJson(device.identity));
+    if (!identity) return identity.error();
+    const auto twin = JsonText(domain::ToJson(device.twin));
+    if (!twin) return twin.error();
+    return save_device_.Bind(1, device.identity.key()).Bind(2, *identity).Bind(3, *twin).Run();
   }
   domain::Status DeleteDevice(std::string_view device_id) override {
     return delete_device_.Bind(1, std::string(device_id)).Run();
   }
   domain::Status SaveJob(const domain::Job& job) override {
-    return save_job_.Bind(1, job.id()).Bind(2, domain::ToJson(job, domain::DeviceJobStatistics{}).dump()).Run();
+    const auto text = JsonText(domain::ToJson(job, domain::DeviceJobStatistics{}));
+    if (!text) return text.error();
+    return save_job_.Bind(1, job.id()).Bind(2, *text).Run();
   }
   domain::Status SaveDeviceJob(const domain::DeviceJob& record) override {
-    return save_record_.Bind(1, record.job_id).Bind(2, record.device_id).Bind(3, domain::ToJson(record).dump()).Run();
+    const auto text = JsonText(domain::ToJson(record));
+    if (!text) return text.error();
+    return save_record_.Bind(1, record.job_id).Bind(2, record.device_id).Bind(3, *text).Run();
+  }
+  domain::Status SaveJobStart(const domain::Job& job, const std::vector<domain::DeviceJob>& records) override {
+    if (auto s = Exec("BEGIN IMMEDIATE"); !s) return s;
+    auto saved = SaveJob(job);
+    for (std::size_t i = 0; saved && i < records.size(); ++i) saved = SaveDeviceJob(records[i]);
+    if (saved) saved = Exec("COMMIT");
+    if (!saved) (void)Exec("ROLLBACK");
+    return saved;
   }
 
  private:
+  // A document read back from the file: as untrusted as any other bytes (null when unreadable).
+  static json Read(const std::string& text) {
+    auto value = domain::ParseJsonText(text, "a stored document");
+    return value ? std::move(*value) : json();
+  }
+  domain::Status Exec(const char* sql) {
+    if (sqlite3_exec(db_, sql, nullptr, nullptr, nullptr) == SQLITE_OK) return domain::Success();
+    return domain::Error(domain::ErrorCode::ServerError, std::string("state store: ") + sqlite3_errmsg(db_));
+  }
+
   struct Closer {
     void operator()(sqlite3* db) const { sqlite3_close(db); }
   };

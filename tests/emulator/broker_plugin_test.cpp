@@ -558,9 +558,29 @@ TEST_CASE_FIXTURE(CoreFixture, "BrokerCore: a reconnect with a fresh token repla
   CHECK(core.TakeKicks() == Kicks{{"dev1", KickReason::kTokenExpired}});
 }
 
+TEST_CASE_FIXTURE(CoreFixture, "BrokerCore: messages over IoT Hub's size limits are dropped and the device kicked") {
+  SetKeys("dev1");
+  REQUIRE(Connect("dev1", 1) == AuthResult::kAccepted);
+  REQUIRE(core.Authenticate(Hub(), kNow) == AuthResult::kAccepted);
+  core.TakeOutbox();
+  core.Consume("dev1", "devices/dev1/messages/events/", std::string(kMaxDeviceMessageBytes, 'x'), 1);
+  core.Consume("dev1", "$iothub/methods/res/200/?$rid=1", std::string(kMaxMethodAnswerBytes, 'x'), 0);
+  CHECK(core.TakeOutbox().size() == 2);  // at the limits: forwarded
+  CHECK(core.TakeKicks().empty());
+  SUBCASE("telemetry one byte over 256 KB") {
+    core.Consume("dev1", "devices/dev1/messages/events/", std::string(kMaxDeviceMessageBytes + 1, 'x'), 1);
+  }
+  SUBCASE("a method answer one byte over 128 KB") {
+    core.Consume("dev1", "$iothub/methods/res/200/?$rid=2", std::string(kMaxMethodAnswerBytes + 1, 'x'), 0);
+  }
+  CHECK(core.TakeOutbox().empty());
+  CHECK(core.TakeKicks() == Kicks{{"dev1", KickReason::kTooLarge}});
+}
+
 TEST_CASE("kick reasons have names") {
   for (const auto reason :
-       {KickReason::kRemoved, KickReason::kDisabled, KickReason::kQos2Publish, KickReason::kTokenExpired}) {
+       {KickReason::kRemoved, KickReason::kDisabled, KickReason::kQos2Publish, KickReason::kTokenExpired,
+        KickReason::kTooLarge}) {
     CHECK_FALSE(KickReasonName(reason).empty());
     CHECK(KickReasonName(reason) != "unknown");
   }

@@ -164,6 +164,9 @@ class FailingStore final : public ports::StateStore {
   domain::Status DeleteDevice(std::string_view id) override { return failing ? Fail() : inner_.DeleteDevice(id); }
   domain::Status SaveJob(const domain::Job& j) override { return failing ? Fail() : inner_.SaveJob(j); }
   domain::Status SaveDeviceJob(const domain::DeviceJob& r) override { return failing ? Fail() : inner_.SaveDeviceJob(r); }
+  domain::Status SaveJobStart(const domain::Job& j, const std::vector<domain::DeviceJob>& r) override {
+    return failing ? Fail() : inner_.SaveJobStart(j, r);
+  }
 
  private:
   static domain::Status Fail() { return domain::Error(domain::ErrorCode::ServerError, "disk full"); }
@@ -275,4 +278,27 @@ TEST_CASE("a device holds at most 50 modules (413 TooManyModulesOnDevice); ids t
   CHECK(f.hub->ListModules("gw0")->size() == 1);
   REQUIRE(f.hub->DeleteDevice("gw", std::nullopt).ok());
   CHECK(f.hub->GetModule("gw0", "m").ok());
+}
+
+TEST_CASE("a failing store at a job's start: the job fails with the store's reason and keeps no records") {
+  HubFixture f;
+  FailingStore failing(*f.store);
+  auto made = emulator::MakeLocalHub(f.clock, f.devices, failing);
+  REQUIRE(made.ok());
+  auto hub = std::move(*made);
+  REQUIRE(hub->PutDevice(*domain::ParseDeviceSpec(json::object(), "d"), std::nullopt).ok());
+  auto request = domain::ParseJobRequest("j", testing::TwinJob("*"), f.clock.Now());
+  REQUIRE(request.ok());
+  REQUIRE(hub->CreateJob(*request).ok());
+  failing.failing = true;
+  f.clock.AdvanceSeconds(1);  // the start's one transaction is refused; so is the failure's record
+  CHECK((*hub->GetJob("j"))["status"] == "queued");  // memory stays as the store has it
+  failing.failing = false;
+  hub.reset();
+  auto restarted = emulator::MakeLocalHub(f.clock, f.devices, failing);  // a restart starts it again
+  REQUIRE(restarted.ok());
+  f.clock.AdvanceSeconds(1);
+  const json job = *(*restarted)->GetJob("j");
+  CHECK(job["status"] == "completed");
+  CHECK(job["deviceJobStatistics"]["succeededCount"] == 1);
 }

@@ -42,6 +42,15 @@ class ManualClock final : public ports::Clock {
   void AdvanceMillis(std::int64_t ms) { AdvanceTo(now_.PlusMillis(ms)); }
   // Runs timers already due (e.g. those set for "now") without moving time.
   void RunDue() { AdvanceTo(now_); }
+  // One turn of an event loop, as the Asio clock takes it: runs the timers
+  // due now that were set before the call; those they set wait for the next turn.
+  void RunDueOnce() {
+    const TimerId last = last_id_;
+    while (!timers_.empty() && timers_.begin()->first.first <= now_ && timers_.begin()->first.second <= last) {
+      auto node = timers_.extract(timers_.begin());
+      node.mapped()();
+    }
+  }
   std::size_t pending_timers() const { return timers_.size(); }
 
  private:

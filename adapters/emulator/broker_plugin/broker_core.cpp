@@ -27,6 +27,7 @@ std::string_view KickReasonName(KickReason reason) {
     case KickReason::kDisabled: return "device disabled";
     case KickReason::kQos2Publish: return "QoS 2 publish (IoT Hub supports QoS 0 and 1 only)";
     case KickReason::kTokenExpired: return "SAS token expired (401003)";
+    case KickReason::kTooLarge: return "message larger than IoT Hub allows (413001)";
   }
   return "unknown";
 }
@@ -101,6 +102,8 @@ void BrokerCore::Consume(std::string_view client_id, std::string_view topic, std
   if (!IsConnectedDevice(client_id)) return;
   if (qos > 1) return KickDevice(client_id, KickReason::kQos2Publish);
   if (!DeviceMayPublish(client_id, topic)) return;
+  const std::size_t limit = topic.starts_with("$iothub/methods/res/") ? kMaxMethodAnswerBytes : kMaxDeviceMessageBytes;
+  if (payload.size() > limit) return KickDevice(client_id, KickReason::kTooLarge);
   auto hub_topic = AddressedTopic(kFromPrefix, client_id, topic);
   if (!hub_topic) return;  // too long to re-address: dropped
   outbox_.push_back({std::string(kHubClientId), std::move(*hub_topic), std::string(payload), qos});

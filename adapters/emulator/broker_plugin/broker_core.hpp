@@ -8,6 +8,7 @@
 // per-run username/password from the plugin options) or devices (client id =
 // device id, IoT Hub username and SAS token, keys pushed by the hub).
 
+#include <cstddef>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -45,7 +46,16 @@ enum class KickReason {
   kDisabled,      // the hub disabled the device
   kQos2Publish,   // IoT Hub does not support QoS 2 and closes the connection
   kTokenExpired,  // the SAS token's se has passed (IoT Hub logs 401003)
+  kTooLarge,      // a message over IoT Hub's size limit (MessageTooLarge, 413001)
 };
+
+// IoT Hub's message size limits, in payload bytes
+// (https://learn.microsoft.com/azure/iot-hub/iot-hub-devguide-quotas-throttling#other-limits):
+// device-to-cloud messages 256 KB, direct-method answers 128 KB. A device that
+// sends more is disconnected, as the hub closes such connections; the broker's
+// max_packet_size (a little above) keeps a huge packet from being buffered at all.
+inline constexpr std::size_t kMaxDeviceMessageBytes = 256 * 1024;
+inline constexpr std::size_t kMaxMethodAnswerBytes = 128 * 1024;
 std::string_view KickReasonName(KickReason reason);
 
 struct Kick {

@@ -1,5 +1,7 @@
 #include "adapters/emulator/mqtt/device_messages.hpp"
 
+#include "domain/json_text.hpp"
+
 #include <charconv>
 
 #include "offhub_topics.hpp"
@@ -56,9 +58,9 @@ DeviceMessage ClassifyDeviceTopic(std::string_view device_id, std::string_view t
 
 nlohmann::json MethodAnswerPayload(std::string_view body) {
   if (body.empty()) return nullptr;
-  auto value = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
-  if (value.is_discarded()) return std::string(body);
-  return value;
+  auto value = domain::ParseJsonText(body, "The method response");
+  if (value) return std::move(*value);
+  return domain::Utf8Text(body);
 }
 
 std::optional<std::string> MethodRequestTopic(std::string_view method_name, std::uint64_t rid) {

@@ -28,9 +28,10 @@ DeviceMessage ClassifyDeviceTopic(std::string_view device_id, std::string_view t
 // The value of `name` in the "?a=b&c=d" part of a topic; nullopt if absent.
 std::optional<std::string> TopicQueryValue(std::string_view topic, std::string_view name);
 
-// A method answer body as the service sees it: empty -> null, JSON -> the
-// value. offhub's choice for a body that is not JSON: the raw text as a JSON
-// string (IoT Hub does not document this case).
+// A method answer body as the service sees it: empty -> null, JSON (nested at
+// most domain::kMaxJsonDepth deep) -> the value. offhub's choice for a body
+// that is not JSON: the text as a JSON string (IoT Hub does not document this
+// case), with U+FFFD for each byte sequence that is not UTF-8.
 nlohmann::json MethodAnswerPayload(std::string_view body);
 
 // "$iothub/methods/POST/{name}/?$rid={rid}"; nullopt for a method name that

@@ -12,6 +12,7 @@
 #include "adapters/emulator/mqtt/device_messages.hpp"
 #include "adapters/emulator/mqtt/mqtt_connection.hpp"
 #include "domain/errors.hpp"
+#include "domain/json_text.hpp"
 #include "domain/time.hpp"
 #include "offhub_topics.hpp"
 
@@ -59,7 +60,7 @@ class MqttDeviceChannelImpl final : public MqttDeviceChannel {
     const auto it = devices_.find(call.device_id);
     if (it == devices_.end() || !it->second.methods) return false;
     const auto topic = MethodRequestTopic(call.method_name, call.call_id);
-    if (!topic || !SendToDevice(call.device_id, *topic, call.payload.dump(), 0)) return false;
+    if (!topic || !SendToDevice(call.device_id, *topic, domain::DumpJson(call.payload), 0)) return false;
     calls_.insert_or_assign(call.call_id, PendingCall{call.device_id, std::move(on_answer)});
     spdlog::debug("mqtt -> {}: method {} (rid {})", call.device_id, call.method_name, call.call_id);
     return true;
@@ -70,7 +71,7 @@ class MqttDeviceChannelImpl final : public MqttDeviceChannel {
   void SendDesired(std::string_view device_id, const domain::DesiredNotification& notification) override {
     const auto it = devices_.find(device_id);
     if (it == devices_.end() || !it->second.desired) return;
-    SendToDevice(device_id, DesiredPatchTopic(notification.version), notification.body.dump(), 0);
+    SendToDevice(device_id, DesiredPatchTopic(notification.version), domain::DumpJson(notification.body), 0);
     spdlog::debug("mqtt -> {}: desired properties $version {}", device_id, notification.version);
   }
 
@@ -94,7 +95,7 @@ class MqttDeviceChannelImpl final : public MqttDeviceChannel {
     for (const auto& [id, credentials] : credentials_) {
       if (credentials) out[id] = KeysJson(*credentials);
     }
-    return out.dump();
+    return domain::DumpJson(out);
   }
 
   bool connected() const override { return connection_.connected(); }
@@ -152,7 +153,7 @@ class MqttDeviceChannelImpl final : public MqttDeviceChannel {
   void PushKeys(std::string_view device_id) {
     const auto it = credentials_.find(device_id);
     if (it == credentials_.end()) return;
-    const std::string payload = it->second ? KeysJson(*it->second).dump() : "";  // "" removes
+    const std::string payload = it->second ? domain::DumpJson(KeysJson(*it->second)) : "";  // "" removes
     const auto mid = connection_.Publish(broker::DeviceTopic(broker::kKeysPrefix, device_id), payload, 1);
     if (!mid) return;
     auto waiting = waiting_.extract(it->first);
@@ -172,7 +173,18 @@ class MqttDeviceChannelImpl final : public MqttDeviceChannel {
 
   // --- device traffic -------------------------------------------------------
 
+  // The last-resort guard for everything a device sends: a message whose
+  // handling throws is dropped with a log line; the hub goes on.
   void OnMessage(std::string_view topic, std::string_view payload) {
+    try {
+      RouteMessage(topic, payload);
+    } catch (const std::exception& e) {
+      spdlog::error("mqtt: dropped a message on {} ({} bytes): {}", domain::DumpJson(std::string(topic)),
+                    payload.size(), e.what());
+    }
+  }
+
+  void RouteMessage(std::string_view topic, std::string_view payload) {
     if (auto id = broker::DeviceIdAfter(topic, broker::kPresencePrefix)) return OnPresence(*id, payload);
     if (auto from = broker::SplitAddressed(topic, broker::kFromPrefix)) {
       OnDeviceMessage(from->device_id, from->topic, payload);
@@ -225,23 +237,21 @@ class MqttDeviceChannelImpl final : public MqttDeviceChannel {
     if (rid.empty()) return;
     auto result = handler_ ? handler_->OnTwinGet(device_id) : domain::Result<json>(NoHandler());
     if (!result) return ReplyError(device_id, rid, result.error());
-    SendToDevice(device_id, TwinResponseTopic(200, rid), result->dump(), 0);
+    SendToDevice(device_id, TwinResponseTopic(200, rid), domain::DumpJson(*result), 0);
   }
 
   void OnReportedPatch(const std::string& device_id, const std::string& rid, std::string_view payload) {
     if (rid.empty()) return;
-    const json patch = json::parse(payload, nullptr, /*allow_exceptions=*/false);
-    if (patch.is_discarded()) {
-      return ReplyError(device_id, rid, domain::Error::ArgumentInvalid("The reported properties patch is not JSON"));
-    }
-    auto result = handler_ ? handler_->OnReportedPatch(device_id, patch) : domain::Result<std::int64_t>(NoHandler());
+    const auto patch = domain::ParseJsonText(payload, "The reported properties patch");
+    if (!patch) return ReplyError(device_id, rid, domain::Error::ArgumentInvalid(patch.error().message()));
+    auto result = handler_ ? handler_->OnReportedPatch(device_id, *patch) : domain::Result<std::int64_t>(NoHandler());
     if (!result) return ReplyError(device_id, rid, result.error());
     SendToDevice(device_id, TwinPatchResponseTopic(rid, *result), "", 0);
   }
 
   void ReplyError(const std::string& device_id, const std::string& rid, const domain::Error& error) {
     const domain::ErrorContext context{NextTrackingId(), domain::FormatUtc(clock_.Now())};
-    SendToDevice(device_id, TwinResponseTopic(error.http_status(), rid), DeviceErrorBody(error, context).dump(), 0);
+    SendToDevice(device_id, TwinResponseTopic(error.http_status(), rid), domain::DumpJson(DeviceErrorBody(error, context)), 0);
   }
 
   static domain::Error NoHandler() {

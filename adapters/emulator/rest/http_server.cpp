@@ -18,6 +18,7 @@
 
 #include "adapters/emulator/rest/websocket_bridge.hpp"
 #include "domain/errors.hpp"
+#include "domain/json_text.hpp"
 #include "domain/time.hpp"
 
 namespace offhub::emulator::rest {
@@ -93,7 +94,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
         std::string(32, '0'),
         domain::FormatUtc(domain::UtcTime::FromMillis(
             std::chrono::duration_cast<std::chrono::milliseconds>(since_epoch).count()))};
-    response.body() = domain::RegistryEnvelope(error, context).dump();
+    response.body() = domain::DumpJson(domain::RegistryEnvelope(error, context));
     response.keep_alive(false);
     response.prepare_payload();
     Write(std::move(response));

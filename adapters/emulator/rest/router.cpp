@@ -8,8 +8,10 @@
 
 #include <boost/beast/http/field.hpp>
 #include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
 
 #include "domain/job_request.hpp"
+#include "domain/json_text.hpp"
 #include "domain/method_request.hpp"
 #include "domain/method_result.hpp"
 
@@ -25,6 +27,7 @@ namespace {
 struct Target {
   std::vector<std::string> segments;  // percent-decoded
   std::map<std::string, std::string> query;
+  bool utf8 = true;  // every decoded segment, name and value is UTF-8
 };
 
 Target ParseTarget(std::string_view target) {
@@ -35,14 +38,22 @@ Target ParseTarget(std::string_view target) {
   while (!path.empty()) {
     const auto slash = path.find('/');
     const auto segment = path.substr(0, slash);
-    if (!segment.empty()) out.segments.push_back(PercentDecode(segment));
+    if (!segment.empty()) {
+      out.segments.push_back(PercentDecode(segment));
+      out.utf8 = out.utf8 && domain::IsValidUtf8(out.segments.back());
+    }
     path = slash == std::string_view::npos ? std::string_view{} : path.substr(slash + 1);
   }
   while (!query.empty()) {
     const auto amp = query.find('&');
     const auto pair = query.substr(0, amp);
     const auto eq = pair.find('=');
-    if (eq != std::string_view::npos) out.query[PercentDecode(pair.substr(0, eq))] = PercentDecode(pair.substr(eq + 1));
+    if (eq != std::string_view::npos) {
+      auto name = PercentDecode(pair.substr(0, eq));
+      auto value = PercentDecode(pair.substr(eq + 1));
+      out.utf8 = out.utf8 && domain::IsValidUtf8(name) && domain::IsValidUtf8(value);
+      out.query[std::move(name)] = std::move(value);
+    }
     query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
   }
   return out;
@@ -71,6 +82,8 @@ class RouteContext : public std::enable_shared_from_this<RouteContext> {
       : router_(router), request_(request), respond_(std::move(respond)), target_(ParseTarget(request.target())) {}
 
   void Route();
+  // 500 ServerError, if nothing was answered yet.
+  void FailUnexpected() { Fail(Error(ErrorCode::ServerError, "An unexpected error occurred")); }
 
  private:
   using Verb = http::verb;
@@ -86,6 +99,8 @@ class RouteContext : public std::enable_shared_from_this<RouteContext> {
   void InvokeMethod(const std::string& device_id, const std::string& module_id);
 
   bool Authorize(std::uint8_t needed);
+  // The request's resource for the token's `sr`: its path, with a twin's under its device ("twins/d" -> "devices/d").
+  std::string ResourcePath() const;
   std::optional<json> Body();
   ports::IfMatch IfMatch() const { return if_match_ ? ports::IfMatch(*if_match_) : std::nullopt; }
 
@@ -120,9 +135,19 @@ bool RouteContext::Is(std::initializer_list<std::string_view> pattern) const {
   return true;
 }
 
+std::string RouteContext::ResourcePath() const {
+  std::string path;
+  for (std::size_t i = 0; i < seg().size(); ++i) {
+    if (i > 0) path += '/';
+    path += i == 0 && seg()[0] == "twins" ? std::string("devices") : seg()[i];
+  }
+  return path;
+}
+
 bool RouteContext::Authorize(std::uint8_t needed) {
   const auto header = Header(request_, "Authorization");
-  const auto status = router_.authorizer_.Check(header.value_or(""), router_.clock_.Now().seconds(), needed);
+  const auto status =
+      router_.authorizer_.Check(header.value_or(""), router_.clock_.Now().seconds(), needed, ResourcePath());
   if (status) return true;
   Fail(status.error());
   return false;
@@ -133,12 +158,12 @@ std::optional<json> RouteContext::Body() {
     Fail(Error::MessageTooLarge("The request body is larger than " + std::to_string(kMaxBodyBytes) + " bytes"));
     return std::nullopt;
   }
-  json body = json::parse(request_.body(), nullptr, /*allow_exceptions=*/false);
-  if (body.is_discarded()) {
-    Fail(Error::FormatError("The request body is not valid JSON"));
+  auto body = domain::ParseJsonText(request_.body(), "The request body");
+  if (!body) {
+    Fail(body.error());
     return std::nullopt;
   }
-  return body;
+  return std::move(*body);
 }
 
 void RouteContext::Send(http::status status, const json* body,
@@ -151,7 +176,7 @@ void RouteContext::Send(http::status status, const json* body,
   for (const auto& [name, value] : headers) response.set(name, value);
   if (body) {
     response.set(http::field::content_type, "application/json; charset=utf-8");
-    response.body() = body->dump();
+    response.body() = domain::DumpJson(*body);
   }
   response.prepare_payload();
   respond_(std::move(response));
@@ -185,6 +210,10 @@ void RouteContext::AnswerPage(const domain::Result<ports::QueryPage>& page) {
 
 void RouteContext::Route() {
   if_match_ = Header(request_, "If-Match");
+  // Ids, etags and query values are UTF-8 text on IoT Hub; other bytes are refused before they reach the hub.
+  if (!target_.utf8 || (if_match_ && !domain::IsValidUtf8(*if_match_))) {
+    return Fail(Error::ArgumentInvalid("The request's path, query or If-Match header is not valid UTF-8"));
+  }
   if (Is({"health"})) {
     if (request_.method() != Verb::get) return MethodNotAllowed();
     return Json({{"status", "ok"}});
@@ -336,7 +365,14 @@ void Router::Handle(const Request& request, std::function<void(Response)> respon
   auto context = std::make_shared<RouteContext>(*this, *copy, [copy, respond = std::move(respond)](Response r) {
     respond(std::move(r));
   });
-  context->Route();
+  // The last-resort guard: whatever a handler throws costs one 500 and a log line, never the process.
+  try {
+    context->Route();
+  } catch (const std::exception& e) {
+    spdlog::error("{} {}: unexpected error: {}", std::string(request.method_string()),
+                  domain::DumpJson(std::string(request.target())), e.what());
+    context->FailUnexpected();
+  }
 }
 
 }  // namespace offhub::emulator::rest

@@ -27,6 +27,12 @@ bool SameSignature(std::string_view a, std::string_view b) {
   return diff == 0;
 }
 
+// True when `granted` is `prefix` itself or a path under it, per segment, ignoring case.
+bool UnderPrefix(std::string_view path, std::string_view prefix) {
+  if (path.size() < prefix.size() || !EqualsIgnoreCase(path.substr(0, prefix.size()), prefix)) return false;
+  return path.size() == prefix.size() || prefix.empty() || path[prefix.size()] == '/';
+}
+
 }  // namespace
 
 std::vector<AccessPolicy> WellKnownPolicies() {
@@ -90,19 +96,21 @@ std::string SasSignature(std::string_view resource, std::string_view expiry, std
   return signature ? *signature : std::string();
 }
 
-domain::Status SasAuthorizer::Check(std::string_view authorization, std::int64_t now_seconds,
-                                    std::uint8_t needed) const {
+domain::Status SasAuthorizer::Check(std::string_view authorization, std::int64_t now_seconds, std::uint8_t needed,
+                                    std::string_view resource_path) const {
   auto token = ParseSasToken(authorization);
   if (!token) return token.error();
   std::int64_t expiry = 0;
   const auto* end = token->expiry.data() + token->expiry.size();
   if (std::from_chars(token->expiry.data(), end, expiry).ptr != end) return Unauthorized("se is not a number");
   if (expiry <= now_seconds) return Unauthorized("the token has expired");
-  const std::string resource = PercentDecode(token->resource);
-  const bool for_this_hub = EqualsIgnoreCase(resource, host_name_) ||
-                            (resource.size() > host_name_.size() && resource[host_name_.size()] == '/' &&
-                             EqualsIgnoreCase(std::string_view(resource).substr(0, host_name_.size()), host_name_));
-  if (!for_this_hub) return Unauthorized("the token is for another hub");
+  const std::string decoded = PercentDecode(token->resource);
+  const std::string_view resource = decoded;
+  if (!UnderPrefix(resource, host_name_)) return Unauthorized("the token is for another hub");
+  std::string_view granted = resource.substr(host_name_.size());
+  while (granted.starts_with('/')) granted.remove_prefix(1);
+  while (granted.ends_with('/')) granted.remove_suffix(1);
+  if (!UnderPrefix(resource_path, granted)) return Unauthorized("the token's resource (sr) does not cover this request");
   const auto policy = std::find_if(policies_.begin(), policies_.end(),
                                    [&](const AccessPolicy& p) { return p.name == token->key_name; });
   if (policy == policies_.end()) return Unauthorized("unknown shared access policy '" + token->key_name + "'");

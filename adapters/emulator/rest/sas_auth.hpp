@@ -7,8 +7,12 @@
 // - The HMAC-SHA256 is computed over `sr` exactly as it appears in the token
 //   (still percent-encoded) + "\n" + se, with the policy's primary or
 //   secondary key (base64-decoded).
-// - `sr` must name this hub: the host name, or a path under it (prefix match
-//   per path segment), compared case-insensitively after percent-decoding.
+// - `sr` is the resource the token grants, as IoT Hub documents: the host name
+//   grants the whole hub; `{host}/devices/dev1` grants what lies under
+//   `devices/dev1` (prefix match per path segment, case-insensitive, after
+//   percent-decoding). The router names each request's resource path; a
+//   device's twin and methods (`/twins/dev1...`) count as under `devices/dev1`
+//   (offhub's choice: they are that device's endpoints).
 // - Expired (se <= now) is refused; so is a policy without the permission.
 // Every refusal is 401 IotHubUnauthorizedAccess.
 
@@ -56,8 +60,11 @@ class SasAuthorizer {
   SasAuthorizer(std::string host_name, std::vector<AccessPolicy> policies)
       : host_name_(std::move(host_name)), policies_(std::move(policies)) {}
 
-  // `now_seconds`: Unix time. `needed`: the permission bits the request needs (any one suffices).
-  domain::Status Check(std::string_view authorization, std::int64_t now_seconds, std::uint8_t needed) const;
+  // `now_seconds`: Unix time. `needed`: the permission bits the request needs
+  // (any one suffices). `resource`: the request's path under the hub, without
+  // a leading '/' ("devices/dev1/modules/m1", "jobs/v2/j1").
+  domain::Status Check(std::string_view authorization, std::int64_t now_seconds, std::uint8_t needed,
+                       std::string_view resource) const;
 
   const std::vector<AccessPolicy>& policies() const { return policies_; }
 

@@ -1,0 +1,65 @@
+#include "domain/json_text.hpp"
+
+#include <cstdint>
+
+namespace offhub::domain {
+
+Result<nlohmann::json> ParseJsonText(std::string_view text, std::string_view what, int max_depth) {
+  using Event = nlohmann::json::parse_event_t;
+  bool too_deep = false;
+  // `depth` counts the containers already open around the event.
+  const auto limit = [&](int depth, Event event, nlohmann::json&) {
+    if ((event == Event::object_start || event == Event::array_start) && depth >= max_depth) too_deep = true;
+    return !too_deep;  // once too deep, keep nothing: the parse only runs to its end
+  };
+  auto value = nlohmann::json::parse(text.begin(), text.end(), limit, /*allow_exceptions=*/false);
+  if (too_deep) {
+    return Error::ArgumentInvalid(std::string(what) + " nests deeper than " + std::to_string(max_depth) + " levels");
+  }
+  if (value.is_discarded()) return Error::FormatError(std::string(what) + " is not valid JSON");
+  return value;
+}
+
+std::string DumpJson(const nlohmann::json& value) {
+  return value.dump(-1, ' ', /*ensure_ascii=*/false, nlohmann::json::error_handler_t::replace);
+}
+
+bool IsValidUtf8(std::string_view text) {
+  std::size_t i = 0;
+  while (i < text.size()) {
+    const auto c = static_cast<std::uint8_t>(text[i]);
+    std::size_t extra = 0;
+    std::uint32_t code = 0;
+    if (c < 0x80) {
+      ++i;
+      continue;
+    }
+    if ((c & 0xE0) == 0xC0) {
+      extra = 1, code = c & 0x1Fu;
+    } else if ((c & 0xF0) == 0xE0) {
+      extra = 2, code = c & 0x0Fu;
+    } else if ((c & 0xF8) == 0xF0) {
+      extra = 3, code = c & 0x07u;
+    } else {
+      return false;
+    }
+    if (i + extra >= text.size()) return false;  // truncated sequence
+    for (std::size_t k = 1; k <= extra; ++k) {
+      const auto cc = static_cast<std::uint8_t>(text[i + k]);
+      if ((cc & 0xC0) != 0x80) return false;
+      code = (code << 6) | (cc & 0x3Fu);
+    }
+    static constexpr std::uint32_t kMin[] = {0, 0x80, 0x800, 0x10000};
+    if (code < kMin[extra] || code > 0x10FFFF || (code >= 0xD800 && code <= 0xDFFF)) return false;
+    i += extra + 1;
+  }
+  return true;
+}
+
+std::string Utf8Text(std::string_view text) {
+  if (IsValidUtf8(text)) return std::string(text);
+  // nlohmann's replacing writer does the substitution; reading it back undoes the JSON escaping.
+  return nlohmann::json::parse(DumpJson(nlohmann::json(std::string(text)))).get<std::string>();
+}
+
+}  // namespace offhub::domain

@@ -1,0 +1,43 @@
+#pragma once
+// JSON from and to untrusted bytes: the one place that decides how text from a
+// socket, a file or a device becomes a JSON value and back.
+//
+// - ParseJsonText refuses, before any recursive walk can run, a document whose
+//   arrays/objects nest deeper than `max_depth` (nlohmann's parser is
+//   iterative; the depth is checked by its callback as each container opens).
+//   It also refuses invalid UTF-8 in strings (nlohmann validates while it
+//   lexes). Errors are values, never exceptions.
+// - DumpJson never throws: strings that hold invalid UTF-8 (which no parse
+//   here lets in, but a device's raw bytes or a path segment might) are written
+//   with U+FFFD in their place. Every edge writes JSON with it.
+// - IsValidUtf8 is RFC 3629: no overlong forms (C0 AF), no surrogates
+//   (ED A0 80), nothing above U+10FFFF.
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+#include "domain/result.hpp"
+
+namespace offhub::domain {
+
+// Deeper than any IoT Hub document needs: twins allow 10 levels below a
+// section (https://learn.microsoft.com/azure/iot-hub/iot-hub-devguide-device-twins#tags-and-properties-format).
+inline constexpr int kMaxJsonDepth = 64;
+
+enum class JsonTextError { kNotJson, kTooDeep };
+
+// The value, or why not. `what` names the input in the error message
+// ("The request body").
+Result<nlohmann::json> ParseJsonText(std::string_view text, std::string_view what, int max_depth = kMaxJsonDepth);
+
+std::string DumpJson(const nlohmann::json& value);
+
+bool IsValidUtf8(std::string_view text);
+
+// `text` itself when it is UTF-8; else a copy with U+FFFD for each invalid sequence.
+std::string Utf8Text(std::string_view text);
+
+}  // namespace offhub::domain

@@ -1,0 +1,170 @@
+// Untrusted bytes never end the emulator (hardening issue, findings 1, 2 and
+// 6): offhub-emulator as a process, fed what an attacker, a buggy device and
+// a careless client send. Each answer is IoT Hub's status and error code, and
+// the emulator serves the next request.
+#include "tests/emulator/process_fixture.hpp"
+
+using namespace offhub;
+using namespace offhub::testing;
+
+namespace {
+
+std::string ErrorCode(const Response& response) { return std::string(response["iothub-errorcode"]); }
+
+std::string Get(const std::string& target, const std::string& extra_headers = "") {
+  return "GET " + target + " HTTP/1.1\r\nHost: localhost\r\n" + extra_headers + "Content-Length: 0\r\n\r\n";
+}
+
+// A token of iothubowner for resource `sr`.
+std::string OwnerTokenFor(const std::string& sr) {
+  const auto owner = emulator::rest::WellKnownPolicies().front();
+  return common::MakeSasToken(sr, owner.primary_key, NowSeconds() + 3600, owner.name).value();
+}
+
+// `depth` nested arrays: "[[[...]]]".
+std::string Nested(std::size_t depth) { return std::string(depth, '[') + std::string(depth, ']'); }
+
+}  // namespace
+
+TEST_CASE("bytes that are not UTF-8 in a request's target or headers: 400 or 401, and the emulator goes on") {
+  EmulatorProcess emulator;
+  const int port = emulator.http_port();
+  CreateDevice(port, "dev1");
+  const std::string auth = "Authorization: " + OwnerToken() + "\r\n";
+
+  SUBCASE("without a token") {
+    const auto raw = RawRequest(port, Get("/\xff"));
+    REQUIRE(raw);
+    CHECK(raw->result_int() == 400);
+    const auto bad_policy = RawRequest(
+        port, Get("/devices/dev1", "Authorization: SharedAccessSignature sr=localhost&sig=x&se=9999999999&skn=\xff\r\n"));
+    REQUIRE(bad_policy);
+    CHECK(bad_policy->result_int() == 401);
+    CHECK(ErrorCode(*bad_policy) == "IotHubUnauthorizedAccess");
+    CHECK(nlohmann::json::parse(bad_policy->body()).contains("Message"));
+  }
+  SUBCASE("with a token: every id segment, a query value and If-Match") {
+    for (const std::string bad : {"%FF", "%C0%AF", "%ED%A0%80", "%F4%90%80%80", "\xff"}) {
+      CAPTURE(bad);
+      for (const std::string& target : {"/devices/" + bad, "/twins/" + bad, "/devices/dev1/modules/" + bad,
+                                        "/twins/dev1/modules/" + bad, "/jobs/v2/" + bad, "/devices?top=" + bad}) {
+        CAPTURE(target);
+        const auto response = RawRequest(port, Get(target, auth));
+        REQUIRE(response);
+        CHECK(response->result_int() == 400);
+        CHECK(ErrorCode(*response) == "ArgumentInvalid");
+      }
+    }
+    const auto if_match = RawRequest(port, "PATCH /twins/dev1 HTTP/1.1\r\nHost: localhost\r\n" + auth +
+                                               "If-Match: \"\xff\"\r\nContent-Length: 2\r\n\r\n{}");
+    REQUIRE(if_match);
+    CHECK(if_match->result_int() == 400);
+    CHECK(ErrorCode(*if_match) == "ArgumentInvalid");
+  }
+  CHECK(emulator.Alive());
+  CHECK(Request(port, http::verb::get, "/devices/dev1").result_int() == 200);
+}
+
+TEST_CASE("JSON nested 100,000 deep is refused while parsing, on REST and on MQTT; 10 levels are fine") {
+  EmulatorProcess emulator;
+  const int port = emulator.http_port();
+  const std::string key = CreateDevice(port, "deep");
+  const std::string deep = R"({"properties":{"desired":{"a":)" + Nested(100'000) + "}}}";
+  for (const auto verb : {http::verb::patch, http::verb::put}) {
+    const auto response = Request(port, verb, "/twins/deep", deep, {{"If-Match", "*"}});
+    CHECK(response.result_int() == 400);
+  }
+  CHECK(Request(port, http::verb::post, "/devices/query", R"({"query":)" + Nested(100'000) + "}").result_int() == 400);
+  CHECK(Request(port, http::verb::put, "/jobs/v2/deep", Nested(100'000)).result_int() == 400);
+
+  asio::io_context io;
+  Device device(io, emulator.mqtt_port(), "deep", key);
+  REQUIRE(RunUntil(io, [&] { return device.connack.has_value(); }));
+  device.mqtt->Subscribe("$iothub/twin/res/#", 0);
+  REQUIRE(RunUntil(io, [&] { return device.granted_qos.size() == 1; }));
+  device.mqtt->Publish("$iothub/twin/PATCH/properties/reported/?$rid=t1", R"({"a":)" + Nested(100'000) + "}", 0);
+  device.mqtt->Publish("$iothub/twin/PATCH/properties/reported/?$rid=t2", R"({"a":{"b":{"c":1}}})", 0);
+  REQUIRE(RunUntil(io, [&] { return device.received.size() == 2; }));
+  CHECK(device.received[0].first.starts_with("$iothub/twin/res/400/?$rid=t1"));
+  CHECK(device.received[1].first.starts_with("$iothub/twin/res/204/?$rid=t2"));
+  CHECK(emulator.Alive());
+  const auto twin = nlohmann::json::parse(Request(port, http::verb::get, "/twins/deep").body());
+  CHECK(twin["properties"]["reported"]["a"]["b"]["c"] == 1);
+}
+
+TEST_CASE("a device answering a method with bytes that are not UTF-8: the call, the job and a restart survive") {
+  EmulatorProcess emulator;
+  const int port = emulator.http_port();
+  const std::string key = CreateDevice(port, "bytes");
+  asio::io_context io;
+  Device device(io, emulator.mqtt_port(), "bytes", key);
+  REQUIRE(RunUntil(io, [&] { return device.connack.has_value(); }));
+  device.mqtt->Subscribe("$iothub/methods/POST/#", 0);
+  REQUIRE(RunUntil(io, [&] { return device.granted_qos.size() == 1; }));
+  // Answers every call with FF FE.
+  std::size_t answered = 0;
+  auto answer_all = [&](std::size_t calls) {
+    return RunUntil(io, [&] {
+      while (device.received.size() > 0) {
+        const auto topic = device.received.front().first;
+        device.received.erase(device.received.begin());
+        device.mqtt->Publish("$iothub/methods/res/200/" + topic.substr(topic.find("?$rid=")), "\xff\xfe", 0);
+        ++answered;
+      }
+      return answered >= calls;
+    });
+  };
+
+  std::optional<Response> direct;
+  std::thread caller([&] {
+    direct = Request(port, http::verb::post, "/twins/bytes/methods",
+                     R"({"methodName":"m","payload":null,"responseTimeoutInSeconds":10})");
+  });
+  REQUIRE(answer_all(1));
+  RunUntil(io, [&] { return false; }, std::chrono::seconds(1));
+  caller.join();
+  REQUIRE(direct);
+  CHECK(direct->result_int() == 200);
+  CHECK(nlohmann::json::parse(direct->body())["payload"] == "\xef\xbf\xbd\xef\xbf\xbd");  // U+FFFD twice
+
+  const std::string job = R"({"type":"scheduleDeviceMethod","cloudToDeviceMethod":{"methodName":"m","responseTimeoutInSeconds":10},
+                              "queryCondition":"deviceId = 'bytes'","maxExecutionTimeInSeconds":60})";
+  REQUIRE(Request(port, http::verb::put, "/jobs/v2/bytes-job", job).result_int() == 200);
+  REQUIRE(answer_all(2));
+  bool completed = false;
+  for (int i = 0; i < 100 && !completed; ++i) {
+    RunUntil(io, [&] { return false; }, std::chrono::seconds(0));
+    completed = nlohmann::json::parse(Request(port, http::verb::get, "/jobs/v2/bytes-job").body())["status"] == "completed";
+    if (!completed) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  CHECK(completed);
+  emulator.Stop(SIGTERM);
+  emulator.Start();  // the stored record reads back
+  const auto restarted = nlohmann::json::parse(Request(port, http::verb::get, "/jobs/v2/bytes-job").body());
+  CHECK(restarted["status"] == "completed");
+  CHECK(restarted["deviceJobStatistics"]["succeededCount"] == 1);
+}
+
+TEST_CASE("a token is valid only under the resource its sr names") {
+  EmulatorProcess emulator;
+  const int port = emulator.http_port();
+  CreateDevice(port, "dev1");
+  CreateDevice(port, "dev2");
+  CreateDevice(port, "dev10");
+  const Headers dev1_only{{"Authorization", OwnerTokenFor("localhost/devices/dev1")}};
+  CHECK(Request(port, http::verb::get, "/devices/dev1", "", dev1_only).result_int() == 200);
+  CHECK(Request(port, http::verb::get, "/twins/dev1", "", dev1_only).result_int() == 200);
+  for (const std::string target : {"/devices/dev2", "/twins/dev2", "/devices/dev10", "/devices", "/devices/query",
+                                   "/jobs/v2/query", "/statistics/devices"}) {
+    CAPTURE(target);
+    const auto verb = target == "/devices/query" ? http::verb::post : http::verb::get;
+    const auto response = Request(port, verb, target, target == "/devices/query" ? R"({"query":"SELECT * FROM devices"})" : "",
+                                  dev1_only);
+    CHECK(response.result_int() == 401);
+    CHECK(ErrorCode(response) == "IotHubUnauthorizedAccess");
+  }
+  const Headers hub_wide{{"Authorization", OwnerTokenFor("localhost")}};
+  CHECK(Request(port, http::verb::get, "/twins/dev2", "", hub_wide).result_int() == 200);
+  const Headers other_hub{{"Authorization", OwnerTokenFor("localhost2/devices/dev1")}};
+  CHECK(Request(port, http::verb::get, "/devices/dev1", "", other_hub).result_int() == 401);
+}
