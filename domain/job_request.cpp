@@ -89,6 +89,11 @@ Status ReadTypeSpecific(const nlohmann::json& body, JobRequest& request) {
   if (patch == nullptr) return Error(ErrorCode::ArgumentNull, "updateTwin is required.");
   auto parsed = ParseUpdateTwin(*patch);
   if (!parsed) return parsed.error();
+  // A job's twin update is a forced update: once its shape is right, any etag
+  // but "*" (absent or null too) is 412 (azure-iot-sdk-csharp issue 1680).
+  if (const auto etag = parsed->find("etag"); etag == parsed->end() || *etag != "*") {
+    return Error::PreconditionFailed("updateTwin.etag must be \"*\": a job updates every twin it targets.");
+  }
   request.update_twin = std::move(*parsed);
   return Success();
 }

@@ -14,7 +14,10 @@
 // - updateTwin (twin jobs): required object shaped like a twin PATCH:
 //   {etag?: string, tags?: object, properties?: {desired?: object}}. A
 //   top-level "desired"/"reported" or a properties.reported is 400
-//   ArgumentInvalid (Node SDK issue #44). Other members (deviceId, version,
+//   ArgumentInvalid (Node SDK issue #44). Then etag must be "*": absent,
+//   null or any other value is 412 PreconditionFailed (jobs apply their patch
+//   as a forced update: azure-iot-sdk-csharp issue 1680, the az CLI's job
+//   provider). Other members (deviceId, version,
 //   ...) are dropped. Limits are checked by the twin module when applied;
 //   only nesting deeper than kMaxUpdateTwinDepth is refused here, as a guard
 //   (400 ArgumentInvalid; the twin's own limit is far lower).

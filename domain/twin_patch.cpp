@@ -55,14 +55,18 @@ bool HasControlCharacter(std::string_view s) {
   return false;
 }
 
+// The one rule for tag and property names, on every path that writes them
+// (REST PATCH/PUT, a device's reported patch over MQTT, a twin job's
+// updateTwin). The hub's 400004 names control characters, '.', '$', '#' and
+// space (azure-iot-sdk-java issue 243; the docs list only '.', '$', space).
 Status CheckKey(std::string_view key, std::string_view path) {
   const auto fail = [&](std::string_view why) {
-    return Error::ArgumentInvalid("Invalid property name '" + std::string(key) + "' in " + std::string(path) + ": " +
-                                  std::string(why));
+    return Error::ArgumentInvalid("Property or Tag name has invalid characters: '" + std::string(key) + "' in " +
+                                  std::string(path) + " (" + std::string(why) + ")");
   };
   if (key.empty()) return fail("names cannot be empty");
   if (key.size() > TwinLimits::kMaxKeyBytes) return fail("names are limited to 1024 bytes");
-  if (key.find_first_of(".$ ") != std::string_view::npos) return fail("names cannot contain '.', '$' or ' '");
+  if (key.find_first_of(".$# ") != std::string_view::npos) return fail("names cannot contain '.', '$', '#' or ' '");
   if (HasControlCharacter(key)) return fail("names cannot contain control characters");
   return Success();
 }

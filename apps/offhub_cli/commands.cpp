@@ -191,7 +191,8 @@ void Commands::RegisterJob(CLI::App& app) {
   create->add_option("--method", method_, "Method name (method jobs)");
   create->add_option("--payload", payload_, "Method payload as JSON (method jobs)")->capture_default_str();
   create->add_option("--timeout", timeout_, "responseTimeoutInSeconds (method jobs)")->capture_default_str();
-  create->add_option("--patch", patch_, R"(Twin patch as JSON (twin jobs), e.g. '{"properties":{"desired":{"floor":3}}}')");
+  create->add_option("--patch", patch_,
+                     R"(Twin patch as JSON (twin jobs), e.g. '{"properties":{"desired":{"floor":3}}}'; etag "*" is added when absent, as IoT Hub requires it)");
   create->add_option("--start", start_, "Start time, ISO-8601 UTC (default: now)");
   create->add_option("--max-execution", max_execution_, "maxExecutionTimeInSeconds")->capture_default_str();
   On(create, [this](auto&, apps::ServiceHub& hub) {
@@ -207,6 +208,8 @@ void Commands::RegisterJob(CLI::App& app) {
       if (!patch) return Fail(patch.error());
       body["type"] = "scheduleUpdateTwin";
       body["updateTwin"] = *patch;
+      // IoT Hub applies a job's patch as a forced update and wants it said.
+      if (patch->is_object() && !patch->contains("etag")) body["updateTwin"]["etag"] = "*";
     }
     const auto request = domain::ParseJobRequest(id_, body, hub.clock().Now());
     if (!request) return Fail(request.error());

@@ -178,10 +178,20 @@ TEST_CASE("updateTwin is required for twin jobs and shaped like a twin patch") {
     body["updateTwin"] = json::parse(patch);
     CHECK(ParseError("job2", body).code() == ErrorCode::ArgumentInvalid);
   }
-  body["updateTwin"] = json::parse(R"({"etag":null,"tags":null,"properties":{"desired":null},"version":3})");
-  CHECK(*ParseJobRequest("job2", body, kNow)->update_twin == json::object());
-  body["updateTwin"] = json::object();
-  CHECK(ParseJobRequest("job2", body, kNow).ok());
+  body["updateTwin"] = json::parse(R"({"etag":"*","tags":null,"properties":{"desired":null},"version":3})");
+  CHECK(*ParseJobRequest("job2", body, kNow)->update_twin == json{{"etag", "*"}});
+}
+
+TEST_CASE("a twin job's updateTwin must say etag \"*\": absent, null or another etag is 412 PreconditionFailed") {
+  json body = TwinJob();
+  for (const char* patch : {R"({"etag":null,"properties":{"desired":{"z":1}}})", R"({"properties":{"desired":{"z":1}}})",
+                            R"({"etag":"AAAAAAAAAAE=","tags":{"a":1}})", R"({})"}) {
+    CAPTURE(patch);
+    body["updateTwin"] = json::parse(patch);
+    const auto error = ParseError("job2", body);
+    CHECK(error.code() == ErrorCode::PreconditionFailed);
+    CHECK(error.http_status() == 412);
+  }
 }
 
 TEST_CASE("updateTwin nested beyond the guard is rejected") {

@@ -3,6 +3,9 @@
 // docs and the facts file §3.
 #include <doctest/doctest.h>
 
+#include <string>
+#include <vector>
+
 #include "domain/base64.hpp"
 #include "domain/twin.hpp"
 
@@ -229,4 +232,28 @@ TEST_CASE("base64 round-trips and refuses garbage") {
   CHECK_FALSE(Base64Decode("Z=g="));
   CHECK_FALSE(Base64Decode("Zm9*"));
   CHECK_FALSE(Base64Decode("=Zm9"));
+}
+
+TEST_CASE("one rule for tag and property names: desired, tags, reported and nested keys alike") {
+  const std::string too_long(1025, 'k');
+  for (const std::string& bad : std::vector<std::string>{"mode#1", "a.b", "$x", "with space", "tab\there", "nul\x01", "c1\xc2\x85", "", too_long}) {
+    CAPTURE(bad);
+    const json value = {{bad, 1}};
+    for (const json& body : {Patch(kNone, value), Patch(value, kNone), Patch(kNone, json{{"outer", value}})}) {
+      Twin twin = NewTwin();
+      const auto written = ApplyServicePatch(twin, body, kLater);
+      REQUIRE_FALSE(written.ok());
+      CHECK(written.error().code() == ErrorCode::ArgumentInvalid);
+      CHECK(written.error().message().starts_with("Property or Tag name has invalid characters"));
+      CHECK(ToJson(twin) == ToJson(NewTwin()));  // nothing stored
+    }
+    Twin twin = NewTwin();
+    const auto reported = ApplyReportedPatch(twin, {{"fw", value}}, kLater);
+    REQUIRE_FALSE(reported.ok());
+    CHECK(reported.error().code() == ErrorCode::ArgumentInvalid);
+    CHECK(ToJson(twin) == ToJson(NewTwin()));
+  }
+  Twin twin = NewTwin();
+  CHECK(ApplyReportedPatch(twin, {{"fw-ver_2:x@y", 5}}, kLater).ok());  // other punctuation is fine
+  CHECK(ApplyServicePatch(twin, Patch(json{{std::string(1024, 'k'), 1}}, kNone), kLater).ok());
 }

@@ -75,3 +75,42 @@ TEST_CASE("wrong credentials and garbage on every listener: refused or dropped, 
   CHECK(*right.connack == 0);
   CHECK(emulator.Alive());
 }
+
+TEST_CASE("a name with '#': PATCH /twins is 400 ArgumentInvalid, a reported patch gets twin/res/400; nothing stored") {
+  EmulatorProcess emulator;
+  const int port = emulator.http_port();
+  const std::string key = CreateDevice(port, "d");
+  const auto before = json::parse(Request(port, http::verb::get, "/twins/d").body());
+  const auto patched = Request(port, http::verb::patch, "/twins/d", R"({"properties":{"desired":{"mode#1":1}}})",
+                               {{"If-Match", "*"}});
+  CHECK(patched.result_int() == 400);
+  CHECK(std::string(patched["iothub-errorcode"]) == "ArgumentInvalid");
+
+  asio::io_context io;
+  Device device(io, emulator.mqtt_port(), "d", key);
+  REQUIRE(RunUntil(io, [&] { return device.connack.has_value(); }));
+  device.mqtt->Subscribe("$iothub/twin/res/#", 0);
+  REQUIRE(RunUntil(io, [&] { return device.granted_qos.size() == 1; }));
+  device.mqtt->Publish("$iothub/twin/PATCH/properties/reported/?$rid=t1", R"({"fw#ver":5})", 0);
+  REQUIRE(RunUntil(io, [&] { return device.received.size() == 1; }));
+  CHECK(device.received[0].first == "$iothub/twin/res/400/?$rid=t1");
+  const auto after = json::parse(Request(port, http::verb::get, "/twins/d").body());
+  CHECK(after["properties"]["desired"] == before["properties"]["desired"]);
+  CHECK(after["properties"]["reported"] == before["properties"]["reported"]);
+  CHECK(after["etag"] == before["etag"]);
+}
+
+TEST_CASE("a twin job without etag \"*\" is refused with 412 and never queued") {
+  EmulatorProcess emulator;
+  const int port = emulator.http_port();
+  CreateDevice(port, "d");
+  for (const char* update : {R"({"etag":null,"properties":{"desired":{"a":1}}})", R"({"properties":{"desired":{"a":1}}})"}) {
+    CAPTURE(update);
+    const std::string body = std::string(R"({"type":"scheduleUpdateTwin","queryCondition":"*","maxExecutionTimeInSeconds":60,"updateTwin":)") +
+                             update + "}";
+    const auto refused = Request(port, http::verb::put, "/jobs/v2/j1", body);
+    CHECK(refused.result_int() == 412);
+    CHECK(std::string(refused["iothub-errorcode"]) == "PreconditionFailed");
+    CHECK(Request(port, http::verb::get, "/jobs/v2/j1").result_int() == 404);
+  }
+}
