@@ -1,16 +1,16 @@
 #include "adapters/emulator/emulator.hpp"
 
-#include <unistd.h>
-
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <optional>
 #include <stdexcept>
 
 #include "adapters/emulator/asio_clock.hpp"
+#include "adapters/emulator/data_directory.hpp"
 #include "adapters/emulator/memory_state_store.hpp"
 #include "adapters/emulator/sqlite_state_store.hpp"
 #include "adapters/emulator/mqtt/broker_process.hpp"
+#include "adapters/emulator/mqtt/broker_supervisor.hpp"
 #include "adapters/emulator/mqtt/mqtt_device_channel.hpp"
 #include "adapters/emulator/rest/http_server.hpp"
 #include "adapters/emulator/rest/router.hpp"
@@ -35,17 +35,6 @@ class CredentialsForwarder final : public RegistryObserver {
   MqttDeviceChannel& channel_;
 };
 
-fs::path PrepareDataDir(const fs::path& requested, bool& temporary) {
-  std::error_code ec;
-  fs::path dir = requested;
-  temporary = dir.empty();
-  if (temporary) dir = fs::temp_directory_path() / ("offhub-emulator-" + std::to_string(::getpid()));
-  fs::create_directories(dir / "broker", ec);
-  if (ec) throw std::runtime_error("cannot create the data directory " + dir.string() + ": " + ec.message());
-  if (::access(dir.c_str(), W_OK) != 0) throw std::runtime_error("the data directory " + dir.string() + " is not writable");
-  return dir;
-}
-
 std::unique_ptr<rest::HttpServer> Listen(asio::io_context& io, rest::Router& router, const std::string& address,
                                          int port, asio::ssl::context* tls, int mqtt_port, const char* what) {
   if (port == 0) return nullptr;
@@ -60,14 +49,20 @@ std::unique_ptr<rest::HttpServer> Listen(asio::io_context& io, rest::Router& rou
 
 }  // namespace
 
+// The hub core's broker connection retries this often at most while the
+// broker restarts, so /health turns 200 soon after the broker is back.
+constexpr auto kHubReconnectMax = std::chrono::milliseconds(200);
+constexpr auto kReadyPoll = std::chrono::milliseconds(5);
+
 struct Emulator::Parts {
   asio::io_context& io;
   EmulatorConfig config;
-  bool temporary_dir = false;
+  std::unique_ptr<DataDirectory> data;
   fs::path data_dir;
   TlsMaterial tls;
   std::unique_ptr<ports::Clock> clock;
   std::optional<BrokerProcess> broker;
+  std::optional<BrokerSupervisor> supervisor;
   std::unique_ptr<MqttDeviceChannel> channel;
   std::unique_ptr<ports::StateStore> store;
   std::unique_ptr<CredentialsForwarder> forwarder;
@@ -83,46 +78,22 @@ struct Emulator::Parts {
 
 Emulator::Emulator(asio::io_context& io, EmulatorConfig config) : parts_(std::make_unique<Parts>(io, std::move(config))) {
   auto& p = *parts_;
-  p.data_dir = PrepareDataDir(p.config.data_dir, p.temporary_dir);
+  p.data = DataDirectory::Open(p.config.data_dir);
+  p.data_dir = p.data->path();
   try {
     Start();
   } catch (...) {
     Stop();
-    std::error_code ignored;
-    if (p.temporary_dir) fs::remove_all(p.data_dir, ignored);
     throw;
   }
 }
 
 void Emulator::Start() {
   auto& p = *parts_;
-  auto& io = p.io;
   p.tls = EnsureTlsMaterial(p.config.tls_dir.empty() ? p.data_dir / "tls" : p.config.tls_dir, p.config.host_name);
-  p.clock = MakeAsioClock(io);
-
-  BrokerConfig broker;
-  broker.directory = p.data_dir / "broker";
-  broker.mosquitto_path = p.config.mosquitto_path;
-  broker.plugin_path = p.config.plugin_path;
-  broker.hub_username = "offhub-hub";
-  broker.hub_password = MakeRunSecret();
-  broker.hostname = p.config.host_name;
-  broker.mqtt_port = p.config.mqtt_port;
-  if (p.config.mqtts_port != 0) {
-    broker.tls = BrokerTlsListener{p.config.mqtts_port, p.tls.server_certificate.string(), p.tls.server_key.string()};
-  }
-  if (!fs::exists(broker.mosquitto_path)) throw std::runtime_error("mosquitto not found at " + broker.mosquitto_path);
-  if (!fs::exists(broker.plugin_path)) throw std::runtime_error("the broker plugin is not at " + broker.plugin_path);
-  p.broker.emplace(broker);
-  p.broker->Start();
-
-  p.channel = MakeMqttDeviceChannel(io, *p.clock,
-                                    {.host = "127.0.0.1", .port = p.broker->mqtt_port(),
-                                     .hub_username = broker.hub_username, .hub_password = broker.hub_password});
-  // A restarted broker starts with the keys it had, so devices reconnecting
-  // before the hub does are not refused.
-  p.broker->SetKeysSnapshot([channel = p.channel.get()] { return channel->CredentialsSnapshot(); });
-  if (p.config.in_memory || p.temporary_dir) {
+  p.clock = MakeAsioClock(p.io);
+  StartBroker();
+  if (p.config.in_memory || p.data->temporary()) {
     p.store = MakeMemoryStateStore();
   } else {
     auto store = MakeSqliteStateStore(p.data_dir / "state.db");
@@ -135,30 +106,85 @@ void Emulator::Start() {
   if (!hub) throw std::runtime_error("cannot load the hub's state: " + hub.error().message());
   p.hub = std::move(*hub);
   p.channel->SetRequestHandler(p.hub.get());
+  StartRest();
+}
 
+// The broker (supervised) and the hub core's connection to it.
+void Emulator::StartBroker() {
+  auto& p = *parts_;
+  BrokerConfig broker;
+  broker.directory = p.data_dir / "broker";
+  broker.mosquitto_path = p.config.mosquitto_path;
+  broker.plugin_path = p.config.plugin_path;
+  broker.hub_username = "offhub-hub";
+  broker.hub_password = MakeRunSecret();
+  broker.hostname = p.config.host_name;
+  broker.mqtt_port = p.config.mqtt_port;
+  if (p.config.mqtts_port != 0) {
+    broker.tls = BrokerTlsListener{p.config.mqtts_port, p.tls.server_certificate.string(), p.tls.server_key.string()};
+  }
+  if (!p.config.in_memory && !p.data->temporary()) broker.persistence_directory = broker.directory;
+  if (!fs::exists(broker.mosquitto_path)) throw std::runtime_error("mosquitto not found at " + broker.mosquitto_path);
+  if (!fs::exists(broker.plugin_path)) throw std::runtime_error("the broker plugin is not at " + broker.plugin_path);
+  p.broker.emplace(broker);
+  p.broker->Start();
+  p.supervisor.emplace(p.io, *p.broker);
+  p.supervisor->Watch();
+
+  p.channel = MakeMqttDeviceChannel(p.io, *p.clock,
+                                    {.host = "127.0.0.1", .port = p.broker->mqtt_port(),
+                                     .hub_username = broker.hub_username, .hub_password = broker.hub_password,
+                                     .max_reconnect_delay = kHubReconnectMax});
+  // A restarted broker starts with the keys it had, so devices reconnecting
+  // before the hub does are not refused.
+  p.broker->SetKeysSnapshot([channel = p.channel.get()] { return channel->CredentialsSnapshot(); });
+}
+
+void Emulator::StartRest() {
+  auto& p = *parts_;
+  auto health = [&p] {
+    const auto broker = p.supervisor->health();
+    rest::HealthReport report;
+    report.details = {{"broker", broker.up ? "running" : "down"}, {"brokerRestarts", broker.restarts}};
+    if (!broker.up) {
+      report.ok = false;
+      report.reason = broker.reason;
+    } else if (!p.channel->connected()) {
+      report.ok = false;
+      report.reason = "the hub core is not connected to its MQTT broker yet";
+    }
+    return report;
+  };
   p.router = std::make_unique<rest::Router>(*p.hub, *p.clock,
-                                            rest::SasAuthorizer(p.config.host_name, rest::WellKnownPolicies()));
+                                            rest::SasAuthorizer(p.config.host_name, rest::WellKnownPolicies()), health);
   p.server_tls.use_certificate_chain_file(p.tls.server_certificate.string());
   p.server_tls.use_private_key_file(p.tls.server_key.string(), asio::ssl::context::pem);
   const int mqtt_port = p.broker->mqtt_port();
-  p.http = Listen(io, *p.router, p.config.bind_address, p.config.http_port, nullptr, mqtt_port, "HTTP");
-  p.https = Listen(io, *p.router, p.config.bind_address, p.config.https_port, &p.server_tls, mqtt_port, "HTTPS");
+  p.http = Listen(p.io, *p.router, p.config.bind_address, p.config.http_port, nullptr, mqtt_port, "HTTP");
+  p.https = Listen(p.io, *p.router, p.config.bind_address, p.config.https_port, &p.server_tls, mqtt_port, "HTTPS");
 }
 
-Emulator::~Emulator() {
-  Stop();
-  if (parts_->temporary_dir) {
-    std::error_code ignored;
-    fs::remove_all(parts_->data_dir, ignored);
-  }
+Emulator::~Emulator() { Stop(); }
+
+void Emulator::WhenReady(std::function<void()> ready, std::function<void(const std::string&)> failed) {
+  PollReady(std::chrono::steady_clock::now() + kReadyTimeout, std::move(ready), std::move(failed));
 }
 
-void Emulator::WhenReady(std::function<void()> ready) {
+void Emulator::PollReady(std::chrono::steady_clock::time_point deadline, std::function<void()> ready,
+                         std::function<void(const std::string&)> failed) {
   auto& p = *parts_;
   if (p.channel->connected()) return ready();
-  p.ready_timer.expires_after(std::chrono::milliseconds(5));
-  p.ready_timer.async_wait([this, ready = std::move(ready)](const boost::system::error_code& ec) mutable {
-    if (!ec) WhenReady(std::move(ready));
+  if (std::chrono::steady_clock::now() >= deadline) {
+    const std::string why = "the hub core could not log in to its MQTT broker on 127.0.0.1:" +
+                            std::to_string(p.broker->mqtt_port()) + " within " +
+                            std::to_string(kReadyTimeout.count()) + " s";
+    if (failed) failed(why);
+    return;
+  }
+  p.ready_timer.expires_after(kReadyPoll);
+  p.ready_timer.async_wait([this, deadline, ready = std::move(ready), failed = std::move(failed)](
+                               const boost::system::error_code& ec) mutable {
+    if (!ec) PollReady(deadline, std::move(ready), std::move(failed));
   });
 }
 
@@ -168,13 +194,11 @@ void Emulator::Stop() {
   if (p.channel) p.channel->SetRequestHandler(nullptr);
   if (p.http) p.http->Stop();
   if (p.https) p.https->Stop();
+  if (p.supervisor) p.supervisor->Stop();
   if (p.broker) p.broker->Stop();
 }
 
-void Emulator::RestartBroker() {
-  parts_->broker->Stop();
-  parts_->broker->Start();
-}
+void Emulator::RestartBroker() { parts_->supervisor->Restart(); }
 
 std::string Emulator::ServiceConnectionString() const {
   for (const auto& policy : rest::WellKnownPolicies()) {

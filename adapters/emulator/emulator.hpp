@@ -5,10 +5,18 @@
 // it in process too.
 //
 // - Start-up failures (a port taken, mosquitto missing, an unwritable data
-//   directory) throw std::runtime_error with one clear message.
-// - Runs on the given io_context; the caller runs it (one thread).
+//   directory, a data directory another emulator holds) throw
+//   std::runtime_error with one clear message.
+// - Runs on the given io_context; the caller runs it (one thread), and
+//   constructs the Emulator on that same thread: the broker is its child and
+//   dies with that thread (broker_process.hpp).
+// - The broker is supervised (broker_supervisor.hpp): restarted on the same
+//   ports when it exits; meanwhile GET /health answers 503 with the reason.
+// - With a data_dir and not in_memory the broker keeps persistent sessions
+//   in <data_dir>/broker/ across restarts; otherwise only in memory.
 // - The well-known shared access policies of rest/sas_auth.hpp apply.
 
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -44,8 +52,11 @@ class Emulator {
   Emulator(const Emulator&) = delete;
   Emulator& operator=(const Emulator&) = delete;
 
-  // Runs `ready` once the hub core is connected to its broker (at once if it is).
-  void WhenReady(std::function<void()> ready);
+  // Runs `ready` once the hub core is connected to its broker (at once if it
+  // is); `failed` (if given) with the reason if that takes more than
+  // kReadyTimeout, e.g. when the hub core cannot log in to the broker.
+  void WhenReady(std::function<void()> ready, std::function<void(const std::string&)> failed = {});
+  static constexpr auto kReadyTimeout = std::chrono::seconds(10);
   // Stops listening and stops the broker; the io_context then runs dry.
   void Stop();
 
@@ -63,6 +74,10 @@ class Emulator {
 
  private:
   void Start();
+  void StartBroker();
+  void StartRest();
+  void PollReady(std::chrono::steady_clock::time_point deadline, std::function<void()> ready,
+                 std::function<void(const std::string&)> failed);
 
   struct Parts;
   std::unique_ptr<Parts> parts_;

@@ -59,18 +59,27 @@ int main(int argc, char** argv) {
     return 1;
   }
 
+  int exit_code = 0;
   boost::asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code&, int signal) {
     spdlog::info("signal {}: shutting down", signal);
     emulator->Stop();
     io.stop();
   });
-  emulator->WhenReady([&] {
-    spdlog::info("listening: http {} https {} mqtt {} mqtts {}; CA {}", emulator->http_port(), emulator->https_port(),
-                 emulator->mqtt_port(), emulator->mqtts_port(), emulator->tls().ca_certificate.string());
-    std::cout << "IOTHUB_CONNECTION_STRING=" << emulator->ServiceConnectionString() << std::endl;
-  });
+  emulator->WhenReady(
+      [&] {
+        spdlog::info("listening: http {} https {} mqtt {} mqtts {}; CA {}", emulator->http_port(),
+                     emulator->https_port(), emulator->mqtt_port(), emulator->mqtts_port(),
+                     emulator->tls().ca_certificate.string());
+        std::cout << "IOTHUB_CONNECTION_STRING=" << emulator->ServiceConnectionString() << std::endl;
+      },
+      [&](const std::string& why) {
+        std::cerr << "offhub-emulator: " << why << "\n";
+        exit_code = 1;
+        emulator->Stop();
+        io.stop();
+      });
   io.run();
-  emulator.reset();
-  return 0;
+  emulator.reset();  // stops the broker, removes its secrets and a temporary data directory
+  return exit_code;
 }

@@ -8,6 +8,12 @@
 #                              OFFHUB_ENDPOINT (HTTPS) and OFFHUB_DEVICE_ENDPOINT (MQTTS)
 #   offhub_device_connection_string BIN ID
 #                              prints a registered device's connection string
+#   offhub_launch_emulator NAME BIN [flags...]
+#                              starts BIN/offhub-emulator with exactly these flags, its output in
+#                              $work/NAME.out and .err; sets $emulator_pid (no waiting)
+#   offhub_wait_ready NAME     waits (20 s) for that emulator's ready line; fails if it exits
+#   offhub_broker_pid PID      prints the pid of emulator PID's broker (its mosquitto child)
+#   offhub_cpu_ticks PID       prints PID's user + system CPU time in clock ticks (/proc/PID/stat)
 
 offhub_free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
@@ -53,3 +59,33 @@ offhub_start_emulator() {
 offhub_device_connection_string() {
   "$1/offhub" device connection-string "$2" | sed -n 's/.*"connectionString": "\(.*\)".*/\1/p'
 }
+
+offhub_launch_emulator() {
+  local name="$1" bin="$2"; shift 2
+  "$bin/offhub-emulator" "$@" >"$work/$name.out" 2>"$work/$name.err" &
+  emulator_pid=$!
+  pids+=("$emulator_pid")
+}
+
+offhub_wait_ready() {
+  local name="$1"
+  for _ in $(seq 1 400); do
+    grep -q '^IOTHUB_CONNECTION_STRING=' "$work/$name.out" 2>/dev/null && return 0
+    if ! kill -0 "$emulator_pid" 2>/dev/null; then
+      echo "offhub-emulator ($name) exited:" >&2; cat "$work/$name.err" >&2; return 1
+    fi
+    sleep 0.05
+  done
+  echo "offhub-emulator ($name) did not become ready in 20 s:" >&2; cat "$work/$name.err" >&2; return 1
+}
+
+offhub_broker_pid() {
+  local child
+  for child in $(cat /proc/"$1"/task/*/children 2>/dev/null); do
+    [[ "$(cat /proc/"$child"/comm 2>/dev/null)" == mosquitto ]] && { echo "$child"; return 0; }
+  done
+  return 1
+}
+
+# Fields 14 and 15 of /proc/PID/stat, counted after the ")" closing the command name.
+offhub_cpu_ticks() { sed 's/.*) //' /proc/"$1"/stat | awk '{print $12 + $13}'; }

@@ -4,6 +4,8 @@
 
 #include <algorithm>
 
+#include <nlohmann/json.hpp>
+
 #include "adapters/common/sas_token.hpp"
 #include "broker_core.hpp"
 #include "device_acl.hpp"
@@ -409,6 +411,51 @@ TEST_CASE("BrokerCore loads a start-up key table") {
   CHECK(core.Authenticate({&handle, "dev1", user, token, true}, kNow) == AuthResult::kAccepted);
   CHECK(ParsePluginOptions({{"hub_username", "u"}, {"hub_password", "p"}, {"keys_file", "/k.json"}})->keys_file ==
         "/k.json");
+}
+
+TEST_CASE_FIXTURE(CoreFixture, "BrokerCore keeps persistent sessions' subscriptions across a broker restart") {
+  SetKeys("dev1");
+  SetKeys("dev2");
+  CHECK_FALSE(core.TakeSessionsSnapshot());  // nothing to keep yet
+  REQUIRE(Connect("dev1", 1, /*clean=*/false) == AuthResult::kAccepted);
+  REQUIRE(Connect("dev2", 2, /*clean=*/true) == AuthResult::kAccepted);
+  CHECK(core.Allow("dev1", "$iothub/methods/POST/#", BrokerCore::Access::kSubscribe));
+  CHECK(core.Allow("dev1", "$iothub/twin/PATCH/properties/desired/#", BrokerCore::Access::kSubscribe));
+  CHECK(core.Allow("dev2", "$iothub/methods/POST/#", BrokerCore::Access::kSubscribe));  // clean: not kept
+  const auto snapshot = core.TakeSessionsSnapshot();
+  REQUIRE(snapshot);
+  CHECK(nlohmann::json::parse(*snapshot) == nlohmann::json::parse(R"({"dev1":{"methods":true,"desired":true}})"));
+  CHECK_FALSE(core.TakeSessionsSnapshot());  // unchanged since
+  CHECK(core.Allow("dev1", "$iothub/methods/POST/#", BrokerCore::Access::kSubscribe));  // again: no change
+  CHECK_FALSE(core.TakeSessionsSnapshot());
+
+  // A new broker (the keys come from its start-up table) learns the session
+  // from the document: the device resumes it without subscribing again.
+  BrokerCore restarted(PluginOptions{"hubuser", "hubsecret", "", ""});
+  restarted.Consume(kHubClientId, DeviceTopic(kKeysPrefix, "dev1"), KeysJson(kKey), 1);
+  CHECK(restarted.LoadSessions(*snapshot) == 1);
+  const std::string user = Username("dev1"), token = Token("dev1");
+  REQUIRE(restarted.Authenticate({&handles[3], "dev1", user, token, false}, kNow) == AuthResult::kAccepted);
+  Strings presence;
+  for (const auto& o : restarted.TakeOutbox()) presence.push_back(o.payload);
+  CHECK(presence == Strings{"connected", "methods", "desired"});
+  CHECK_FALSE(restarted.TakeSessionsSnapshot());
+
+  SUBCASE("a clean reconnect ends the kept session") {
+    REQUIRE(restarted.Authenticate({&handles[4], "dev1", user, token, true}, kNow) == AuthResult::kAccepted);
+    const auto after = restarted.TakeSessionsSnapshot();
+    REQUIRE(after);
+    CHECK(*after == "{}");
+  }
+  SUBCASE("malformed documents load nothing") {
+    BrokerCore other(PluginOptions{"u", "p", "", ""});
+    CHECK(other.LoadSessions("not json") == 0);
+    CHECK(other.LoadSessions("[1]") == 0);
+    CHECK(other.LoadSessions(R"({"a":7,"b":{"methods":"yes"},"c":{"methods":false,"desired":false}})") == 0);
+    CHECK(other.LoadSessions(R"({"d":{"desired":true}})") == 1);
+  }
+  CHECK(ParsePluginOptions({{"hub_username", "u"}, {"hub_password", "p"}, {"sessions_file", "/s.json"}})
+            ->sessions_file == "/s.json");
 }
 
 TEST_CASE("modules: username, token resource, ACLs") {

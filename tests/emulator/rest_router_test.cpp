@@ -89,6 +89,28 @@ TEST_CASE("health needs no credentials") {
   CHECK(r->result() == http::status::ok);
 }
 
+TEST_CASE("health reports the hook's state: 200 with its details, 503 ServiceUnavailable with its reason") {
+  RestFixture f;
+  HealthReport report;
+  Router router(*f.hub, f.clock, SasAuthorizer(std::string(kHost), WellKnownPolicies()), [&report] { return report; });
+  auto get = [&] {
+    std::optional<Response> response;
+    router.Handle(Request{http::verb::get, "/health", 11}, [&](Response r) { response.emplace(std::move(r)); });
+    REQUIRE(response);
+    return *response;
+  };
+  report.details = {{"broker", "running"}};
+  const auto up = get();
+  CHECK(up.result() == http::status::ok);
+  CHECK(Body(up) == json{{"status", "ok"}, {"broker", "running"}});
+  report = {.ok = false, .reason = "the MQTT broker is restarting"};
+  const auto down = get();
+  CHECK(down.result() == http::status::service_unavailable);
+  CHECK(RegistryCode(down) == "ServiceUnavailable");
+  CHECK(Body(down)["Message"].get<std::string>().find("the MQTT broker is restarting") != std::string::npos);
+  CHECK(down["iothub-errorcode"] == "ServiceUnavailable");
+}
+
 TEST_CASE("SAS authorization: missing, expired, wrong key, other hub, weak policy") {
   RestFixture f;
   const auto now = f.clock.Now().seconds();

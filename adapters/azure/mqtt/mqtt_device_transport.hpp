@@ -26,6 +26,11 @@
 // - Subscriptions after each CONNACK: twin responses always; methods once any
 //   OnMethod handler exists; desired updates once OnDesiredChange is set.
 //   When the hub says the session is not present they are all made again.
+// - While the hub is unreachable (stopped, killed, its broker restarting;
+//   TLS or plain) the transport waits between attempts (min_backoff
+//   doubling to max_backoff, jittered) and uses next to no CPU; an attempt
+//   whose socket dies or that gets no CONNACK within 10 s is abandoned
+//   (emulator/mqtt/mqtt_connection.hpp).
 // - A refused CONNACK (bad key, disabled device, expired token) is reported
 //   as kDisconnected with the reason, and the transport keeps retrying with
 //   the capped backoff (the Node SDK gives up instead; a device app that
@@ -58,8 +63,11 @@ struct MqttDeviceOptions {
   std::string ca_file;     // PEM CAs to trust; empty: the system's CA store
   std::chrono::seconds keepalive{180};
   std::chrono::seconds sas_ttl{3600};
+  // Reconnect waits: doubling from min_backoff to max_backoff, each drawn
+  // from [wait/2, wait]; the cap keeps a device back within seconds of the
+  // hub's return.
   std::chrono::milliseconds min_backoff{100};
-  std::chrono::milliseconds max_backoff{30000};
+  std::chrono::milliseconds max_backoff{5000};
   std::chrono::milliseconds operation_timeout{30000};  // twin GET / reported PATCH
 };
 

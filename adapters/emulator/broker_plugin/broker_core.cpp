@@ -16,6 +16,7 @@ std::optional<PluginOptions> ParsePluginOptions(const std::vector<std::pair<std:
     if (key == "hub_password") out.hub_password = value;
     if (key == "hostname") out.hostname = value;
     if (key == "keys_file") out.keys_file = value;
+    if (key == "sessions_file") out.sessions_file = value;
   }
   if (out.hub_username.empty() || out.hub_password.empty()) return std::nullopt;
   return out;
@@ -69,8 +70,10 @@ AuthResult BrokerCore::AuthenticateDevice(const Connect& connect, std::int64_t n
   session.closing = false;
   session.token_expiry = *TokenExpiry(*token);  // parsed: the token was accepted
   expiries_.emplace(session.token_expiry, client_id);
+  const auto persisted = session.Persisted();
   if (connect.clean_session || session.clean) session.methods = session.desired = false;
   session.clean = connect.clean_session;
+  sessions_changed_ |= persisted != session.Persisted();
   AnnounceSession(client_id, session);
   return AuthResult::kAccepted;
 }
@@ -86,6 +89,7 @@ bool BrokerCore::Allow(std::string_view client_id, std::string_view topic, Acces
   }
   if (!DeviceMaySubscribe(client_id, topic)) return false;
   Session& session = sessions_.find(client_id)->second;
+  const auto persisted = session.Persisted();
   if (IsMethodsFilter(topic)) {
     session.methods = true;
     Presence(client_id, kPresenceMethods);
@@ -94,6 +98,7 @@ bool BrokerCore::Allow(std::string_view client_id, std::string_view topic, Acces
     session.desired = true;
     Presence(client_id, kPresenceDesired);
   }
+  sessions_changed_ |= persisted != session.Persisted();
   return true;
 }
 
@@ -132,6 +137,32 @@ std::size_t BrokerCore::LoadKeys(std::string_view json_text) {
     if (entry.is_object() && keys_.Apply(id, entry.dump()) == DeviceKeyTable::Change::kSet) ++loaded;
   }
   return loaded;
+}
+
+std::size_t BrokerCore::LoadSessions(std::string_view json_text) {
+  const auto document = nlohmann::json::parse(json_text, nullptr, /*allow_exceptions=*/false);
+  if (!document.is_object()) return 0;
+  std::size_t loaded = 0;
+  for (const auto& [id, entry] : document.items()) {
+    if (!entry.is_object() || sessions_.contains(id)) continue;
+    Session session;
+    session.clean = false;
+    session.methods = entry.value("methods", nlohmann::json(false)) == true;
+    session.desired = entry.value("desired", nlohmann::json(false)) == true;
+    if (!session.Kept()) continue;
+    sessions_.emplace(id, session);
+    ++loaded;
+  }
+  return loaded;
+}
+
+std::optional<std::string> BrokerCore::TakeSessionsSnapshot() {
+  if (!std::exchange(sessions_changed_, false)) return std::nullopt;
+  nlohmann::json document = nlohmann::json::object();
+  for (const auto& [id, session] : sessions_) {
+    if (session.Kept()) document[id] = {{"methods", session.methods}, {"desired", session.desired}};
+  }
+  return document.dump();
 }
 
 void BrokerCore::Disconnected(ClientHandle handle, std::string_view client_id) {

@@ -28,6 +28,7 @@ struct PluginOptions {
   std::string hub_password;  // plugin_opt_hub_password, required
   std::string hostname;      // plugin_opt_hostname; empty accepts any {host}
   std::string keys_file;     // plugin_opt_keys_file; optional, read at start (LoadKeys)
+  std::string sessions_file{};  // plugin_opt_sessions_file; optional, kept with the broker's persistence
 };
 // nullopt when a required option is missing or empty.
 std::optional<PluginOptions> ParsePluginOptions(const std::vector<std::pair<std::string, std::string>>& options);
@@ -107,6 +108,19 @@ class BrokerCore {
   // document loads nothing.
   std::size_t LoadKeys(std::string_view json_text);
 
+  // Persistent sessions across broker restarts (mosquitto's persistence
+  // keeps their subscriptions, but the plugin learns of those only from
+  // SUBSCRIBE packets, which a device resuming its session does not send
+  // again): a JSON object {"<clientId>":{"methods":bool,"desired":bool},...}
+  // of the clean=false sessions holding IoT Hub's method or desired-property
+  // subscription. LoadSessions (at start, before any client) adopts them, so
+  // the device's next clean=false connect announces "methods"/"desired" as
+  // in the same broker's life; it returns how many it loaded, and a
+  // malformed document loads nothing. TakeSessionsSnapshot returns the
+  // current document when it changed since the last call, else nullopt.
+  std::size_t LoadSessions(std::string_view json_text);
+  std::optional<std::string> TakeSessionsSnapshot();
+
   // MOSQ_EVT_DISCONNECT, for any client (also ones refused or taken over).
   // Only the current connection of a device produces "disconnected".
   void Disconnected(ClientHandle handle, std::string_view client_id);
@@ -129,6 +143,11 @@ class BrokerCore {
     bool clean = true;
     bool methods = false;  // the session holds "$iothub/methods/POST/#"
     bool desired = false;  // the session holds "$iothub/twin/PATCH/properties/desired/#"
+    bool Kept() const { return !clean && (methods || desired); }  // what LoadSessions restores
+    // What the sessions document says of it (nullopt: not in it).
+    std::optional<std::pair<bool, bool>> Persisted() const {
+      return Kept() ? std::optional(std::pair(methods, desired)) : std::nullopt;
+    }
   };
 
   AuthResult AuthenticateHub(const Connect& connect);
@@ -145,6 +164,7 @@ class BrokerCore {
   std::vector<Outgoing> outbox_;
   std::set<std::pair<std::int64_t, std::string>> expiries_;  // (se, id) of connected devices not kicked yet
   std::vector<Kick> kicks_;
+  bool sessions_changed_ = false;
 };
 
 }  // namespace offhub::broker

@@ -4,6 +4,7 @@
 // userdata. See broker_core.hpp for the behaviour.
 
 #include <cstdint>
+#include <cstdio>
 #include <ctime>
 #include <fstream>
 #include <iterator>
@@ -27,9 +28,13 @@ using offhub::broker::KickReasonName;
 
 constexpr char kSinkTopic[] = "$offhub/consumed";
 
+constexpr std::int64_t kSessionsWriteInterval = 1;  // seconds: a connect storm writes once a second
+
 struct PluginContext {
   mosquitto_plugin_id_t* id = nullptr;
   BrokerCore core;
+  std::string sessions_file;  // empty: persistent sessions are not kept across restarts
+  std::int64_t sessions_written_at = 0;
 };
 
 std::string_view OrEmpty(const char* text) { return text ? std::string_view(text) : std::string_view(); }
@@ -42,6 +47,23 @@ void Flush(PluginContext& ctx) {
         mosquitto_broker_publish_copy(out.client_id.c_str(), out.topic.c_str(), static_cast<int>(out.payload.size()),
                                       out.payload.data(), out.qos, false, nullptr);
     if (rc != MOSQ_ERR_SUCCESS) mosquitto_log_printf(MOSQ_LOG_WARNING, "offhub: cannot publish %s", out.topic.c_str());
+  }
+}
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream file(path);
+  return std::string((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+}
+
+// Written beside and renamed over the old one, so a kill never leaves half a file.
+void SaveSessions(PluginContext& ctx) {
+  if (ctx.sessions_file.empty()) return;
+  const auto document = ctx.core.TakeSessionsSnapshot();
+  if (!document) return;
+  const std::string temporary = ctx.sessions_file + ".new";
+  std::ofstream(temporary, std::ios::trunc) << *document;
+  if (std::rename(temporary.c_str(), ctx.sessions_file.c_str()) != 0) {
+    mosquitto_log_printf(MOSQ_LOG_WARNING, "offhub: cannot write %s", ctx.sessions_file.c_str());
   }
 }
 
@@ -62,6 +84,10 @@ int OnTick(int, void*, void* userdata) {
     mosquitto_kick_client_by_clientid(kick.client_id.c_str(), false);
   }
   Flush(ctx);
+  if (NowSeconds() - ctx.sessions_written_at >= kSessionsWriteInterval) {
+    ctx.sessions_written_at = NowSeconds();
+    SaveSessions(ctx);
+  }
   return MOSQ_ERR_SUCCESS;
 }
 
@@ -125,10 +151,14 @@ int OnDisconnect(int, void* event_data, void* userdata) {
 }
 
 void LoadKeysFile(PluginContext& ctx, const std::string& path) {
-  std::ifstream file(path);
-  const std::string text((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
-  const std::size_t loaded = ctx.core.LoadKeys(text);
+  const std::size_t loaded = ctx.core.LoadKeys(ReadFile(path));
   mosquitto_log_printf(MOSQ_LOG_INFO, "offhub: loaded keys of %zu devices from %s", loaded, path.c_str());
+}
+
+void LoadSessionsFile(PluginContext& ctx) {
+  if (ctx.sessions_file.empty()) return;
+  const std::size_t loaded = ctx.core.LoadSessions(ReadFile(ctx.sessions_file));
+  mosquitto_log_printf(MOSQ_LOG_INFO, "offhub: %zu persistent sessions from %s", loaded, ctx.sessions_file.c_str());
 }
 
 struct Callback {
@@ -164,10 +194,12 @@ OFFHUB_PLUGIN_EXPORT int mosquitto_plugin_init(mosquitto_plugin_id_t* identifier
     return MOSQ_ERR_INVAL;
   }
   const std::string keys_file = parsed->keys_file;
-  auto* ctx = new (std::nothrow) PluginContext{identifier, BrokerCore(std::move(*parsed))};
+  std::string sessions_file = parsed->sessions_file;
+  auto* ctx = new (std::nothrow) PluginContext{identifier, BrokerCore(std::move(*parsed)), std::move(sessions_file)};
   if (!ctx) return MOSQ_ERR_NOMEM;
   *userdata = ctx;
   if (!keys_file.empty()) LoadKeysFile(*ctx, keys_file);
+  LoadSessionsFile(*ctx);
   for (const auto& cb : kCallbacks) {
     const int rc = mosquitto_callback_register(identifier, cb.event, cb.function, nullptr, ctx);
     if (rc != MOSQ_ERR_SUCCESS) return rc;
@@ -179,6 +211,7 @@ OFFHUB_PLUGIN_EXPORT int mosquitto_plugin_cleanup(void* userdata, struct mosquit
   auto* ctx = static_cast<PluginContext*>(userdata);
   if (!ctx) return MOSQ_ERR_SUCCESS;
   for (const auto& cb : kCallbacks) mosquitto_callback_unregister(ctx->id, cb.event, cb.function, nullptr);
+  SaveSessions(*ctx);
   delete ctx;
   return MOSQ_ERR_SUCCESS;
 }

@@ -4,6 +4,9 @@
 #include <mutex>
 #include <openssl/ssl.h>
 #include <sys/ioctl.h>
+#include <sys/socket.h>
+
+#include <cerrno>
 
 #include <random>
 #include <stdexcept>
@@ -24,6 +27,8 @@ constexpr int kMaxPacketsPerRead = 1000;
 // empties without the socket filling up.
 constexpr int kLoopWriteMaxPackets = 1;
 constexpr auto kMiscInterval = std::chrono::seconds(1);
+// A connection attempt (TCP, TLS, CONNECT) with no CONNACK by then is given up.
+constexpr auto kConnectTimeout = std::chrono::seconds(10);
 // Outstanding QoS 1 publishes per connection (mosquitto-notes: keep <= ~1000).
 constexpr unsigned kMaxInflight = 1000;
 
@@ -37,6 +42,22 @@ void InitLibraryOnce() {
 
 void Check(int rc, const char* what) {
   if (rc != MOSQ_ERR_SUCCESS) throw std::runtime_error(std::string(what) + ": " + mosquitto_strerror(rc));
+}
+
+// libmosquitto 2.0's TLS handshake takes a dead socket (the connect refused
+// or reset: the broker gone) for "try again later" (SSL_ERROR_SYSCALL sets
+// want_connect and reports success), and such a socket stays readable and
+// writable for ever: waiting on it again would spin, resending the
+// ClientHello, until the keepalive ran out. So while no CONNACK has come, a
+// socket at end of file or in error (and nothing left in OpenSSL's buffer)
+// is a lost connection. A live handshake in progress peeks EAGAIN or data.
+bool PeerGone(int fd, mosquitto* mosq) {
+  auto* ssl = static_cast<SSL*>(mosquitto_ssl_get(mosq));
+  if (ssl && SSL_pending(ssl) > 0) return false;
+  char byte = 0;
+  const ssize_t n = ::recv(fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+  if (n == 0) return true;
+  return n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR;
 }
 
 // A uniform draw from [delay * (1 - jitter), delay].
@@ -218,6 +239,7 @@ void MqttConnection::ScheduleReconnectAfter(std::chrono::milliseconds delay) {
 
 void MqttConnection::WatchSocket() {
   socket_->Attach(mosquitto_socket(mosq_));
+  attempt_started_ = std::chrono::steady_clock::now();
   write_waiting_ = false;
   WaitRead();
   AfterLoopCall(MOSQ_ERR_SUCCESS);
@@ -270,32 +292,40 @@ void MqttConnection::WaitWrite() {
 }
 
 // After any libmosquitto call: notice a socket libmosquitto closed without
-// telling us, and wait for writability while packets are queued.
+// telling us, or one that died before the CONNACK (PeerGone), and wait for
+// writability while packets are queued.
 void MqttConnection::AfterLoopCall(int rc) {
   if (!socket_->descriptor) return;
-  if (mosquitto_socket(mosq_) != socket_->descriptor->native_handle()) {
-    // E.g. a failed TLS handshake: libmosquitto closes the socket silently.
-    DropSocket();
-    if (handlers_.on_disconnect) handlers_.on_disconnect(rc != MOSQ_ERR_SUCCESS ? rc : MOSQ_ERR_CONN_LOST);
-    if (options_.reconnect && !stopped_) ScheduleReconnect();
-    return;
-  }
+  const int fd = socket_->descriptor->native_handle();
+  // E.g. a failed TLS handshake: libmosquitto closes the socket silently.
+  if (mosquitto_socket(mosq_) != fd) return LoseSocket(rc != MOSQ_ERR_SUCCESS ? rc : MOSQ_ERR_CONN_LOST);
+  if (!connected_ && rc == MOSQ_ERR_SUCCESS && PeerGone(fd, mosq_)) return LoseSocket(MOSQ_ERR_CONN_LOST);
   if (!write_waiting_ && mosquitto_want_write(mosq_)) WaitWrite();
+}
+
+// Ends an attempt libmosquitto did not end itself. Its fd, if still open,
+// is closed by the next attempt (mosquitto_reconnect_async) or the destructor.
+void MqttConnection::LoseSocket(int rc) {
+  DropSocket();
+  if (handlers_.on_disconnect) handlers_.on_disconnect(rc);
+  if (options_.reconnect && !stopped_) ScheduleReconnect();
 }
 
 void MqttConnection::DropSocket() {
   socket_->Release();
   write_waiting_ = false;
-  const bool was_connected = connected_;
   connected_ = false;
-  (void)was_connected;
 }
 
 void MqttConnection::ArmMisc() {
   socket_->misc_timer.expires_after(kMiscInterval);
   socket_->misc_timer.async_wait([alive = std::weak_ptr<bool>(alive_), this](boost::system::error_code ec) {
     if (alive.expired() || ec || stopped_) return;
-    if (socket_->descriptor) AfterLoopCall(mosquitto_loop_misc(mosq_));
+    if (socket_->descriptor && !connected_ && std::chrono::steady_clock::now() - attempt_started_ > kConnectTimeout) {
+      LoseSocket(MOSQ_ERR_TIMEOUT);  // no CONNACK in time: the broker is not answering
+    } else if (socket_->descriptor) {
+      AfterLoopCall(mosquitto_loop_misc(mosq_));
+    }
     ArmMisc();
   });
 }

@@ -12,10 +12,14 @@
 // - on_connect(rc) reports each CONNACK (0 = accepted, 5 = not authorized).
 // - on_disconnect(rc) reports the end of every connection attempt that got a
 //   socket (rc 0 = we disconnected), also one libmosquitto closed without
-//   its callback (a failed TLS handshake: rc is the loop call's error). With `reconnect`, the connection then
-//   retries with a backoff from reconnect_delay up to max_reconnect_delay,
-//   also when the broker is not reachable at all. With reconnect_jitter j
-//   each wait is drawn uniformly from [delay * (1 - j), delay].
+//   its callback (a failed TLS handshake: rc is the loop call's error), one
+//   whose socket died before the CONNACK (MOSQ_ERR_CONN_LOST: libmosquitto
+//   would retry the TLS handshake on it for ever) and one with no CONNACK
+//   within 10 s (MOSQ_ERR_TIMEOUT). With `reconnect`, the connection then
+//   retries with a backoff from reconnect_delay doubling up to
+//   max_reconnect_delay (reset by a CONNACK), also when the broker is not
+//   reachable at all: no busy loop while the broker is away. With
+//   reconnect_jitter j each wait is drawn uniformly from [delay * (1 - j), delay].
 // - password_source, when set, is asked for the password before every
 //   connection attempt (so a renewed SAS token is used). It may run inside
 //   Start() and Reconnect(); it must not call back into the connection.
@@ -108,6 +112,7 @@ class MqttConnection {
   void ReadAvailable();
   void AfterLoopCall(int rc);
   void DropSocket();
+  void LoseSocket(int rc);
   void ArmMisc();
 
   boost::asio::io_context& io_;
@@ -124,6 +129,7 @@ class MqttConnection {
   bool session_present_ = false;
   bool reconnect_now_ = false;
   std::chrono::milliseconds next_delay_;
+  std::chrono::steady_clock::time_point attempt_started_;
 };
 
 }  // namespace offhub::emulator

@@ -216,7 +216,11 @@ void RouteContext::Route() {
   }
   if (Is({"health"})) {
     if (request_.method() != Verb::get) return MethodNotAllowed();
-    return Json({{"status", "ok"}});
+    const HealthReport health = router_.health_ ? router_.health_() : HealthReport{};
+    if (!health.ok) return Fail(Error(ErrorCode::ServiceUnavailable, health.reason));
+    json body = health.details;
+    body["status"] = "ok";
+    return Json(body);
   }
   if (!seg().empty() && seg()[0] == "devices") return RouteDevices();
   if (!seg().empty() && seg()[0] == "twins") return RouteTwins();

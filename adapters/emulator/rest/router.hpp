@@ -24,6 +24,7 @@
 
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
+#include <nlohmann/json.hpp>
 
 #include "adapters/emulator/rest/sas_auth.hpp"
 #include "ports/clock.hpp"
@@ -36,10 +37,20 @@ using Response = boost::beast::http::response<boost::beast::http::string_body>;
 
 inline constexpr std::size_t kMaxBodyBytes = 256 * 1024;
 
+// What GET /health (no token needed) reports: 200 {"status":"ok", <details>}
+// when ok, else 503 ServiceUnavailable in IoT Hub's error envelope, its
+// message the reason (e.g. the broker is restarting). No check: always ok.
+struct HealthReport {
+  bool ok = true;
+  std::string reason;
+  nlohmann::json details = nlohmann::json::object();
+};
+using HealthCheck = std::function<HealthReport()>;
+
 class Router {
  public:
-  Router(ports::HubService& hub, ports::Clock& clock, SasAuthorizer authorizer)
-      : hub_(hub), clock_(clock), authorizer_(std::move(authorizer)) {}
+  Router(ports::HubService& hub, ports::Clock& clock, SasAuthorizer authorizer, HealthCheck health = {})
+      : hub_(hub), clock_(clock), authorizer_(std::move(authorizer)), health_(std::move(health)) {}
 
   void Handle(const Request& request, std::function<void(Response)> respond);
 
@@ -47,6 +58,7 @@ class Router {
   ports::HubService& hub_;
   ports::Clock& clock_;
   SasAuthorizer authorizer_;
+  HealthCheck health_;
   std::uint64_t tracking_counter_ = 0;
 
   friend class RouteContext;

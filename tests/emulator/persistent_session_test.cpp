@@ -1,0 +1,139 @@
+// Persistent device sessions survive an emulator restart with --data-dir:
+// a device that connected with clean session = false and subscribed to
+// methods and desired updates gets both after the emulator is stopped and
+// started again on the same data directory, although it reconnects with
+// clean = false and does not subscribe again (as IoT Hub keeps sessions).
+#include <doctest/doctest.h>
+
+#include <atomic>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "adapters/emulator/mqtt/broker_process.hpp"
+#include "tests/emulator/emulator_child.hpp"
+
+using namespace offhub;
+using namespace offhub::testing;
+namespace http = boost::beast::http;
+using nlohmann::json;
+
+namespace {
+
+constexpr const char* kDevice = "kept-session";
+
+struct TempDir {
+  TempDir() : path(std::filesystem::temp_directory_path() / ("offhub-session-test-" + std::to_string(::getpid()))) {
+    std::filesystem::remove_all(path);
+    std::filesystem::create_directories(path);
+  }
+  ~TempDir() { std::filesystem::remove_all(path); }
+  std::filesystem::path path;
+};
+
+// A clean=false device that subscribes only on its very first connection.
+struct PersistentDevice {
+  PersistentDevice(boost::asio::io_context& io, int port, const std::string& key) {
+    auto options = DeviceOptions(port, kDevice, key);
+    options.clean_session = false;
+    options.reconnect = true;
+    options.reconnect_delay = std::chrono::milliseconds(50);
+    options.max_reconnect_delay = std::chrono::milliseconds(200);
+    emulator::MqttHandlers handlers;
+    handlers.on_connect = [this](int rc) { OnConnect(rc); };
+    handlers.on_subscribe = [this](int, int granted) { granted_qos.push_back(granted); };
+    handlers.on_message = [this](std::string_view topic, std::string_view payload, int) {
+      received.emplace_back(std::string(topic), std::string(payload));
+      if (topic.starts_with("$iothub/methods/POST/")) {
+        const std::string rid(topic.substr(topic.find("?$rid=")));
+        mqtt->Publish("$iothub/methods/res/200/" + rid, R"({"locked":true})", 0);
+      }
+    };
+    mqtt = std::make_unique<emulator::MqttConnection>(io, options, handlers);
+    mqtt->Start();
+  }
+  void OnConnect(int rc) {
+    if (rc != 0) return;
+    ++connections;
+    session_present.push_back(mqtt->session_present());
+    if (connections > 1) return;  // resuming: the broker kept the subscriptions
+    mqtt->Subscribe("$iothub/methods/POST/#", 0);
+    mqtt->Subscribe("$iothub/twin/PATCH/properties/desired/#", 0);
+  }
+  bool Got(std::string_view prefix) const {
+    for (const auto& [topic, payload] : received) {
+      if (topic.starts_with(prefix)) return true;
+    }
+    return false;
+  }
+
+  int connections = 0;
+  std::vector<bool> session_present;
+  std::vector<int> granted_qos;
+  std::vector<std::pair<std::string, std::string>> received;
+  std::unique_ptr<emulator::MqttConnection> mqtt;
+};
+
+// Calls the device's lockDoor over REST on another thread while `io` serves the device.
+HttpResponse CallLockDoor(boost::asio::io_context& io, int http_port) {
+  std::optional<HttpResponse> answer;
+  std::atomic<bool> done = false;
+  std::thread caller([&] {
+    answer = HttpRequest(http_port, http::verb::post, std::string("/twins/") + kDevice + "/methods?api-version=2021-04-12",
+                         R"({"methodName":"lockDoor","payload":null,"responseTimeoutInSeconds":5,"connectTimeoutInSeconds":5})");
+    done = true;
+  });
+  RunUntil(io, [&] { return done.load(); }, std::chrono::seconds(15));
+  caller.join();
+  REQUIRE(answer);
+  return *answer;
+}
+
+}  // namespace
+
+TEST_CASE("a clean=false device keeps its methods and desired updates across an emulator restart (--data-dir)") {
+  TempDir dir;
+  const int http_port = emulator::PickFreeLoopbackPort();
+  const int mqtt_port = emulator::PickFreeLoopbackPort();
+  const std::vector<std::string> flags{"--data-dir",  (dir.path / "data").string(), "--http-port",
+                                       std::to_string(http_port), "--https-port", "0", "--mqtt-port",
+                                       std::to_string(mqtt_port), "--mqtts-port", "0", "--log-level", "warn"};
+  std::optional<EmulatorChild> hub;
+  hub.emplace(OFFHUB_EMULATOR_PATH, flags, dir.path / "first.out");
+  REQUIRE(hub->WaitReady());
+  const auto created = HttpRequest(http_port, http::verb::put, std::string("/devices/") + kDevice + "?api-version=2021-04-12",
+                                   std::string(R"({"deviceId":")") + kDevice + R"("})");
+  REQUIRE(created.result() == http::status::ok);
+  const std::string key = json::parse(created.body())["authentication"]["symmetricKey"]["primaryKey"];
+
+  boost::asio::io_context io;
+  PersistentDevice device(io, mqtt_port, key);
+  REQUIRE(RunUntil(io, [&] { return device.granted_qos.size() == 2; }));
+  CHECK(device.granted_qos == std::vector<int>{0, 0});
+  CHECK(CallLockDoor(io, http_port).result() == http::status::ok);  // before the restart, as a baseline
+
+  CHECK(hub->Stop() == 0);
+  hub.emplace(OFFHUB_EMULATOR_PATH, flags, dir.path / "second.out");
+  REQUIRE(hub->WaitReady());
+  REQUIRE(RunUntil(io, [&] { return device.connections >= 2; }));
+  CHECK(device.session_present.back());  // the broker kept the session
+  CHECK(device.granted_qos.size() == 2);  // and the device did not subscribe again
+
+  device.received.clear();
+  const auto answer = CallLockDoor(io, http_port);
+  CHECK(answer.result() == http::status::ok);
+  CHECK(json::parse(answer.body()) == json::parse(R"({"status":200,"payload":{"locked":true}})"));
+  CHECK(device.Got("$iothub/methods/POST/lockDoor/"));
+
+  const auto patched = HttpRequest(http_port, http::verb::patch, std::string("/twins/") + kDevice + "?api-version=2021-04-12",
+                                   R"({"properties":{"desired":{"floor":5}}})");
+  CHECK(patched.result() == http::status::ok);
+  REQUIRE(RunUntil(io, [&] { return device.Got("$iothub/twin/PATCH/properties/desired/"); }));
+  for (const auto& [topic, payload] : device.received) {
+    if (topic.starts_with("$iothub/twin/PATCH/properties/desired/")) CHECK(json::parse(payload)["floor"] == 5);
+  }
+}
