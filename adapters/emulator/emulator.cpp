@@ -94,7 +94,7 @@ void Emulator::Start() {
   p.clock = MakeAsioClock(p.io);
   StartBroker();
   if (p.config.in_memory || p.data->temporary()) {
-    p.store = MakeMemoryStateStore();
+    p.store = MakeNullStateStore();  // the hub's own maps are the only copy
   } else {
     auto store = MakeSqliteStateStore(p.data_dir / "state.db");
     if (!store) throw std::runtime_error(store.error().message());

@@ -48,8 +48,21 @@ class MemoryStateStore final : public ports::StateStore {
   std::map<std::pair<std::string, std::string>, domain::DeviceJob> device_jobs_;
 };
 
+class NullStateStore final : public ports::StateStore {
+ public:
+  domain::Result<ports::StoredState> Load() override { return ports::StoredState{}; }
+  domain::Status SaveDevice(const ports::StoredDevice&) override { return domain::Success(); }
+  domain::Status DeleteDevice(std::string_view) override { return domain::Success(); }
+  domain::Status SaveJob(const domain::Job&) override { return domain::Success(); }
+  domain::Status SaveDeviceJob(const domain::DeviceJob&) override { return domain::Success(); }
+  domain::Status SaveJobStart(const domain::Job&, const std::vector<domain::DeviceJob>&) override {
+    return domain::Success();
+  }
+};
+
 }  // namespace
 
 std::unique_ptr<ports::StateStore> MakeMemoryStateStore() { return std::make_unique<MemoryStateStore>(); }
+std::unique_ptr<ports::StateStore> MakeNullStateStore() { return std::make_unique<NullStateStore>(); }
 
 }  // namespace offhub::emulator

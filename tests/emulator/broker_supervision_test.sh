@@ -53,11 +53,13 @@ refused "cannot listen for MQTT on 127.0.0.1:$mqtt_port" $(other 0 "$mqtt_port" 
 refused "cannot listen for MQTT over TLS on 127.0.0.1:$mqtts_port" $(other 0 0 "$mqtts_port")
 refused "cannot listen for HTTP on 127.0.0.1:$http_port" $(other "$http_port" 0 0)
 # Any other program's listener, not only a broker.
-taken="$(offhub_free_port)"
-python3 -c 'import socket,sys,time; s=socket.socket(); s.bind(("127.0.0.1",int(sys.argv[1]))); s.listen(); time.sleep(60)' \
-  "$taken" &
+# The listener picks its own free port and says which: no race with other programs for a port picked here.
+python3 -c 'import socket,time; s=socket.socket(); s.bind(("127.0.0.1",0)); s.listen(); print(s.getsockname()[1], flush=True); time.sleep(60)' \
+  >"$work/taken" &
 listener=$!; pids+=("$listener")
-sleep 0.3
+for _ in $(seq 1 50); do [[ -s "$work/taken" ]] && break; sleep 0.1; done
+taken="$(cat "$work/taken")"
+[[ -n "$taken" ]] || fail "the stand-in listener did not start"
 refused "cannot listen for MQTT on 127.0.0.1:$taken" $(other 0 "$taken" 0)
 kill "$listener"
 echo "refused at once: a data directory in use, MQTT, MQTTS and HTTP ports taken"

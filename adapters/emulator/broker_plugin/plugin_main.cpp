@@ -165,11 +165,25 @@ struct Callback {
   int event;
   MOSQ_FUNC_generic_callback function;
 };
-constexpr Callback kCallbacks[] = {{MOSQ_EVT_BASIC_AUTH, OnBasicAuth},
-                                   {MOSQ_EVT_ACL_CHECK, OnAclCheck},
-                                   {MOSQ_EVT_MESSAGE, OnMessage},
-                                   {MOSQ_EVT_DISCONNECT, OnDisconnect},
-                                   {MOSQ_EVT_TICK, OnTick}};
+// The last-resort guard: nothing may unwind into the broker's C code. A
+// callback that throws logs and refuses (auth, ACL, message) or does nothing.
+template <int (*Fn)(int, void*, void*), int kOnError>
+int Guarded(int event, void* event_data, void* userdata) noexcept {
+  try {
+    return Fn(event, event_data, userdata);
+  } catch (const std::exception& e) {
+    mosquitto_log_printf(MOSQ_LOG_ERR, "offhub: unexpected error: %s", e.what());
+  } catch (...) {
+    mosquitto_log_printf(MOSQ_LOG_ERR, "offhub: unexpected error");
+  }
+  return kOnError;
+}
+
+constexpr Callback kCallbacks[] = {{MOSQ_EVT_BASIC_AUTH, Guarded<OnBasicAuth, MOSQ_ERR_AUTH>},
+                                   {MOSQ_EVT_ACL_CHECK, Guarded<OnAclCheck, MOSQ_ERR_ACL_DENIED>},
+                                   {MOSQ_EVT_MESSAGE, Guarded<OnMessage, MOSQ_ERR_ACL_DENIED>},
+                                   {MOSQ_EVT_DISCONNECT, Guarded<OnDisconnect, MOSQ_ERR_SUCCESS>},
+                                   {MOSQ_EVT_TICK, Guarded<OnTick, MOSQ_ERR_SUCCESS>}};
 
 }  // namespace
 

@@ -1,6 +1,7 @@
 #include "adapters/emulator/mqtt/broker_process.hpp"
 
 #include "adapters/emulator/mqtt/child_process.hpp"
+#include "broker_core.hpp"
 
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -83,6 +84,9 @@ std::string RenderBrokerConfig(const BrokerConfig& config, int mqtt_port, int tl
       << "connection_messages false\n"
       << "log_dest stderr\nlog_type error\nlog_type warning\n"
       << "set_tcp_nodelay true\n"
+      // IoT Hub's 256 KB message limit plus room for the topic and its
+      // property bag: a larger packet is refused before it is buffered.
+      << "max_packet_size " << broker::kMaxDeviceMessageBytes + 8 * 1024 << "\n"
       // Never 0: with the plugin's deny approach 0 disconnects the hub.
       << "max_queued_messages 1000000\n"
       << "max_inflight_messages 0\n"
