@@ -92,7 +92,8 @@ void JobEngine::Resume() {
       entry.run.ready.push_back(device_id);
       entry.run.unfinished += 1;
     }
-    entry.deadline_timer = state_.clock.CallAt(entry.job.request.Deadline(), [this, id] { OnDeadline(id); });
+    // `id = id`: clang 14 cannot capture a structured binding by name.
+    entry.deadline_timer = state_.clock.CallAt(entry.job.request.Deadline(), [this, id = id] { OnDeadline(id); });
     Pump(entry);
   }
 }
