@@ -94,6 +94,7 @@ void JobEngine::Resume() {
       entry.run.ready.push_back(device_id);
       entry.run.unfinished += 1;
     }
+    // `id = id`: clang 14 cannot capture a structured binding by name.
     entry.deadline_timer = state_.clock.CallAt(entry.job.request.Deadline(), [this, id = id] { OnDeadline(id); });
     PostPump(entry);
   }

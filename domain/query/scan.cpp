@@ -113,7 +113,7 @@ class BatchScanner {
     for (std::size_t s = 0; s < slots_.size(); ++s) ResolveSlot(s, in);
     size_ = 0;
     for (std::size_t k = 0; k < in.size; ++k) {
-      if (!on_row_(*batch_[in.at[k]], SlotRow(values_.data() + in.at[k], kScanBatch))) return false;
+      if (!on_row_(*batch_[in.at[k]], RowOf(in.at[k]))) return false;
     }
     return true;
   }
@@ -122,10 +122,14 @@ class BatchScanner {
   Selection Keep(const Expr& conjunct, const Selection& in) const {
     Selection out;
     for (std::size_t k = 0; k < in.size; ++k) {
-      if (Evaluate(conjunct, SlotRow(values_.data() + in.at[k], kScanBatch)).IsTrue()) out.at[out.size++] = in.at[k];
+      if (Evaluate(conjunct, RowOf(in.at[k])).IsTrue()) out.at[out.size++] = in.at[k];
     }
     return out;
   }
+
+  // Batch row `i` as a SlotRow. A query without paths has no values: then no
+  // pointer into them is formed (null + i is undefined behaviour).
+  SlotRow RowOf(std::size_t i) const { return SlotRow(values_.empty() ? nullptr : values_.data() + i, kScanBatch); }
 
   // Resolves slot `s` for the selected twins that do not have it yet.
   void ResolveSlot(std::size_t s, const Selection& in) {

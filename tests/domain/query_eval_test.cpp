@@ -242,3 +242,13 @@ TEST_CASE("a fleet filtered by the docs' WHERE clauses") {
   CHECK(Ids("properties.reported.connectivity NIN ['wifi']", source) == std::vector<std::string>{"dev3"});
   CHECK(Ids("NOT IS_DEFINED(properties.reported.connectivity)", source) == std::vector<std::string>{"dev2"});
 }
+
+// Found by fuzzing (tests/fuzz/crashes/query/): a query without any path left
+// the scanner's value buffer empty, and every row was shown at null + i
+// (undefined behaviour; clang's UBSan stops there, gcc's does not look).
+TEST_CASE("regression: queries without paths scan rows without a value buffer") {
+  VectorTwinSource source({MakeTwin("dev1"), MakeTwin("dev2")});
+  CHECK(Run("SELECT * FROM devices", source).size() == 2);
+  CHECK(Run("SELECT * FROM devices WHERE 1 = 1", source).size() == 2);
+  CHECK(Run("SELECT 7 AS seven FROM devices", source) == json::parse(R"([{"seven":7},{"seven":7}])"));
+}

@@ -1,0 +1,80 @@
+#pragma once
+// Shared by the fuzz harnesses (tests/fuzz/*_fuzz.cpp): how input bytes are
+// cut into parts, how JSON is read (exactly as the REST front and the MQTT
+// channel read it), how errors are serialised (as the REST front writes its
+// envelopes), and how a harness reports a broken contract.
+//
+// A harness fails (and libFuzzer keeps the input) on: a crash or sanitizer
+// report, an exception leaving the code under test (what the real edge would
+// not survive either), or a FUZZ_CHECK of a documented contract.
+
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include <nlohmann/json.hpp>
+
+#include "domain/errors.hpp"
+
+namespace offhub::fuzz {
+
+inline std::string_view AsText(const std::uint8_t* data, std::size_t size) {
+  return {reinterpret_cast<const char*>(data), size};
+}
+
+// {before, after} the first '\n'; without one, {all, ""}.
+inline std::pair<std::string_view, std::string_view> SplitLine(std::string_view text) {
+  const auto newline = text.find('\n');
+  if (newline == std::string_view::npos) return {text, {}};
+  return {text.substr(0, newline), text.substr(newline + 1)};
+}
+
+// As router.cpp (RouteContext::Body) and mqtt_device_channel.cpp read bodies:
+// nullopt for what the edge answers "not JSON".
+inline std::optional<nlohmann::json> ParseJsonAsTheEdge(std::string_view text) {
+  auto value = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (value.is_discarded()) return std::nullopt;
+  return value;
+}
+
+// Text that a JSON string could carry: a JSON parser refuses anything else,
+// so no other text reaches code behind a JSON body (nor, the broker checking
+// topics, behind an MQTT topic). nlohmann's own UTF-8 rule (RFC 3629).
+inline bool IsUtf8(std::string_view text) {
+  try {
+    (void)nlohmann::json(std::string(text)).dump();
+    return true;
+  } catch (const nlohmann::json::type_error&) {
+    return false;
+  }
+}
+
+inline const domain::ErrorContext& FixedErrorContext() {
+  static const domain::ErrorContext context{std::string(32, '0'), "2026-01-01T12:00:00.0000000Z"};
+  return context;
+}
+
+// The error as the REST front sends it: the registry envelope, dumped.
+inline std::string DumpRegistryError(const domain::Error& error) {
+  return domain::RegistryEnvelope(error, FixedErrorContext()).dump();
+}
+
+// The error as the MQTT channel sends it to a device ($iothub/twin/res/{status}).
+inline std::string DumpDeviceError(const domain::Error& error) {
+  return domain::DeviceErrorBody(error, FixedErrorContext()).dump();
+}
+
+[[noreturn]] inline void ContractBroken(const char* what, const char* file, int line) {
+  std::fprintf(stderr, "\n==FUZZ CHECK FAILED== %s (%s:%d)\n", what, file, line);
+  std::abort();
+}
+
+}  // namespace offhub::fuzz
+
+// A documented contract of the code under test; aborts (a finding) when false.
+#define FUZZ_CHECK(condition) \
+  ((condition) ? (void)0 : ::offhub::fuzz::ContractBroken(#condition, __FILE__, __LINE__))
