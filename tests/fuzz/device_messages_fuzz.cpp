@@ -61,7 +61,7 @@ void AnswerMethods(FuzzHub& hub, const Publisher& who, int status, std::string_v
   auto done = [answered](domain::Result<domain::MethodResult> result) {
     *answered = true;
     if (result) return (void)domain::ToJson(*result).dump();
-    (void)domain::MethodEnvelope(result.error(), offhub::fuzz::FixedErrorContext(), json::object()).dump();
+    (void)domain::DumpJson(domain::MethodEnvelope(result.error(), offhub::fuzz::FixedErrorContext(), json::object()));
   };
   if (who.module_id.empty()) {
     hub.hub->InvokeMethod(who.device_id, call, done);

@@ -18,6 +18,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "domain/json_text.hpp"
+
 #include "domain/errors.hpp"
 
 namespace offhub::fuzz {
@@ -36,22 +38,15 @@ inline std::pair<std::string_view, std::string_view> SplitLine(std::string_view 
 // As router.cpp (RouteContext::Body) and mqtt_device_channel.cpp read bodies:
 // nullopt for what the edge answers "not JSON".
 inline std::optional<nlohmann::json> ParseJsonAsTheEdge(std::string_view text) {
-  auto value = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (value.is_discarded()) return std::nullopt;
-  return value;
+  auto value = domain::ParseJsonText(text, "The body");
+  if (!value) return std::nullopt;
+  return std::move(*value);
 }
 
 // Text that a JSON string could carry: a JSON parser refuses anything else,
 // so no other text reaches code behind a JSON body (nor, the broker checking
 // topics, behind an MQTT topic). nlohmann's own UTF-8 rule (RFC 3629).
-inline bool IsUtf8(std::string_view text) {
-  try {
-    (void)nlohmann::json(std::string(text)).dump();
-    return true;
-  } catch (const nlohmann::json::type_error&) {
-    return false;
-  }
-}
+inline bool IsUtf8(std::string_view text) { return domain::IsValidUtf8(text); }
 
 inline const domain::ErrorContext& FixedErrorContext() {
   static const domain::ErrorContext context{std::string(32, '0'), "2026-01-01T12:00:00.0000000Z"};
@@ -60,12 +55,12 @@ inline const domain::ErrorContext& FixedErrorContext() {
 
 // The error as the REST front sends it: the registry envelope, dumped.
 inline std::string DumpRegistryError(const domain::Error& error) {
-  return domain::RegistryEnvelope(error, FixedErrorContext()).dump();
+  return domain::DumpJson(domain::RegistryEnvelope(error, FixedErrorContext()));  // as the edges write errors
 }
 
 // The error as the MQTT channel sends it to a device ($iothub/twin/res/{status}).
 inline std::string DumpDeviceError(const domain::Error& error) {
-  return domain::DeviceErrorBody(error, FixedErrorContext()).dump();
+  return domain::DumpJson(domain::DeviceErrorBody(error, FixedErrorContext()));
 }
 
 [[noreturn]] inline void ContractBroken(const char* what, const char* file, int line) {

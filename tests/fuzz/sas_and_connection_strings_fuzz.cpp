@@ -33,7 +33,7 @@ void RestFront(std::string_view text) {
   if (!token) (void)offhub::fuzz::DumpRegistryError(token.error());
   static const rest::SasAuthorizer authorizer("localhost", rest::WellKnownPolicies());
   for (const std::uint8_t needed : {rest::kRegistryRead, rest::kRegistryWrite, rest::kServiceConnect}) {
-    const auto checked = authorizer.Check(text, kNow, needed);
+    const auto checked = authorizer.Check(text, kNow, needed, "devices/dev1");
     if (!checked) (void)offhub::fuzz::DumpRegistryError(checked.error());
   }
 }
