@@ -14,26 +14,14 @@
 
 #include <nlohmann/json.hpp>
 
-#include "adapters/emulator/mqtt/broker_process.hpp"
-#include "tests/emulator/emulator_child.hpp"
+#include "tests/emulator/process_fixture.hpp"
 
 using namespace offhub;
 using namespace offhub::testing;
-namespace http = boost::beast::http;
-using nlohmann::json;
 
 namespace {
 
 constexpr const char* kDevice = "kept-session";
-
-struct TempDir {
-  TempDir() : path(std::filesystem::temp_directory_path() / ("offhub-session-test-" + std::to_string(::getpid()))) {
-    std::filesystem::remove_all(path);
-    std::filesystem::create_directories(path);
-  }
-  ~TempDir() { std::filesystem::remove_all(path); }
-  std::filesystem::path path;
-};
 
 // A clean=false device that subscribes only on its very first connection.
 struct PersistentDevice {
@@ -79,11 +67,11 @@ struct PersistentDevice {
 };
 
 // Calls the device's lockDoor over REST on another thread while `io` serves the device.
-HttpResponse CallLockDoor(boost::asio::io_context& io, int http_port) {
-  std::optional<HttpResponse> answer;
+Response CallLockDoor(boost::asio::io_context& io, int http_port) {
+  std::optional<Response> answer;
   std::atomic<bool> done = false;
   std::thread caller([&] {
-    answer = HttpRequest(http_port, http::verb::post, std::string("/twins/") + kDevice + "/methods?api-version=2021-04-12",
+    answer = Request(http_port, http::verb::post, std::string("/twins/") + kDevice + "/methods?api-version=2021-04-12",
                          R"({"methodName":"lockDoor","payload":null,"responseTimeoutInSeconds":5,"connectTimeoutInSeconds":5})");
     done = true;
   });
@@ -96,29 +84,18 @@ HttpResponse CallLockDoor(boost::asio::io_context& io, int http_port) {
 }  // namespace
 
 TEST_CASE("a clean=false device keeps its methods and desired updates across an emulator restart (--data-dir)") {
-  TempDir dir;
-  const int http_port = emulator::PickFreeLoopbackPort();
-  const int mqtt_port = emulator::PickFreeLoopbackPort();
-  const std::vector<std::string> flags{"--data-dir",  (dir.path / "data").string(), "--http-port",
-                                       std::to_string(http_port), "--https-port", "0", "--mqtt-port",
-                                       std::to_string(mqtt_port), "--mqtts-port", "0", "--log-level", "warn"};
-  std::optional<EmulatorChild> hub;
-  hub.emplace(OFFHUB_EMULATOR_PATH, flags, dir.path / "first.out");
-  REQUIRE(hub->WaitReady());
-  const auto created = HttpRequest(http_port, http::verb::put, std::string("/devices/") + kDevice + "?api-version=2021-04-12",
-                                   std::string(R"({"deviceId":")") + kDevice + R"("})");
-  REQUIRE(created.result() == http::status::ok);
-  const std::string key = json::parse(created.body())["authentication"]["symmetricKey"]["primaryKey"];
+  EmulatorProcess hub;
+  const int http_port = hub.http_port();
+  const std::string key = CreateDevice(http_port, kDevice);
 
   boost::asio::io_context io;
-  PersistentDevice device(io, mqtt_port, key);
+  PersistentDevice device(io, hub.mqtt_port(), key);
   REQUIRE(RunUntil(io, [&] { return device.granted_qos.size() == 2; }));
   CHECK(device.granted_qos == std::vector<int>{0, 0});
   CHECK(CallLockDoor(io, http_port).result() == http::status::ok);  // before the restart, as a baseline
 
-  CHECK(hub->Stop() == 0);
-  hub.emplace(OFFHUB_EMULATOR_PATH, flags, dir.path / "second.out");
-  REQUIRE(hub->WaitReady());
+  CHECK(hub.Stop(SIGTERM) == 0);
+  hub.Start();
   REQUIRE(RunUntil(io, [&] { return device.connections >= 2; }));
   CHECK(device.session_present.back());  // the broker kept the session
   CHECK(device.granted_qos.size() == 2);  // and the device did not subscribe again
@@ -129,7 +106,7 @@ TEST_CASE("a clean=false device keeps its methods and desired updates across an 
   CHECK(json::parse(answer.body()) == json::parse(R"({"status":200,"payload":{"locked":true}})"));
   CHECK(device.Got("$iothub/methods/POST/lockDoor/"));
 
-  const auto patched = HttpRequest(http_port, http::verb::patch, std::string("/twins/") + kDevice + "?api-version=2021-04-12",
+  const auto patched = Request(http_port, http::verb::patch, std::string("/twins/") + kDevice + "?api-version=2021-04-12",
                                    R"({"properties":{"desired":{"floor":5}}})");
   CHECK(patched.result() == http::status::ok);
   REQUIRE(RunUntil(io, [&] { return device.Got("$iothub/twin/PATCH/properties/desired/"); }));

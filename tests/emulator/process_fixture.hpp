@@ -29,6 +29,7 @@
 
 #include "adapters/common/sas_token.hpp"
 #include "adapters/emulator/mqtt/broker_process.hpp"
+#include "adapters/emulator/mqtt/child_process.hpp"
 #include "adapters/emulator/mqtt/mqtt_connection.hpp"
 #include "adapters/emulator/rest/sas_auth.hpp"
 
@@ -68,33 +69,29 @@ class EmulatorProcess {
     std::filesystem::remove_all(dir_, ignored);
   }
 
+  // Starts it (it dies with this test, however the test ends) and waits for its ready line.
   void Start() {
     const std::string out = (dir_ / "stdout").string();
-    std::vector<std::string> args{OFFHUB_EMULATOR_PATH, "--http-port", std::to_string(http_port_),
-                                  "--https-port", "0", "--mqtt-port", std::to_string(mqtt_port_),
-                                  "--mqtts-port", "0", "--data-dir", (dir_ / "data").string(), "--log-level", "warn"};
-    args.insert(args.end(), extra_args_.begin(), extra_args_.end());
-    std::vector<char*> argv;
-    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, 1, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    REQUIRE(posix_spawn(&pid_, argv[0], &actions, nullptr, argv.data(), environ) == 0);
-    posix_spawn_file_actions_destroy(&actions);
+    std::string command = std::string("exec '") + OFFHUB_EMULATOR_PATH + "' --http-port " + std::to_string(http_port_) +
+                          " --https-port 0 --mqtt-port " + std::to_string(mqtt_port_) + " --mqtts-port 0 --data-dir '" +
+                          (dir_ / "data").string() + "' --log-level warn";
+    for (const auto& arg : extra_args_) command += " '" + arg + "'";
+    pid_ = emulator::SpawnOrphanProof({"/bin/sh", "-c", command + " >'" + out + "'"});
     for (int i = 0; i < 600 && !Ready(out); ++i) ::usleep(25'000);  // a child process has no event to wait on
     REQUIRE(Ready(out));
   }
   // SIGKILL, as a crash: nothing of the emulator's runs.
   void Kill() { Stop(SIGKILL); }
-  void Stop(int signal) {
-    if (pid_ <= 0) return;
+  // Sends `signal`, waits; the wait status.
+  int Stop(int signal) {
+    if (pid_ <= 0) return -1;
     ::kill(pid_, signal);
     int status = 0;
     ::waitpid(pid_, &status, 0);
     pid_ = -1;
     // The broker goes with the emulator; give its ports a moment to be free again.
     for (int i = 0; i < 200 && PortTaken(mqtt_port_); ++i) ::usleep(10'000);
+    return status;
   }
 
   bool Alive() const { return pid_ > 0 && ::kill(pid_, 0) == 0 && ::waitpid(pid_, nullptr, WNOHANG) == 0; }
@@ -180,13 +177,19 @@ inline std::optional<Response> RawRequest(int port, const std::string& bytes) {
   return response;
 }
 
+// MqttConnection options for device `id` of hub "localhost" with its key.
+inline emulator::MqttConnectionOptions DeviceOptions(int port, const std::string& id, const std::string& key) {
+  emulator::MqttConnectionOptions options;
+  options.port = port;
+  options.client_id = id;
+  options.username = "localhost/" + id + "/?api-version=2021-04-12";
+  options.password = common::MakeSasToken("localhost/devices/" + id, key, NowSeconds() + 3600).value();
+  return options;
+}
+
 struct Device {
   Device(asio::io_context& io, int port, const std::string& id, const std::string& key) {
-    emulator::MqttConnectionOptions options;
-    options.port = port;
-    options.client_id = id;
-    options.username = "localhost/" + id + "/?api-version=2021-04-12";
-    options.password = common::MakeSasToken("localhost/devices/" + id, key, NowSeconds() + 3600).value();
+    auto options = DeviceOptions(port, id, key);
     options.clean_session = false;
     emulator::MqttHandlers handlers;
     handlers.on_connect = [this](int rc) { connack = rc; };
@@ -203,9 +206,9 @@ struct Device {
   std::unique_ptr<emulator::MqttConnection> mqtt;
 };
 
-// Drives `io` until `done()` or 5 s pass.
+// Drives `io` until `done()` or `timeout` passes.
 template <class Done>
-bool RunUntil(asio::io_context& io, Done done, std::chrono::seconds timeout = std::chrono::seconds(5)) {
+bool RunUntil(asio::io_context& io, Done done, std::chrono::milliseconds timeout = std::chrono::seconds(5)) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   while (!done() && std::chrono::steady_clock::now() < deadline) io.run_for(std::chrono::milliseconds(5));
   return done();

@@ -168,3 +168,37 @@ TEST_CASE("a token is valid only under the resource its sr names") {
   const Headers other_hub{{"Authorization", OwnerTokenFor("localhost2/devices/dev1")}};
   CHECK(Request(port, http::verb::get, "/devices/dev1", "", other_hub).result_int() == 401);
 }
+
+TEST_CASE("a device message over IoT Hub's 256 KB limit closes that device's connection; others go on") {
+  EmulatorProcess emulator;
+  const int port = emulator.http_port();
+  const std::string key = CreateDevice(port, "big");
+  asio::io_context io;
+  emulator::MqttConnectionOptions options;
+  options.port = emulator.mqtt_port();
+  options.client_id = "big";
+  options.username = "localhost/big/?api-version=2021-04-12";
+  options.password = common::MakeSasToken("localhost/devices/big", key, NowSeconds() + 3600).value();
+  int connects = 0, disconnects = 0;
+  emulator::MqttHandlers handlers;
+  handlers.on_connect = [&](int rc) { connects += rc == 0; };
+  handlers.on_disconnect = [&](int) { ++disconnects; };
+  emulator::MqttConnection device(io, options, handlers);
+  device.Start();
+  REQUIRE(RunUntil(io, [&] { return connects == 1; }));
+  device.Publish("devices/big/messages/events/", std::string(256 * 1024, 'x'), 1);  // at the limit: fine
+  RunUntil(io, [&] { return false; }, std::chrono::seconds(1));
+  CHECK(disconnects == 0);
+  for (const std::size_t size : {std::size_t{256 * 1024 + 1}, std::size_t{8 * 1024 * 1024}}) {
+    CAPTURE(size);
+    if (!device.connected()) {
+      device.Reconnect();
+      REQUIRE(RunUntil(io, [&] { return device.connected(); }));
+    }
+    const int before = disconnects;
+    device.Publish("devices/big/messages/events/", std::string(size, 'x'), 1);
+    CHECK(RunUntil(io, [&] { return disconnects > before; }));
+  }
+  CHECK(emulator.Alive());
+  CHECK(Request(port, http::verb::get, "/health").result_int() == 200);
+}
