@@ -138,7 +138,9 @@ ScaleHub::CallRun ScaleHub::RawMethodCalls(int devices, std::size_t in_flight) {
     std::function<void()> launch;
   };
   auto state = std::make_shared<State>();
-  domain::MethodRequest request{"rawPing", nullptr, 30, 0};
+  // A connect timeout, as a job waits for a device not subscribed yet (the
+  // fleet counts a device once its SUBACKs are in; the hub may learn it a moment later).
+  domain::MethodRequest request{"rawPing", nullptr, 30, 5};
   state->launch = [this, state, devices, in_flight, request] {
     while (state->running < in_flight && state->next < devices) {
       ++state->running;

@@ -86,9 +86,11 @@ class WorkerTallies {
   explicit WorkerTallies(std::size_t devices) : devices_(devices), calls_(devices), desired_(devices) {}
 
   void Connected() { ++connected_; }
-  void ConnectionLost() {
+  // A connection that was up ended: lost, or closed by the device itself
+  // (to renew its token, or when stopping).
+  void Disconnected(bool lost) {
     --connected_;
-    ++disconnects_;
+    if (lost) ++disconnects_;
   }
   void Refused() { ++refused_; }
   void MethodReceived(std::size_t device, std::string_view name);

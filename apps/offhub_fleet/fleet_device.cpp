@@ -61,7 +61,7 @@ FleetDevice::~FleetDevice() = default;
 void FleetDevice::Start() { mqtt_->Start(); }
 
 void FleetDevice::Stop() {
-  if (up_) tallies_.ConnectionLost();
+  if (up_) tallies_.Disconnected(false);
   up_ = false;
   mqtt_->Stop();
 }
@@ -69,6 +69,7 @@ void FleetDevice::Stop() {
 bool FleetDevice::RenewIfDue(std::chrono::steady_clock::time_point now) {
   if (!up_ || !renew_at_ || now < *renew_at_) return false;
   renew_at_.reset();
+  renewing_ = true;
   mqtt_->Reconnect();
   return true;
 }
@@ -96,7 +97,8 @@ void FleetDevice::OnSubscribed(int granted_qos) {
 }
 
 void FleetDevice::OnDisconnect() {
-  if (up_) tallies_.ConnectionLost();
+  if (up_) tallies_.Disconnected(!renewing_);
+  renewing_ = false;
   up_ = false;
   subscriptions_pending_ = 0;
   Settle();

@@ -84,6 +84,7 @@ class FleetDevice {
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);  // guards delayed replies
   int subscriptions_pending_ = 0;
   bool up_ = false;  // connected and subscribed
+  bool renewing_ = false;  // the next disconnect is ours, to connect with a fresh token
   std::optional<std::chrono::steady_clock::time_point> renew_at_;
   std::uint64_t next_rid_ = 1;
 };
