@@ -21,31 +21,6 @@ std::string Env(const char* name) {
 
 domain::Error Invalid(std::string message) { return domain::Error::ArgumentInvalid(std::move(message)); }
 
-// "https://host:port" -> {tls, "host:port"}; a bare "host:port" means TLS.
-struct Endpoint {
-  bool tls = true;
-  std::string host_port;
-};
-
-domain::Result<Endpoint> ParseEndpoint(const std::string& text, std::string_view secure, std::string_view plain,
-                                       const char* what) {
-  Endpoint e;
-  std::string rest = text;
-  if (rest.starts_with(std::string(secure) + "://")) {
-    rest = rest.substr(secure.size() + 3);
-  } else if (rest.starts_with(std::string(plain) + "://")) {
-    e.tls = false;
-    rest = rest.substr(plain.size() + 3);
-  } else if (rest.find("://") != std::string::npos) {
-    return Invalid(std::string(what) + " must start with " + std::string(secure) + ":// or " + std::string(plain) + "://");
-  }
-  if (!rest.empty() && rest.back() == '/') rest.pop_back();
-  auto parsed = azure::ParseHostPort(rest, what);
-  if (!parsed) return parsed.error();
-  e.host_port = rest;
-  return e;
-}
-
 class RemoteHub final : public ServiceHub {
  public:
   RemoteHub(boost::asio::io_context& io, std::unique_ptr<ports::HubService> service, std::string host_name)
@@ -92,6 +67,25 @@ class EmbeddedHub final : public ServiceHub {
 };
 
 }  // namespace
+
+domain::Result<Endpoint> ParseEndpoint(const std::string& text, std::string_view secure, std::string_view plain,
+                                       const char* what) {
+  Endpoint e;
+  std::string rest = text;
+  if (rest.starts_with(std::string(secure) + "://")) {
+    rest = rest.substr(secure.size() + 3);
+  } else if (rest.starts_with(std::string(plain) + "://")) {
+    e.tls = false;
+    rest = rest.substr(plain.size() + 3);
+  } else if (rest.find("://") != std::string::npos) {
+    return Invalid(std::string(what) + " must start with " + std::string(secure) + ":// or " + std::string(plain) + "://");
+  }
+  if (!rest.empty() && rest.back() == '/') rest.pop_back();
+  auto parsed = azure::ParseHostPort(rest, what);
+  if (!parsed) return parsed.error();
+  e.host_port = rest;
+  return e;
+}
 
 void AddServiceOptions(CLI::App& app, ServiceSettings& s) {
   s.connection_string = Env("IOTHUB_CONNECTION_STRING");

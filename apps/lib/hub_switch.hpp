@@ -17,6 +17,7 @@
 
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <boost/asio/io_context.hpp>
@@ -45,6 +46,16 @@ struct DeviceSettings {
   std::string ca_file;
   std::string endpoint;
 };
+
+// "https://host:port" -> {tls, "host:port"} (and "mqtts://"/"mqtt://" with
+// those names as `secure`/`plain`); a bare "host:port" means TLS. A bad
+// scheme or host:port is a 400 ArgumentInvalid naming `what`.
+struct Endpoint {
+  bool tls = true;
+  std::string host_port;
+};
+domain::Result<Endpoint> ParseEndpoint(const std::string& text, std::string_view secure, std::string_view plain,
+                                       const char* what);
 
 // Adds the options above to `app`, with the environment as defaults.
 void AddServiceOptions(CLI::App& app, ServiceSettings& settings);
