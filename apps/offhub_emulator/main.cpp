@@ -1,4 +1,5 @@
 // offhub-emulator: IoT Hub's REST and MQTT protocols on this machine.
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -21,9 +22,19 @@ std::string DefaultPluginPath() {
   return (self.parent_path().parent_path() / "lib" / "offhub_broker_plugin.so").string();
 }
 
+// The broker, started from here, inherits this process's limits and holds one
+// descriptor per connected device: let it have as many as the system allows.
+void RaiseOpenFileLimit() {
+  rlimit limit{};
+  if (::getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur >= limit.rlim_max) return;
+  limit.rlim_cur = limit.rlim_max;
+  if (::setrlimit(RLIMIT_NOFILE, &limit) != 0) spdlog::warn("cannot raise the open-file limit to {}", limit.rlim_max);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
+  RaiseOpenFileLimit();
   offhub::emulator::EmulatorConfig config;
   config.plugin_path = DefaultPluginPath();
   bool in_memory = false;

@@ -29,7 +29,6 @@
 
 #include "adapters/common/sas_token.hpp"
 #include "adapters/emulator/mqtt/broker_process.hpp"
-#include "adapters/emulator/mqtt/child_process.hpp"
 #include "adapters/emulator/mqtt/mqtt_connection.hpp"
 #include "adapters/emulator/rest/sas_auth.hpp"
 
@@ -69,14 +68,22 @@ class EmulatorProcess {
     std::filesystem::remove_all(dir_, ignored);
   }
 
-  // Starts it (it dies with this test, however the test ends) and waits for its ready line.
+  // Starts it and waits for its ready line (in a fresh stdout file: the last run's must not count).
   void Start() {
     const std::string out = (dir_ / "stdout").string();
-    std::string command = std::string("exec '") + OFFHUB_EMULATOR_PATH + "' --http-port " + std::to_string(http_port_) +
-                          " --https-port 0 --mqtt-port " + std::to_string(mqtt_port_) + " --mqtts-port 0 --data-dir '" +
-                          (dir_ / "data").string() + "' --log-level warn";
-    for (const auto& arg : extra_args_) command += " '" + arg + "'";
-    pid_ = emulator::SpawnOrphanProof({"/bin/sh", "-c", command + " >'" + out + "'"});
+    std::filesystem::remove(out);
+    std::vector<std::string> args{OFFHUB_EMULATOR_PATH, "--http-port", std::to_string(http_port_),
+                                  "--https-port", "0", "--mqtt-port", std::to_string(mqtt_port_),
+                                  "--mqtts-port", "0", "--data-dir", (dir_ / "data").string(), "--log-level", "warn"};
+    args.insert(args.end(), extra_args_.begin(), extra_args_.end());
+    std::vector<char*> argv;
+    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_addopen(&actions, 1, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    REQUIRE(posix_spawn(&pid_, argv[0], &actions, nullptr, argv.data(), environ) == 0);
+    posix_spawn_file_actions_destroy(&actions);
     for (int i = 0; i < 600 && !Ready(out); ++i) ::usleep(25'000);  // a child process has no event to wait on
     REQUIRE(Ready(out));
   }
