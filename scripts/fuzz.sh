@@ -23,7 +23,8 @@
 # new distinct ones saved.
 #
 # Environment: FUZZ_JOBS (parallel fuzzing jobs, default 1: CPUs are shared),
-# FUZZ_ARGS (extra libFuzzer flags, e.g. "-max_len=65536").
+# FUZZ_ARGS (extra libFuzzer flags, e.g. "-max_len=65536"); FUZZ_ASCII_ONLY=1
+# makes the harnesses skip non-ASCII input (tests/fuzz/README.md).
 # Exit status: 0 no finding; 1 some target had findings; 2 usage error;
 # 3 toolchain install, configure or build failed.
 set -euo pipefail

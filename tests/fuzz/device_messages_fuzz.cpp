@@ -122,7 +122,7 @@ void Dispatch(FuzzHub& hub, const Publisher& who, std::string_view topic, std::s
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  if (size == 0) return 0;
+  if (size == 0 || offhub::fuzz::SkippedAsNonAscii(offhub::fuzz::AsText(data, size))) return 0;
   const Publisher who = (data[0] & 1) != 0 ? Publisher{"dev1/mod1", "dev1", "mod1"} : Publisher{"dev1", "dev1", ""};
   const auto [topic, payload] = offhub::fuzz::SplitLine(offhub::fuzz::AsText(data + 1, size - 1));
   if (!BrokerAccepts(topic)) return 0;

@@ -99,13 +99,17 @@ bool ReadRequest(std::string_view& bytes, rest::Request& out) {
   parser.eager(true);
   parser.body_limit(rest::kMaxBodyBytes + 1);
   boost::beast::error_code ec;
-  while (!parser.is_done()) {
+  while (!parser.is_done() && !ec) {
+    // Input used up: the client closed the connection.
+    if (bytes.empty()) {
+      parser.put_eof(ec);
+      break;
+    }
     const auto used = parser.put(boost::asio::buffer(bytes.data(), bytes.size()), ec);
     bytes.remove_prefix(used);
-    if (ec == http::error::need_more && used > 0 && !bytes.empty()) continue;
-    if (ec == http::error::need_more) parser.put_eof(ec);
-    if (ec) break;
+    if (ec == http::error::need_more) ec = used > 0 ? boost::beast::error_code() : http::error::partial_message;
   }
+  if (!ec && !parser.is_done()) ec = http::error::partial_message;
   if (ec) {
     if (parser.got_some() || !bytes.empty()) AnswerUnreadable(ec);
     return false;
@@ -117,7 +121,7 @@ bool ReadRequest(std::string_view& bytes, rest::Request& out) {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  if (size == 0) return 0;
+  if (size == 0 || offhub::fuzz::SkippedAsNonAscii(offhub::fuzz::AsText(data, size))) return 0;
   const bool authorised = (data[0] & 1) != 0;
   std::string_view bytes = offhub::fuzz::AsText(data + 1, size - 1);
   FuzzHub hub;

@@ -64,6 +64,7 @@ void AzureAdapter(std::string_view text) {
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string_view text = offhub::fuzz::AsText(data, size);
+  if (offhub::fuzz::SkippedAsNonAscii(text)) return 0;
   RestFront(text);
   BrokerPlugin(text);
   AzureAdapter(text);
