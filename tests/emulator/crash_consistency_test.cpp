@@ -74,11 +74,7 @@ TEST_CASE("SIGKILL with a method call in flight: the call is sent again after th
   const int port = emulator.http_port();
   const std::string key = CreateDevice(port, "inflight");
   asio::io_context io;
-  emulator::MqttConnectionOptions options;
-  options.port = emulator.mqtt_port();
-  options.client_id = "inflight";
-  options.username = "localhost/inflight/?api-version=2021-04-12";
-  options.password = common::MakeSasToken("localhost/devices/inflight", key, NowSeconds() + 3600).value();
+  auto options = DeviceOptions(emulator.mqtt_port(), "inflight", key);
   options.reconnect = true;
   std::vector<std::string> calls;
   std::unique_ptr<emulator::MqttConnection> device;

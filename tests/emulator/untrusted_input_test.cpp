@@ -174,11 +174,7 @@ TEST_CASE("a device message over IoT Hub's 256 KB limit closes that device's con
   const int port = emulator.http_port();
   const std::string key = CreateDevice(port, "big");
   asio::io_context io;
-  emulator::MqttConnectionOptions options;
-  options.port = emulator.mqtt_port();
-  options.client_id = "big";
-  options.username = "localhost/big/?api-version=2021-04-12";
-  options.password = common::MakeSasToken("localhost/devices/big", key, NowSeconds() + 3600).value();
+  const auto options = DeviceOptions(emulator.mqtt_port(), "big", key);
   int connects = 0, disconnects = 0;
   emulator::MqttHandlers handlers;
   handlers.on_connect = [&](int rc) { connects += rc == 0; };
