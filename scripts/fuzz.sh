@@ -18,7 +18,7 @@
 #   <kind>--<where> is already there is counted but not copied again.
 #   Replay one: build-fuzz/bin/fuzz_<target> FILE (or ctest -R fuzz_replay_).
 # - --update-corpus: afterwards, merges (-merge=1) the inputs that reach new
-#   coverage into tests/fuzz/corpus/<target>/ (keep it under ~200 files / 1 MB).
+#   edges into tests/fuzz/corpus/<target>/ (keep it under ~200 files / 1 MB).
 # Prints, per target: seconds, executions, crashes (all findings), and the
 # new distinct ones saved.
 #
@@ -171,7 +171,7 @@ save_findings() {
 
 update_corpus() {
   local t=$1 bin=$2 work=$3 dest=$ROOT/tests/fuzz/corpus/$t
-  "$bin" -merge=1 -timeout=10 "$dest" "$work" >"$BUILD/fuzz/$t/merge.log" 2>&1 || true
+  "$bin" -merge=1 -use_counters=0 -timeout=10 "$dest" "$work" >"$BUILD/fuzz/$t/merge.log" 2>&1 || true
   local files bytes
   files=$(find "$dest" -type f | wc -l)
   bytes=$(du -sb "$dest" | cut -f1)
