@@ -17,6 +17,7 @@
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <memory>
 #include <optional>
 #include <set>
@@ -83,6 +84,10 @@ std::optional<Args> Parse(int argc, char** argv, int& exit_code) {
 
 int misses = 0;
 
+double SecondsSince(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
 // One figure per line; without a target, `ok` says only whether it could be measured.
 void Figure(const std::string& what, const std::string& value, const std::string& target, bool ok) {
   if (!ok) ++misses;
@@ -143,12 +148,15 @@ struct Bench {
     }
     const auto start = std::chrono::steady_clock::now();
     auto fleet = std::make_unique<FleetProcess>(args.fleet, fleet_args, user_files);
-    const bool up = fleet->WaitFor([&](const FleetProgress& p) { return p.devices == static_cast<std::uint64_t>(count) && p.connected == p.devices; },
+    const auto n = static_cast<std::uint64_t>(count);
+    // Its first count line comes once every key is known: registration over.
+    fleet->WaitFor([&](const FleetProgress& p) { return p.devices == n; }, std::chrono::seconds(600));
+    const double registered = SecondsSince(start);
+    const bool up = fleet->WaitFor([&](const FleetProgress& p) { return p.devices == n && p.connected == n; },
                                    std::chrono::seconds(600));
-    const double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     Note("offhub-fleet " + std::to_string(first) + ".." + std::to_string(first + count - 1) + ": " +
-         std::to_string(fleet->progress().connected) + " connected " + Format("%.1f s", took) +
-         " after start (keys read over REST, then MQTT connects)");
+         std::to_string(fleet->progress().connected) + " connected " + Format("%.1f s", SecondsSince(start)) +
+         " after start (" + Format("%.1f s", registered) + " to read the keys over REST, then MQTT connects)");
     if (!up) {
       Note("the fleet did not connect every device:\n" + fleet->Tail());
       throw std::runtime_error("fleet not connected");
@@ -289,6 +297,11 @@ int main(int argc, char** argv) {
     std::printf("scale_bench: emulator in this process (REST %s, MQTT %s), %zu calls in flight per job, fleet %s\n",
                 bench.hub.RestEndpoint().c_str(), bench.hub.MqttEndpoint().c_str(), parsed->in_flight,
                 parsed->fleet.c_str());
+    std::ifstream load("/proc/loadavg");
+    std::string one, five;
+    load >> one >> five;
+    std::printf("load average before the run: %s (1 min), %s (5 min) on %u cores: other work shares the CPU\n",
+                one.c_str(), five.c_str(), std::thread::hardware_concurrency());
     bench.Run();
   } catch (const std::exception& e) {
     std::fprintf(stderr, "scale_bench: %s\n", e.what());
