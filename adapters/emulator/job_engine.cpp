@@ -222,7 +222,7 @@ void JobEngine::RunTwinUpdate(JobEntry& entry, const std::string& device_id) {
   const auto etag = patch.find("etag");
   const ports::IfMatch if_match =
       etag != patch.end() && etag->is_string() ? ports::IfMatch(etag->get_ref<const std::string&>()) : std::nullopt;
-  const auto written = registry_.WriteTwin(device_id, patch, if_match, /*replace=*/false);
+  const auto written = registry_.ApplyTwinWrite(device_id, patch, if_match, /*replace=*/false);
   if (written) {
     UpdateRecord(entry, device_id, dev::TwinUpdated{});
   } else {

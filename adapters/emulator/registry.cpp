@@ -211,6 +211,12 @@ domain::Result<json> Registry::GetTwin(std::string_view key) {
 
 domain::Result<json> Registry::WriteTwin(std::string_view key, const json& body, ports::IfMatch if_match,
                                          bool replace) {
+  if (auto written = ApplyTwinWrite(key, body, if_match, replace); !written) return written.error();
+  return domain::ToJson(state_.FindIdentity(key)->twin);
+}
+
+domain::Status Registry::ApplyTwinWrite(std::string_view key, const json& body, ports::IfMatch if_match,
+                                        bool replace) {
   DeviceEntry* entry = state_.FindIdentity(key);
   if (!entry) return state_.IdentityNotFound(key);
   if (auto s = domain::CheckIfMatch(entry->twin.etag(), if_match); !s) return s.error();
@@ -222,7 +228,7 @@ domain::Result<json> Registry::WriteTwin(std::string_view key, const json& body,
   if (auto s = state_.Persist(next); !s) return s.error();
   *entry = std::move(next);
   if (written->notification && entry->connected) state_.channel.SendDesired(key, *written->notification);
-  return domain::ToJson(entry->twin);
+  return domain::Success();
 }
 
 void Registry::OnPresence(const std::string& key, ports::Presence presence) {

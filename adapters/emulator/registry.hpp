@@ -47,6 +47,9 @@ class Registry {
   domain::Result<nlohmann::json> GetTwin(std::string_view key);
   domain::Result<nlohmann::json> WriteTwin(std::string_view key, const nlohmann::json& body, ports::IfMatch if_match,
                                            bool replace);
+  // The same write without rendering the twin (a twin job's per-device step).
+  domain::Status ApplyTwinWrite(std::string_view key, const nlohmann::json& body, ports::IfMatch if_match,
+                                bool replace);
 
   // A device's reported patch; returns the new reported $version.
   domain::Result<std::int64_t> WriteReported(std::string_view key, const nlohmann::json& patch);
