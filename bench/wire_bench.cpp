@@ -20,10 +20,10 @@
 
 #include <spdlog/spdlog.h>
 
-#include "adapters/common/sas_token.hpp"
+#include "adapters/iothub/sas_token.hpp"
 #include "adapters/emulator/emulator.hpp"
 #include "adapters/emulator/mqtt/broker_process.hpp"
-#include "adapters/emulator/mqtt/mqtt_connection.hpp"
+#include "adapters/iothub/mqtt_connection.hpp"
 #include "apps/lib/command_line.hpp"
 #include "domain/job_request.hpp"
 
@@ -76,7 +76,7 @@ auto OnHub(asio::io_context& hub_io, Fn fn) {
 // One simulated device: answers every method with 200 at once.
 struct Device {
   std::string id;
-  std::unique_ptr<offhub::emulator::MqttConnection> mqtt;
+  std::unique_ptr<offhub::iothub::MqttConnection> mqtt;
   bool subscribed = false;
 };
 
@@ -134,15 +134,15 @@ int main(int argc, char** argv) {
     Device& d = devices[started];
     const auto& [id, key] = ids_and_keys[started++];
     d.id = id;
-    offhub::emulator::MqttConnectionOptions options;
+    offhub::iothub::MqttConnectionOptions options;
     options.port = emulator.mqtt_port();
     options.client_id = id;
     options.username = "localhost/" + id + "/?api-version=2021-04-12";
-    options.password = *offhub::common::MakeSasToken("localhost/devices/" + id, key, expiry);
+    options.password = *offhub::iothub::MakeSasToken("localhost/devices/" + id, key, expiry);
     options.clean_session = false;
     options.keepalive_seconds = 600;
     options.reconnect = true;
-    d.mqtt = std::make_unique<offhub::emulator::MqttConnection>(io, options, offhub::emulator::MqttHandlers{
+    d.mqtt = std::make_unique<offhub::iothub::MqttConnection>(io, options, offhub::iothub::MqttHandlers{
         .on_connect = [&d](int rc) { if (rc == 0) d.mqtt->Subscribe("$iothub/methods/POST/#", 0); },
         .on_disconnect = nullptr,
         .on_message = [&d](std::string_view topic, std::string_view, int) {

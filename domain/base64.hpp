@@ -1,5 +1,7 @@
 #pragma once
-// Standard base64 (RFC 4648 §4, with padding), as IoT Hub uses for etags and keys.
+// Standard base64 (RFC 4648 §4, with padding), as IoT Hub uses for etags and
+// keys: OpenSSL's encoder, with the strict shape checked before decoding. The
+// tree's one base64.
 
 #include <optional>
 #include <string>

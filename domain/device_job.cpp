@@ -1,5 +1,7 @@
 #include "domain/device_job.hpp"
 
+#include "domain/method_result.hpp"
+
 #include <array>
 #include <utility>
 
@@ -43,7 +45,7 @@ class Machine {
   Result<DeviceJob> operator()(const device_job_event::ResponseTimedOut&) const {
     if (record_.job_type != JobType::kScheduleDeviceMethod) return WrongType("ResponseTimedOut");
     if (record_.status != DeviceJobStatus::kRunning) return NotAllowed("ResponseTimedOut", record_.status);
-    return Failing(ResponseTimeoutError());
+    return Failing(ToDeviceJobError(ResponseTimeoutError()));
   }
 
   Result<DeviceJob> operator()(const device_job_event::WindowClosed&) const {
@@ -98,10 +100,6 @@ bool IsFinal(DeviceJobStatus status) {
 
 DeviceJobError PreconditionFailedError() {
   return {std::string(kJobRunPreconditionFailed), std::string(kJobRunPreconditionFailedDescription)};
-}
-
-DeviceJobError ResponseTimeoutError() {
-  return {std::string(ErrorName(ErrorCode::GatewayTimeout)), std::string(kResponseTimeoutDescription)};
 }
 
 DeviceJobError ToDeviceJobError(const Error& error) { return {std::string(error.name()), error.message()}; }

@@ -58,10 +58,8 @@ struct DeviceJobError {
 inline constexpr std::string_view kJobRunPreconditionFailed = "JobRunPreconditionFailed";
 inline constexpr std::string_view kJobRunPreconditionFailedDescription =
     "The job did not start within specified period: either device did not come online or invalid endTime specified.";
-inline constexpr std::string_view kResponseTimeoutDescription = "Timed out waiting for the response from device.";
 
 DeviceJobError PreconditionFailedError();             // the device never came online in the window
-DeviceJobError ResponseTimeoutError();                // {"GatewayTimeout", kResponseTimeoutDescription}
 DeviceJobError ToDeviceJobError(const Error& error);  // {error.name(), error.message()}
 
 struct DeviceJob {

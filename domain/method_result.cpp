@@ -1,6 +1,5 @@
 #include "domain/method_result.hpp"
 
-#include <charconv>
 #include <limits>
 
 #include "domain/job_fields.hpp"
@@ -23,17 +22,10 @@ Result<MethodResult> ParseMethodResult(const nlohmann::json& body) {
   return result;
 }
 
-Result<MethodResult> MethodResultFromDevice(std::string_view status_text, std::string_view body) {
-  int status = 0;
-  const auto* end = status_text.data() + status_text.size();
-  const auto [ptr, ec] = std::from_chars(status_text.data(), end, status);
-  if (status_text.empty() || ec != std::errc{} || ptr != end) {
-    return Error::ArgumentInvalid("The device's method status is not an integer.");
-  }
-  if (body.empty()) return MethodResult{status, nullptr};
-  auto payload = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
-  if (payload.is_discarded()) return Error::ArgumentInvalid("The device's method response is not JSON.");
-  return MethodResult{status, std::move(payload)};
+Error DeviceNotOnlineError() { return {ErrorCode::DeviceNotOnline, "Timed out waiting for device to connect."}; }
+
+Error ResponseTimeoutError() {
+  return {ErrorCode::GatewayTimeout, "Timed out waiting for the response from device."};
 }
 
 }  // namespace offhub::domain

@@ -1,5 +1,7 @@
 #pragma once
-// What a device answered to a direct method: the body of a 200 from
+// What a device answered to a direct method (one name along the whole method
+// path: the device channel, the hub, the REST front and the Azure adapter):
+// the body of a 200 from
 // POST /twins/{id}/methods, and a method job's per-device
 // outcome.deviceMethodResponse. The hub answers 200 whatever status the
 // device chose; `status` is the device's own number (it may be 404 or 500).
@@ -27,11 +29,11 @@ nlohmann::json ToJson(const MethodResult& result);
 // that fits an int; payload absent means null. Else 400 ArgumentInvalid.
 Result<MethodResult> ParseMethodResult(const nlohmann::json& body);
 
-// Builds the result from a device's MQTT answer
-// ($iothub/methods/res/{status}/?$rid=): `status_text` is the topic segment,
-// `body` the message. Empty body => null payload. A status that is not a
-// decimal int, or a body that is not JSON, is 400 ArgumentInvalid (the
-// device's fault: the caller turns it into whatever the channel reports).
-Result<MethodResult> MethodResultFromDevice(std::string_view status_text, std::string_view body);
+// The two ways a call fails for want of the device, as IoT Hub words them:
+// 404103 DeviceNotOnline (not connected and subscribed within the connect
+// timeout) and 504101 GatewayTimeout (no answer within the response timeout;
+// a method job's record carries it as {"code":"GatewayTimeout",...}).
+Error DeviceNotOnlineError();
+Error ResponseTimeoutError();
 
 }  // namespace offhub::domain

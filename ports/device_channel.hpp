@@ -23,6 +23,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "domain/method_result.hpp"
 #include "domain/result.hpp"
 #include "domain/twin.hpp"
 
@@ -33,11 +34,6 @@ struct MethodCall {
   std::string device_id;
   std::string method_name;
   nlohmann::json payload;  // null when the caller sent none; never "empty"
-};
-
-struct MethodAnswer {
-  int status = 0;
-  nlohmann::json payload;  // null when the device sent an empty body
 };
 
 enum class Presence { kConnected, kMethodsSubscribed, kDisconnected };
@@ -65,7 +61,8 @@ class DeviceChannel {
  public:
   virtual ~DeviceChannel() = default;
 
-  virtual bool SendMethod(const MethodCall& call, std::function<void(MethodAnswer)> on_answer) = 0;
+  // The device's answer, whatever status it chose (payload null for an empty body).
+  virtual bool SendMethod(const MethodCall& call, std::function<void(domain::MethodResult)> on_answer) = 0;
   virtual void ForgetMethod(std::uint64_t call_id) = 0;
   virtual void SendDesired(std::string_view device_id, const domain::DesiredNotification& notification) = 0;
   virtual void SetPresenceListener(PresenceListener* listener) = 0;

@@ -26,7 +26,7 @@ HttpsClientOptions ClientOptions(const RestHubOptions& options) {
   out.connect_timeout = options.connect_timeout;
   out.io_timeout = options.request_timeout;
   if (options.endpoint_override) {
-    auto endpoint = ParseHostPort(*options.endpoint_override, "endpoint_override");
+    auto endpoint = iothub::ParseHostPort(*options.endpoint_override, "endpoint_override");
     if (!endpoint) throw std::invalid_argument(endpoint.error().message());
     out.connect_host = endpoint->host;
     out.connect_port = endpoint->port ? std::to_string(*endpoint->port) : options.tls ? "443" : "80";

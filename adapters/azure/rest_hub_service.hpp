@@ -30,13 +30,13 @@
 #include <optional>
 #include <string>
 
-#include "adapters/azure/connection_string.hpp"
+#include "adapters/iothub/connection_string.hpp"
 #include "ports/hub_service.hpp"
 
 namespace offhub::azure {
 
 struct RestHubOptions {
-  ServiceConnectionString connection;
+  iothub::ServiceConnectionString connection;
   // PEM file of CAs to trust (e.g. the emulator's ca.pem); nullopt: the system store.
   std::optional<std::string> ca_file;
   // "host[:port]" to connect to instead of HostName:443 (the emulator on an

@@ -1,11 +1,13 @@
 #include "adapters/azure/rest_request.hpp"
 
+#include "adapters/iothub/percent_encoding.hpp"
+
 #include <cstdio>
 #include <random>
 
 #include <boost/beast/http/field.hpp>
 
-#include "adapters/azure/sas_token.hpp"
+#include "adapters/iothub/sas_token.hpp"
 #include "domain/method_request.hpp"
 
 namespace offhub::azure {
@@ -17,14 +19,14 @@ using nlohmann::json;
 constexpr std::size_t kMaxListTop = 1000;
 
 std::string DevicePath(std::string_view prefix, std::string_view id, std::string_view suffix = "") {
-  return std::string(prefix) + EncodeUriComponent(id) + std::string(suffix);
+  return std::string(prefix) + iothub::EncodeUriComponent(id) + std::string(suffix);
 }
 
 // "{prefix}{d}" or "{prefix}{d}/modules/{m}", then `suffix`.
 std::string IdentityPath(std::string_view prefix, std::string_view device_id, std::string_view module_id,
                          std::string_view suffix = "") {
   if (module_id.empty()) return DevicePath(prefix, device_id, suffix);
-  return DevicePath(prefix, device_id, "/modules/" + EncodeUriComponent(module_id) + std::string(suffix));
+  return DevicePath(prefix, device_id, "/modules/" + iothub::EncodeUriComponent(module_id) + std::string(suffix));
 }
 
 RestCall Call(http::verb verb, std::string target, std::optional<std::string> body = std::nullopt) {
@@ -49,7 +51,7 @@ void AddPaging(RestCall& call, const ports::QueryPageRequest& page) {
 
 std::string Target(std::string_view path, const std::vector<std::pair<std::string, std::string>>& extra) {
   std::string target = std::string(path) + "?api-version=" + std::string(kApiVersion);
-  for (const auto& [name, value] : extra) target += "&" + name + "=" + EncodeUriComponent(value);
+  for (const auto& [name, value] : extra) target += "&" + name + "=" + iothub::EncodeUriComponent(value);
   return target;
 }
 

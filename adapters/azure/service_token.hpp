@@ -9,7 +9,7 @@
 #include <optional>
 #include <string>
 
-#include "adapters/azure/connection_string.hpp"
+#include "adapters/iothub/connection_string.hpp"
 #include "domain/result.hpp"
 
 namespace offhub::azure {
@@ -18,14 +18,14 @@ class ServiceTokenSource {
  public:
   using Now = std::function<std::chrono::system_clock::time_point()>;
 
-  ServiceTokenSource(ServiceConnectionString connection, std::chrono::seconds ttl, std::chrono::seconds renew_before,
+  ServiceTokenSource(iothub::ServiceConnectionString connection, std::chrono::seconds ttl, std::chrono::seconds renew_before,
                      Now now = &std::chrono::system_clock::now);
 
   // Thread-safe.
   domain::Result<std::string> Token();
 
  private:
-  ServiceConnectionString connection_;
+  iothub::ServiceConnectionString connection_;
   std::chrono::seconds ttl_;
   std::chrono::seconds renew_before_;
   Now now_;

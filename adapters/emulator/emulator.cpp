@@ -5,7 +5,7 @@
 #include <optional>
 #include <stdexcept>
 
-#include "adapters/emulator/asio_clock.hpp"
+#include "adapters/asio/asio_clock.hpp"
 #include "adapters/emulator/data_directory.hpp"
 #include "adapters/emulator/memory_state_store.hpp"
 #include "adapters/emulator/sqlite_state_store.hpp"

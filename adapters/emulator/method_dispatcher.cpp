@@ -3,13 +3,8 @@
 
 namespace offhub::emulator {
 
-domain::Error DeviceNotOnlineError() {
-  return {domain::ErrorCode::DeviceNotOnline, "Timed out waiting for device to connect."};
-}
-
-domain::Error ResponseTimeoutError() {
-  return {domain::ErrorCode::GatewayTimeout, "Timed out waiting for the response from device."};
-}
+using domain::DeviceNotOnlineError;
+using domain::ResponseTimeoutError;
 
 MethodDispatcher::~MethodDispatcher() {
   for (const auto& [call_id, call] : in_flight_) {
@@ -21,8 +16,8 @@ MethodDispatcher::~MethodDispatcher() {
 
 bool MethodDispatcher::Send(const std::string& device_id, const domain::MethodRequest& request, Done done) {
   const ports::MethodCall call{++next_call_id_, device_id, request.method_name, request.payload};
-  const bool sent = state_.channel.SendMethod(call, [this, id = call.call_id](ports::MethodAnswer answer) {
-    Finish(id, domain::MethodResult{answer.status, std::move(answer.payload)});
+  const bool sent = state_.channel.SendMethod(call, [this, id = call.call_id](domain::MethodResult answer) {
+    Finish(id, std::move(answer));
   });
   if (!sent) return false;
   const auto timer = state_.clock.CallAfterSeconds(request.response_timeout_seconds, [this, id = call.call_id] {

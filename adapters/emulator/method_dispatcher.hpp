@@ -62,7 +62,5 @@ class MethodDispatcher {
   std::list<Waiter> waiters_;
 };
 
-domain::Error DeviceNotOnlineError();
-domain::Error ResponseTimeoutError();
 
 }  // namespace offhub::emulator

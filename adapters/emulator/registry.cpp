@@ -5,6 +5,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "adapters/iothub/crypto.hpp"
 #include "domain/base64.hpp"
 
 namespace offhub::emulator {
@@ -56,12 +57,6 @@ void Registry::Touch(std::string_view key) {
   entry->twin.last_activity_time = entry->identity.last_activity_time;
 }
 
-std::string Registry::NewKey() {
-  std::string bytes(32, '\0');
-  for (auto& b : bytes) b = static_cast<char>(random_() & 0xff);
-  return domain::Base64Encode(bytes);  // 44 characters, like IoT Hub's keys
-}
-
 std::string Registry::NewGenerationId() {
   std::string digits = std::to_string(600000000000000000ULL + random_() % 100000000000000000ULL);
   return digits;
@@ -111,8 +106,8 @@ domain::Result<json> Registry::Create(const domain::DeviceSpec& spec) {
   d.status_reason = spec.status_reason;
   d.authentication_type = spec.authentication_type;
   if (spec.authentication_type == "sas") {
-    d.primary_key = spec.primary_key.empty() ? NewKey() : spec.primary_key;
-    d.secondary_key = spec.secondary_key.empty() ? NewKey() : spec.secondary_key;
+    d.primary_key = spec.primary_key.empty() ? iothub::NewSymmetricKey() : spec.primary_key;
+    d.secondary_key = spec.secondary_key.empty() ? iothub::NewSymmetricKey() : spec.secondary_key;
   }
   d.iot_edge = spec.iot_edge;
   entry.twin = domain::Twin::Create(spec.device_id, now);

@@ -66,12 +66,11 @@ class Registry {
   domain::Result<nlohmann::json> Create(const domain::DeviceSpec& spec);
   domain::Result<nlohmann::json> Update(DeviceEntry& entry, const domain::DeviceSpec& spec, ports::IfMatch if_match);
   std::size_t ModuleCount(std::string_view device_id);
-  std::string NewKey();
   std::string NewGenerationId();
 
   HubState& state_;
   RegistryObserver* observer_;
-  std::mt19937_64 random_;
+  std::mt19937_64 random_;  // generation ids and first etags (not secrets; keys come from OpenSSL)
 };
 
 }  // namespace offhub::emulator

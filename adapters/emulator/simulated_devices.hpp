@@ -59,14 +59,14 @@ class SimulatedDevices final : public ports::DeviceChannel {
   SimulatedDevice& device(const std::string& id) { return devices_[id]; }
   std::size_t pending_answers() const { return pending_.size(); }
 
-  bool SendMethod(const ports::MethodCall& call, std::function<void(ports::MethodAnswer)> on_answer) override {
+  bool SendMethod(const ports::MethodCall& call, std::function<void(domain::MethodResult)> on_answer) override {
     const auto it = devices_.find(call.device_id);
     if (it == devices_.end() || !it->second.connected || !it->second.methods_subscribed) return false;
     auto& d = it->second;
     d.calls.push_back(call);
     pending_[call.call_id] = std::move(on_answer);
     if (d.script.never_answers) return true;
-    const ports::MethodAnswer answer{d.script.status, d.script.payload};
+    const domain::MethodResult answer{d.script.status, d.script.payload};
     clock_.CallAt(clock_.Now().PlusMillis(d.script.latency_ms), [this, id = call.call_id, answer] {
       const auto p = pending_.find(id);
       if (p == pending_.end()) return;  // the hub stopped waiting
@@ -90,7 +90,7 @@ class SimulatedDevices final : public ports::DeviceChannel {
   ports::Clock& clock_;
   ports::PresenceListener* listener_ = nullptr;
   std::map<std::string, SimulatedDevice> devices_;
-  std::map<std::uint64_t, std::function<void(ports::MethodAnswer)>> pending_;
+  std::map<std::uint64_t, std::function<void(domain::MethodResult)>> pending_;
 };
 
 }  // namespace offhub::emulator

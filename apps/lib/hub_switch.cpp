@@ -3,10 +3,10 @@
 #include <CLI/CLI.hpp>
 #include <cstdlib>
 
-#include "adapters/azure/connection_string.hpp"
+#include "adapters/iothub/connection_string.hpp"
 #include "adapters/azure/mqtt/mqtt_device_transport.hpp"
 #include "adapters/azure/rest_hub_service.hpp"
-#include "adapters/emulator/asio_clock.hpp"
+#include "adapters/asio/asio_clock.hpp"
 #include "adapters/emulator/local_hub.hpp"
 #include "adapters/emulator/memory_state_store.hpp"
 #include "adapters/emulator/simulated_devices.hpp"
@@ -24,7 +24,7 @@ domain::Error Invalid(std::string message) { return domain::Error::ArgumentInval
 class RemoteHub final : public ServiceHub {
  public:
   RemoteHub(boost::asio::io_context& io, std::unique_ptr<ports::HubService> service, std::string host_name)
-      : clock_(emulator::MakeAsioClock(io)), service_(std::move(service)), host_name_(std::move(host_name)) {}
+      : clock_(offhub::MakeAsioClock(io)), service_(std::move(service)), host_name_(std::move(host_name)) {}
   ports::HubService& service() override { return *service_; }
   ports::Clock& clock() override { return *clock_; }
   std::string description() const override { return "IoT hub " + host_name_; }
@@ -39,7 +39,7 @@ class RemoteHub final : public ServiceHub {
 class EmbeddedHub final : public ServiceHub {
  public:
   explicit EmbeddedHub(boost::asio::io_context& io)
-      : clock_(emulator::MakeAsioClock(io)), devices_(*clock_), store_(emulator::MakeMemoryStateStore()) {}
+      : clock_(offhub::MakeAsioClock(io)), devices_(*clock_), store_(emulator::MakeMemoryStateStore()) {}
 
   domain::Status Start(const std::vector<std::string>& device_ids) {
     auto hub = emulator::MakeLocalHub(*clock_, devices_, *store_);
@@ -81,7 +81,7 @@ domain::Result<Endpoint> ParseEndpoint(const std::string& text, std::string_view
     return Invalid(std::string(what) + " must start with " + std::string(secure) + ":// or " + std::string(plain) + "://");
   }
   if (!rest.empty() && rest.back() == '/') rest.pop_back();
-  auto parsed = azure::ParseHostPort(rest, what);
+  auto parsed = iothub::ParseHostPort(rest, what);
   if (!parsed) return parsed.error();
   e.host_port = rest;
   return e;
@@ -119,7 +119,7 @@ domain::Result<std::unique_ptr<ServiceHub>> ConnectServiceHub(boost::asio::io_co
   if (s.connection_string.empty()) {
     return Invalid("no service connection string: set IOTHUB_CONNECTION_STRING or --connection-string (or use --hub embedded)");
   }
-  auto connection = azure::ParseServiceConnectionString(s.connection_string);
+  auto connection = iothub::ParseServiceConnectionString(s.connection_string);
   if (!connection) return connection.error();
   azure::RestHubOptions options;
   options.connection = *connection;
@@ -143,7 +143,7 @@ domain::Result<std::unique_ptr<ports::DeviceTransport>> ConnectDevice(boost::asi
   if (s.connection_string.empty()) {
     return Invalid("no device connection string: set IOTHUB_DEVICE_CONNECTION_STRING or --connection-string");
   }
-  auto connection = azure::ParseDeviceConnectionString(s.connection_string);
+  auto connection = iothub::ParseDeviceConnectionString(s.connection_string);
   if (!connection) return connection.error();
   azure::MqttDeviceOptions options;
   options.host_name = connection->host_name;

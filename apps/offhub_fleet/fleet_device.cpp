@@ -4,20 +4,20 @@
 
 #include <boost/asio/steady_timer.hpp>
 
-#include "adapters/azure/mqtt/device_topics.hpp"
+#include "adapters/iothub/device_topics.hpp"
 
 namespace offhub::fleet {
 namespace {
 
-namespace topics = azure::mqtt;
+namespace topics = iothub;
 
 constexpr std::string_view kMethodPrefix = "$iothub/methods/POST/";
 constexpr std::string_view kDesiredPrefix = "$iothub/twin/PATCH/properties/desired/";
 constexpr std::string_view kTwinAnswerPrefix = "$iothub/twin/res/";
 constexpr std::array kFilters = {topics::kMethodsFilter, topics::kDesiredFilter, topics::kTwinResponseFilter};
 
-emulator::MqttConnectionOptions ConnectionOptions(const DeviceIdentity& identity, const DeviceLink& link) {
-  emulator::MqttConnectionOptions options;
+iothub::MqttConnectionOptions ConnectionOptions(const DeviceIdentity& identity, const DeviceLink& link) {
+  iothub::MqttConnectionOptions options;
   options.host = link.host;
   options.port = link.port;
   options.client_id = identity.id;
@@ -28,7 +28,7 @@ emulator::MqttConnectionOptions ConnectionOptions(const DeviceIdentity& identity
   options.reconnect_delay = std::chrono::milliseconds(200);
   options.max_reconnect_delay = std::chrono::milliseconds(5000);
   options.reconnect_jitter = 0.5;  // a fleet dropped at once comes back spread out
-  if (link.tls) options.tls = emulator::MqttTlsOptions{link.ca_file};
+  if (link.tls) options.tls = iothub::MqttTlsOptions{link.ca_file};
   return options;
 }
 
@@ -46,9 +46,9 @@ FleetDevice::FleetDevice(boost::asio::io_context& io, std::size_t index, const D
                                                            identity.key, link.token_ttl)) {
   auto options = ConnectionOptions(identity, link);
   options.password_source = [this] { return credentials_.Password(); };
-  mqtt_ = std::make_unique<emulator::MqttConnection>(
+  mqtt_ = std::make_unique<iothub::MqttConnection>(
       io, std::move(options),
-      emulator::MqttHandlers{
+      iothub::MqttHandlers{
           .on_connect = [this](int rc) { OnConnect(rc); },
           .on_disconnect = [this](int) { OnDisconnect(); },
           .on_message = [this](std::string_view topic, std::string_view payload, int) { OnMessage(topic, payload); },

@@ -1,6 +1,6 @@
 #pragma once
 // FleetDevice: one simulated device of offhub-fleet, a lean libmosquitto
-// client (emulator::MqttConnection) speaking IoT Hub's device MQTT protocol:
+// client (iothub::MqttConnection) speaking IoT Hub's device MQTT protocol:
 // - connects as `id` with a SAS token made from its key (a fresh one on every
 //   connection attempt), reconnecting by itself with a jittered backoff;
 // - subscribes to methods, desired-property notifications and twin answers
@@ -23,7 +23,7 @@
 #include <boost/asio/io_context.hpp>
 
 #include "adapters/azure/mqtt/device_credentials.hpp"
-#include "adapters/emulator/mqtt/mqtt_connection.hpp"
+#include "adapters/iothub/mqtt_connection.hpp"
 #include "apps/offhub_fleet/fleet_counts.hpp"
 #include "apps/offhub_fleet/method_replies.hpp"
 
@@ -80,7 +80,7 @@ class FleetDevice {
   WorkerTallies& tallies_;
   std::function<void()> settled_;
   azure::mqtt::DeviceCredentials credentials_;
-  std::unique_ptr<emulator::MqttConnection> mqtt_;
+  std::unique_ptr<iothub::MqttConnection> mqtt_;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);  // guards delayed replies
   int subscriptions_pending_ = 0;
   bool up_ = false;  // connected and subscribed

@@ -4,7 +4,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "adapters/azure/connection_string.hpp"
+#include "adapters/iothub/connection_string.hpp"
 #include "domain/device.hpp"
 
 namespace offhub::fleet {
@@ -78,7 +78,7 @@ void AddHubOptions(CLI::App& app, FleetOptions& o) {
   app.add_option("--connection-string", o.connection_string, "Service connection string (registry read/write)")
       ->envname("IOTHUB_CONNECTION_STRING")
       ->required()
-      ->check(Checked([](const std::string& v) { return azure::ParseServiceConnectionString(v); }, "CONNECTION_STRING"));
+      ->check(Checked([](const std::string& v) { return iothub::ParseServiceConnectionString(v); }, "CONNECTION_STRING"));
   app.add_option("--endpoint", o.endpoint, "https://host:port or http://host:port instead of HostName:443")
       ->envname("OFFHUB_ENDPOINT")
       ->check(Checked([](const std::string& v) { return apps::ParseEndpoint(v, "https", "http", "--endpoint"); }, "URL"));
@@ -163,12 +163,12 @@ apps::ServiceSettings ServiceSettingsOf(const FleetOptions& o) {
 
 DeviceLink DeviceLinkOf(const FleetOptions& o) {
   DeviceLink link;
-  link.host_name = azure::ParseServiceConnectionString(o.connection_string)->host_name;
+  link.host_name = iothub::ParseServiceConnectionString(o.connection_string)->host_name;
   link.host = link.host_name;
   link.port = kDefaultTlsPort;
   if (!o.device_endpoint.empty()) {
     const auto endpoint = *apps::ParseEndpoint(o.device_endpoint, "mqtts", "mqtt", "--device-endpoint");
-    const auto host_port = *azure::ParseHostPort(endpoint.host_port, "--device-endpoint");
+    const auto host_port = *iothub::ParseHostPort(endpoint.host_port, "--device-endpoint");
     link.tls = endpoint.tls;
     link.host = host_port.host;
     link.port = host_port.port.value_or(link.tls ? kDefaultTlsPort : kDefaultPlainPort);

@@ -2,11 +2,11 @@
 // with an error naming the field.
 #include <doctest/doctest.h>
 
-#include "adapters/azure/connection_string.hpp"
+#include "adapters/iothub/connection_string.hpp"
 
 using namespace offhub;
-using azure::ParseDeviceConnectionString;
-using azure::ParseServiceConnectionString;
+using iothub::ParseDeviceConnectionString;
+using iothub::ParseServiceConnectionString;
 
 namespace {
 
@@ -31,7 +31,7 @@ TEST_CASE("service connection string: the three fields, base64 padding kept") {
   CHECK(cs->host_name == "myhub.azure-devices.net");
   CHECK(cs->key_name == "iothubowner");
   CHECK(cs->key == kKey);
-  CHECK(azure::ToString(*cs) == Service());
+  CHECK(iothub::ToString(*cs) == Service());
 }
 
 TEST_CASE("service connection string: order free, trailing ';' and unknown keys ignored") {

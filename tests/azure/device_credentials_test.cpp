@@ -6,9 +6,10 @@
 #include <stdexcept>
 
 #include "adapters/azure/mqtt/device_credentials.hpp"
-#include "adapters/azure/mqtt/device_topics.hpp"
+#include "adapters/iothub/device_topics.hpp"
 
 using namespace offhub::azure::mqtt;
+using offhub::iothub::DeviceResource;
 using namespace std::chrono;
 
 namespace {

@@ -2,10 +2,11 @@
 // parsing what the hub sends, malformed input included.
 #include <doctest/doctest.h>
 
-#include "adapters/azure/mqtt/device_topics.hpp"
+#include "adapters/iothub/connection_string.hpp"
+#include "adapters/iothub/device_topics.hpp"
 
 using namespace offhub;
-using namespace offhub::azure::mqtt;
+using namespace offhub::iothub;
 using nlohmann::json;
 
 TEST_CASE("topics the device publishes, as the Node SDK spells them") {
@@ -132,18 +133,19 @@ TEST_CASE("twin answer bodies") {
   }
 }
 
-TEST_CASE("host and port") {
-  CHECK(ParseHostPort("hub.azure-devices.net", 8883)->port == 8883);
-  const auto g = ParseHostPort("127.0.0.1:18883", 8883);
+TEST_CASE("host and port: one parser for connection strings and endpoints") {
+  CHECK_FALSE(ParseHostPort("hub.azure-devices.net", "f")->port);
+  const auto g = ParseHostPort("127.0.0.1:18883", "f");
   REQUIRE(g);
   CHECK(g->host == "127.0.0.1");
   CHECK(g->port == 18883);
-  const auto v6 = ParseHostPort("[::1]:1883", 8883);
+  const auto v6 = ParseHostPort("[::1]:1883", "f");
   REQUIRE(v6);
   CHECK(v6->host == "::1");
   CHECK(v6->port == 1883);
-  for (const char* bad : {"", ":1", "host:", "host:0", "host:70000", "host:x", "[::1", "[::1]x", "[]:1", "[::1]:"}) {
+  for (const char* bad : {"", ":1", "host:", "host:0", "host:70000", "host:x", "[::1", "[::1]x", "[]:1", "[::1]:",
+                          "user@host", "ho st", "host/path"}) {
     CAPTURE(bad);
-    CHECK_FALSE(ParseHostPort(bad, 8883));
+    CHECK_FALSE(ParseHostPort(bad, "f"));
   }
 }

@@ -15,7 +15,7 @@
 #include <boost/asio/io_context.hpp>
 
 #include "adapters/azure/mqtt/mqtt_device_transport.hpp"
-#include "adapters/azure/sas_token.hpp"
+#include "adapters/iothub/sas_token.hpp"
 #include "adapters/emulator/emulator.hpp"
 #include "adapters/emulator/mqtt/broker_process.hpp"
 
@@ -368,7 +368,7 @@ TEST_CASE_FIXTURE(Fixture, "a module connects as itself: its methods, its twin, 
 
 TEST_CASE_FIXTURE(Fixture, "a module's token does not let a client in as the device, nor the device's as the module") {
   PutModule();
-  const auto expiry = azure::DeviceTokenExpiry(std::chrono::system_clock::now(), 1h);
+  const auto expiry = iothub::DeviceTokenExpiry(std::chrono::system_clock::now(), 1h);
   // Connects with a fixed token and tells whether the hub refused it (CONNACK 5, every retry).
   const auto refused = [&](azure::MqttDeviceOptions options, const std::string& token) {
     transport_.reset();
@@ -381,9 +381,9 @@ TEST_CASE_FIXTURE(Fixture, "a module's token does not let a client in as the dev
     return log_.Count(DeviceConnection::kConnected) == 0 &&
            log_.events.front().second.find("CONNACK 5") != std::string::npos;
   };
-  const auto module_token = azure::MakeDeviceSasToken("localhost", kDeviceId, kModuleKey, expiry, kModuleId);
-  const auto module_resource_device_key = azure::MakeDeviceSasToken("localhost", kDeviceId, kKey, expiry, kModuleId);
-  const auto device_token = azure::MakeDeviceSasToken("localhost", kDeviceId, kKey, expiry);
+  const auto module_token = iothub::MakeDeviceSasToken("localhost", kDeviceId, kModuleKey, expiry, kModuleId);
+  const auto module_resource_device_key = iothub::MakeDeviceSasToken("localhost", kDeviceId, kKey, expiry, kModuleId);
+  const auto device_token = iothub::MakeDeviceSasToken("localhost", kDeviceId, kKey, expiry);
   REQUIRE(module_token);
   REQUIRE(module_resource_device_key);
   REQUIRE(device_token);

@@ -12,8 +12,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "adapters/azure/sas_token.hpp"
-#include "adapters/common/sas_token.hpp"
+#include "adapters/iothub/sas_token.hpp"
+#include "adapters/iothub/sas_token.hpp"
 
 namespace {
 
@@ -65,13 +65,13 @@ TEST_CASE("SAS tokens are byte-identical to the Node SDKs'") {
     const auto& c = kCases[i];
     CAPTURE(c.name);
     if (c.kind == "service") {
-      CHECK(offhub::azure::MakeServiceSasToken(c.host, c.name, c.key, c.expiry).value() == node[i]);
-      CHECK(offhub::common::MakeSasToken(c.host, c.key, c.expiry, c.name).value() == node[i]);
+      CHECK(offhub::iothub::MakeServiceSasToken(c.host, c.name, c.key, c.expiry).value() == node[i]);
+      CHECK(offhub::iothub::MakeSasToken(c.host, c.key, c.expiry, c.name).value() == node[i]);
     } else if (c.kind == "device") {
-      CHECK(offhub::azure::MakeDeviceSasToken(c.host, c.name, c.key, c.expiry).value() == node[i]);
-      CHECK(offhub::common::MakeSasToken(c.host + "/devices/" + c.name, c.key, c.expiry).value() == node[i]);
+      CHECK(offhub::iothub::MakeDeviceSasToken(c.host, c.name, c.key, c.expiry).value() == node[i]);
+      CHECK(offhub::iothub::MakeSasToken(c.host + "/devices/" + c.name, c.key, c.expiry).value() == node[i]);
     } else {
-      CHECK(offhub::azure::MakeDeviceSasToken(c.host, c.name, c.key, c.expiry, c.module).value() == node[i]);
+      CHECK(offhub::iothub::MakeDeviceSasToken(c.host, c.name, c.key, c.expiry, c.module).value() == node[i]);
     }
   }
 }

@@ -13,7 +13,7 @@ offhub_add_test(NAME twin_requests_test
 
 offhub_add_test(NAME mqtt_device_transport_test
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/mqtt_device_transport_test.cpp
-  LIBS offhub::device_transport offhub::azure offhub::emulator_app offhub_common)
+  LIBS offhub::device_transport offhub::azure offhub::emulator_app offhub::iothub)
 add_dependencies(mqtt_device_transport_test offhub_broker_plugin)
 target_compile_definitions(mqtt_device_transport_test PRIVATE
   OFFHUB_BROKER_PLUGIN="$<TARGET_FILE:offhub_broker_plugin>")

@@ -200,7 +200,7 @@ TEST_CASE("device-job records read back what ToJson writes") {
   answered.method_response = MethodResult{200, {{"ok", true}}};
   DeviceJob failed = pending;
   failed.status = DeviceJobStatus::kFailed;
-  failed.error = ResponseTimeoutError();
+  failed.error = ToDeviceJobError(ResponseTimeoutError());
   for (const DeviceJob& record : {pending, answered, failed}) {
     const auto read = ParseDeviceJob(ToJson(record));
     REQUIRE_MESSAGE(read.ok(), read.error().message());

@@ -168,15 +168,3 @@ TEST_CASE("method result JSON") {
   CHECK(ParseMethodResult(json::parse(R"({"status":4294967296})")).error().code() == ErrorCode::ArgumentInvalid);
   CHECK(ParseMethodResult(json::array()).error().code() == ErrorCode::ArgumentInvalid);
 }
-
-TEST_CASE("method result from a device's MQTT answer") {
-  CHECK(MethodResultFromDevice("200", R"({"a":1})").value() == MethodResult{200, {{"a", 1}}});
-  CHECK(MethodResultFromDevice("404", "").value() == MethodResult{404, nullptr});
-  CHECK(MethodResultFromDevice("500", "null").value() == MethodResult{500, nullptr});
-  CHECK(MethodResultFromDevice("-1", "\"x\"").value() == MethodResult{-1, "x"});
-  for (const char* bad : {"", "abc", "20x", "99999999999", " 200"}) {
-    CAPTURE(bad);
-    CHECK_FALSE(MethodResultFromDevice(bad, "{}").ok());
-  }
-  CHECK_FALSE(MethodResultFromDevice("200", "{").ok());
-}

@@ -6,7 +6,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "adapters/common/sas_token.hpp"
+#include "adapters/iothub/sas_token.hpp"
+#include "domain/base64.hpp"
 #include "broker_core.hpp"
 #include "device_acl.hpp"
 #include "device_auth.hpp"
@@ -23,7 +24,7 @@ constexpr std::int64_t kNow = 1'690'000'000;
 constexpr std::string_view kHost = "myhub.azure-devices.net";
 
 std::string Token(std::string_view device_id, std::string_view key = kKey, std::int64_t se = kNow + 3600) {
-  return offhub::common::MakeSasToken(std::string(kHost) + "/devices/" + std::string(device_id), key, se).value();
+  return offhub::iothub::MakeSasToken(std::string(kHost) + "/devices/" + std::string(device_id), key, se).value();
 }
 
 std::string Username(std::string_view device_id) {
@@ -42,7 +43,7 @@ DeviceKeys Keys(std::string_view primary_b64, std::string_view secondary_b64 = "
 }
 
 AuthResult Verify(std::string_view token, std::string_view device_id, const DeviceKeys& keys, std::int64_t now = kNow) {
-  const auto parsed = ParseSasToken(token);
+  const auto parsed = offhub::iothub::ParseSasToken(token);
   if (!parsed) return AuthResult::kMalformed;
   return VerifyDeviceToken(*parsed, kHost, device_id, keys, now);
 }
@@ -50,14 +51,14 @@ AuthResult Verify(std::string_view token, std::string_view device_id, const Devi
 }  // namespace
 
 TEST_CASE("MakeSasToken matches an independent implementation (Python hmac, quote)") {
-  CHECK(offhub::common::MakeSasToken("myhub.azure-devices.net/devices/dev1", kKey, 1700000000).value() ==
+  CHECK(offhub::iothub::MakeSasToken("myhub.azure-devices.net/devices/dev1", kKey, 1700000000).value() ==
         "SharedAccessSignature sr=myhub.azure-devices.net%2Fdevices%2Fdev1"
         "&sig=wosmA3uJK9T0mdB5CIYn%2BsAVA2ODflnucuvNO5S6mbM%3D&se=1700000000");
-  CHECK(offhub::common::MakeSasToken("myhub.azure-devices.net", kKey, 1700000000, "iothubowner").value() ==
+  CHECK(offhub::iothub::MakeSasToken("myhub.azure-devices.net", kKey, 1700000000, "iothubowner").value() ==
         "SharedAccessSignature sr=myhub.azure-devices.net"
         "&sig=sJAIZTF5oG40VHrie96heZ865%2BnR4QavBvHnzxZm8rk%3D&skn=iothubowner&se=1700000000");
-  CHECK_FALSE(offhub::common::MakeSasToken("h/devices/d", "not base64!", 1).ok());
-  CHECK(offhub::common::EncodeUriComponentStrict("a b!'()*~-_.") == "a%20b%21%27%28%29%2a~-_.");  // Node writes %2a
+  CHECK_FALSE(offhub::iothub::MakeSasToken("h/devices/d", "not base64!", 1).ok());
+  CHECK(offhub::iothub::EncodeUriComponentStrict("a b!'()*~-_.") == "a%20b%21%27%28%29%2a~-_.");  // Node writes %2a
 }
 
 TEST_CASE("SAS verification: good tokens, either key") {
@@ -68,7 +69,7 @@ TEST_CASE("SAS verification: good tokens, either key") {
     CHECK(Verify(Token("a+b#c%d$e"), "a+b#c%d$e", keys) == AuthResult::kAccepted);
   }
   SUBCASE("fields in another order") {
-    const auto parsed = ParseSasToken(Token("dev1"));
+    const auto parsed = offhub::iothub::ParseSasToken(Token("dev1"));
     REQUIRE(parsed);
     const std::string reordered =
         "SharedAccessSignature se=" + parsed->se + "&sig=" + parsed->sig + "&sr=" + parsed->sr;
@@ -76,7 +77,7 @@ TEST_CASE("SAS verification: good tokens, either key") {
   }
   SUBCASE("host case does not matter") {
     const std::string token =
-        offhub::common::MakeSasToken("MyHub.Azure-Devices.net/devices/dev1", kKey, kNow + 10).value();
+        offhub::iothub::MakeSasToken("MyHub.Azure-Devices.net/devices/dev1", kKey, kNow + 10).value();
     CHECK(Verify(token, "dev1", keys) == AuthResult::kAccepted);
   }
 }
@@ -86,9 +87,9 @@ TEST_CASE("SAS verification refuses bad tokens") {
   CHECK(Verify(Token("dev1", kOtherKey), "dev1", keys) == AuthResult::kBadSignature);
   CHECK(Verify(Token("dev1", kKey, kNow), "dev1", keys) == AuthResult::kExpired);
   CHECK(Verify(Token("dev2"), "dev1", keys) == AuthResult::kWrongResource);
-  CHECK(Verify(offhub::common::MakeSasToken(kHost, kKey, kNow + 10, "device").value(), "dev1", keys) ==
+  CHECK(Verify(offhub::iothub::MakeSasToken(kHost, kKey, kNow + 10, "device").value(), "dev1", keys) ==
         AuthResult::kPolicyNotSupported);
-  CHECK(Verify(offhub::common::MakeSasToken("otherhub/devices/dev1", kKey, kNow + 10).value(), "dev1", keys) ==
+  CHECK(Verify(offhub::iothub::MakeSasToken("otherhub/devices/dev1", kKey, kNow + 10).value(), "dev1", keys) ==
         AuthResult::kWrongResource);
   SUBCASE("garbage") {
     for (const std::string_view garbage : {"", "SharedAccessSignature", "SharedAccessSignature ", "sr=a&sig=b&se=1",
@@ -123,18 +124,18 @@ TEST_CASE("SAS verification refuses bad tokens") {
 }
 
 TEST_CASE("base64 and percent decoding are strict") {
-  CHECK(DecodeBase64("YWJj") == std::optional<std::string>("abc"));
-  CHECK(DecodeBase64("YWI=") == std::optional<std::string>("ab"));
-  CHECK(DecodeBase64("YQ==") == std::optional<std::string>("a"));
-  CHECK_FALSE(DecodeBase64(""));
-  CHECK_FALSE(DecodeBase64("YWJ"));
-  CHECK_FALSE(DecodeBase64("Y=Jj"));
-  CHECK_FALSE(DecodeBase64(" YWJj"));
-  CHECK_FALSE(DecodeBase64("YW-j"));
-  CHECK(PercentDecode("a%2Fb+c") == std::optional<std::string>("a/b+c"));
-  CHECK_FALSE(PercentDecode("%"));
-  CHECK_FALSE(PercentDecode("%4"));
-  CHECK_FALSE(PercentDecode("%g0"));
+  CHECK(offhub::domain::Base64Decode("YWJj") == std::optional<std::string>("abc"));
+  CHECK(offhub::domain::Base64Decode("YWI=") == std::optional<std::string>("ab"));
+  CHECK(offhub::domain::Base64Decode("YQ==") == std::optional<std::string>("a"));
+  CHECK(offhub::domain::Base64Decode("") == std::optional<std::string>(""));  // no key
+  CHECK_FALSE(offhub::domain::Base64Decode("YWJ"));
+  CHECK_FALSE(offhub::domain::Base64Decode("Y=Jj"));
+  CHECK_FALSE(offhub::domain::Base64Decode(" YWJj"));
+  CHECK_FALSE(offhub::domain::Base64Decode("YW-j"));
+  CHECK(offhub::iothub::PercentDecode("a%2Fb+c") == std::optional<std::string>("a/b+c"));
+  CHECK_FALSE(offhub::iothub::PercentDecode("%"));
+  CHECK_FALSE(offhub::iothub::PercentDecode("%4"));
+  CHECK_FALSE(offhub::iothub::PercentDecode("%g0"));
 }
 
 TEST_CASE("IoT Hub usernames") {
@@ -471,7 +472,7 @@ TEST_CASE("modules: username, token resource, ACLs") {
 
   const auto keys = Keys(kKey);
   const std::string module_token =
-      offhub::common::MakeSasToken(std::string(kHost) + "/devices/dev1/modules/cam", kKey, kNow + 60).value();
+      offhub::iothub::MakeSasToken(std::string(kHost) + "/devices/dev1/modules/cam", kKey, kNow + 60).value();
   CHECK(Verify(module_token, "dev1/cam", keys) == AuthResult::kAccepted);
   CHECK(Verify(module_token, "dev1", keys) == AuthResult::kWrongResource);      // a module token is not the device's
   CHECK(Verify(Token("dev1"), "dev1/cam", keys) == AuthResult::kWrongResource);  // nor the device's the module's
@@ -494,7 +495,7 @@ TEST_CASE("modules: username, token resource, ACLs") {
 TEST_CASE_FIXTURE(CoreFixture, "BrokerCore: a module connects with its own keys and is routed by deviceId/moduleId") {
   const std::string user = std::string(kHost) + "/dev1/cam/?api-version=2021-04-12";
   const std::string token =
-      offhub::common::MakeSasToken(std::string(kHost) + "/devices/dev1/modules/cam", kKey, kNow + 60).value();
+      offhub::iothub::MakeSasToken(std::string(kHost) + "/devices/dev1/modules/cam", kKey, kNow + 60).value();
   SetKeys("dev1");
   CHECK(core.Authenticate(Device("dev1/cam", user, token, 1), kNow) == AuthResult::kUnknownDevice);
   SetKeys("dev1/cam");

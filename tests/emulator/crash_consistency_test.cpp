@@ -77,13 +77,13 @@ TEST_CASE("SIGKILL with a method call in flight: the call is sent again after th
   auto options = DeviceOptions(emulator.mqtt_port(), "inflight", key);
   options.reconnect = true;
   std::vector<std::string> calls;
-  std::unique_ptr<emulator::MqttConnection> device;
-  emulator::MqttHandlers handlers;
+  std::unique_ptr<iothub::MqttConnection> device;
+  iothub::MqttHandlers handlers;
   handlers.on_connect = [&](int rc) {
     if (rc == 0) device->Subscribe("$iothub/methods/POST/#", 0);
   };
   handlers.on_message = [&](std::string_view topic, std::string_view, int) { calls.emplace_back(topic); };
-  device = std::make_unique<emulator::MqttConnection>(io, options, handlers);
+  device = std::make_unique<iothub::MqttConnection>(io, options, handlers);
   device->Start();
   RunUntil(io, [&] { return false; }, std::chrono::seconds(1));  // connected and subscribed
 

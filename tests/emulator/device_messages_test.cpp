@@ -3,7 +3,7 @@
 
 #include <boost/asio/io_context.hpp>
 
-#include "adapters/emulator/asio_clock.hpp"
+#include "adapters/asio/asio_clock.hpp"
 #include "adapters/emulator/mqtt/broker_process.hpp"
 #include "adapters/emulator/mqtt/device_messages.hpp"
 
@@ -72,7 +72,7 @@ TEST_CASE("the generated mosquitto.conf") {
 
 TEST_CASE("the Asio clock runs timers in time order, equal instants in call order") {
   boost::asio::io_context io;
-  auto clock = MakeAsioClock(io);
+  auto clock = offhub::MakeAsioClock(io);
   const auto start = clock->Now();
   std::vector<int> order;
   const auto later = start.PlusMillis(20);

@@ -23,14 +23,15 @@
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/write.hpp>
 
-#include "adapters/common/sas_token.hpp"
-#include "adapters/emulator/asio_clock.hpp"
+#include "adapters/iothub/sas_token.hpp"
+#include "adapters/asio/asio_clock.hpp"
 #include "adapters/emulator/mqtt/broker_process.hpp"
-#include "adapters/emulator/mqtt/mqtt_connection.hpp"
+#include "adapters/iothub/mqtt_connection.hpp"
 #include "adapters/emulator/mqtt/mqtt_device_channel.hpp"
 
 using namespace offhub;
 using namespace offhub::emulator;
+using namespace offhub::iothub;
 using nlohmann::json;
 
 namespace {
@@ -45,7 +46,7 @@ std::int64_t NowSeconds() {
 }
 
 std::string DeviceTokenUntil(std::string_view id, std::int64_t expiry, std::string_view key = kKey) {
-  return common::MakeSasToken(std::string(kHost) + "/devices/" + std::string(id), key, expiry).value();
+  return iothub::MakeSasToken(std::string(kHost) + "/devices/" + std::string(id), key, expiry).value();
 }
 
 std::string DeviceToken(std::string_view id, std::string_view key = kKey, std::int64_t ttl = 3600) {
@@ -213,12 +214,12 @@ struct Env {
   }
 
   // Calls `method` on the device, lets it answer, returns the answer.
-  ports::MethodAnswer RoundTrip(Device& d, std::string_view id, std::string_view body = R"({"done":true})",
+  domain::MethodResult RoundTrip(Device& d, std::string_view id, std::string_view body = R"({"done":true})",
                                 int status = 200) {
     const std::uint64_t call_id = next_call++;
-    std::optional<ports::MethodAnswer> answer;
+    std::optional<domain::MethodResult> answer;
     REQUIRE(channel->SendMethod({call_id, std::string(id), "lockDoor", json{{"n", call_id}}},
-                                [&](ports::MethodAnswer a) { answer = std::move(a); }));
+                                [&](domain::MethodResult a) { answer = std::move(a); }));
     const std::string topic = "$iothub/methods/POST/lockDoor/?$rid=" + std::to_string(call_id);
     REQUIRE(RunUntil([&] { return d.Find(topic) != nullptr; }));
     CHECK(json::parse(d.Find(topic)->payload) == json{{"n", call_id}});
@@ -242,8 +243,8 @@ TEST_CASE("a device with a good token gets a method call and its answer reaches 
   CHECK(answer.payload == json{{"done", true}});
 
   SUBCASE("null payloads go out as 'null'; empty and non-JSON answers") {
-    std::optional<ports::MethodAnswer> a;
-    REQUIRE(env.channel->SendMethod({100, "dev1", "m", nullptr}, [&](ports::MethodAnswer x) { a = x; }));
+    std::optional<domain::MethodResult> a;
+    REQUIRE(env.channel->SendMethod({100, "dev1", "m", nullptr}, [&](domain::MethodResult x) { a = x; }));
     REQUIRE(env.RunUntil([&] { return dev->Find("$iothub/methods/POST/m/?$rid=100") != nullptr; }));
     CHECK(dev->Find("$iothub/methods/POST/m/?$rid=100")->payload == "null");
     dev->mqtt->Publish("$iothub/methods/res/500/?$rid=100", "", 0);
@@ -254,16 +255,16 @@ TEST_CASE("a device with a good token gets a method call and its answer reaches 
   }
   SUBCASE("a forgotten call's late answer is dropped") {
     bool called = false;
-    REQUIRE(env.channel->SendMethod({200, "dev1", "m", nullptr}, [&](ports::MethodAnswer) { called = true; }));
+    REQUIRE(env.channel->SendMethod({200, "dev1", "m", nullptr}, [&](domain::MethodResult) { called = true; }));
     env.channel->ForgetMethod(200);
     dev->mqtt->Publish("$iothub/methods/res/200/?$rid=200", "{}", 0);
     env.RoundTrip(*dev, "dev1");  // ordered after the late answer
     CHECK_FALSE(called);
   }
   SUBCASE("unreachable devices and bad method names") {
-    CHECK_FALSE(env.channel->SendMethod({300, "nobody", "m", nullptr}, [](ports::MethodAnswer) {}));
+    CHECK_FALSE(env.channel->SendMethod({300, "nobody", "m", nullptr}, [](domain::MethodResult) {}));
     for (const char* bad : {"", "a/b", "a+b", "a#b"}) {
-      CHECK_FALSE(env.channel->SendMethod({301, "dev1", bad, nullptr}, [](ports::MethodAnswer) {}));
+      CHECK_FALSE(env.channel->SendMethod({301, "dev1", bad, nullptr}, [](domain::MethodResult) {}));
     }
   }
 }
@@ -312,8 +313,8 @@ TEST_CASE("devices stay inside their own topics") {
   dev2->mqtt->Publish("$iothub/methods/POST/lockDoor/?$rid=999", "{}", 0);
   dev2->mqtt->Publish("$offhub/to/dev1/$iothub/methods/POST/evil/?$rid=1", "{}", 0);
   dev2->mqtt->Publish("$offhub/keys/dev1", "", 1);
-  std::optional<ports::MethodAnswer> answer;
-  REQUIRE(env.channel->SendMethod({50, "dev1", "m", nullptr}, [&](ports::MethodAnswer a) { answer = a; }));
+  std::optional<domain::MethodResult> answer;
+  REQUIRE(env.channel->SendMethod({50, "dev1", "m", nullptr}, [&](domain::MethodResult a) { answer = a; }));
   dev2->mqtt->Publish("$iothub/methods/res/200/?$rid=50", R"("from dev2")", 0);
   env.RoundTrip(*dev2, "dev2");  // everything dev2 sent before is processed by now
   CHECK_FALSE(answer.has_value());
@@ -337,7 +338,7 @@ TEST_CASE("presence, and clean=false sessions keep the methods subscription") {
   REQUIRE(env.RunUntil([&] { return env.presence.Saw("dev1", ports::Presence::kMethodsSubscribed); }));
   dev->mqtt->Stop();
   REQUIRE(env.RunUntil([&] { return env.presence.Saw("dev1", ports::Presence::kDisconnected); }));
-  CHECK_FALSE(env.channel->SendMethod({1, "dev1", "m", nullptr}, [](ports::MethodAnswer) {}));
+  CHECK_FALSE(env.channel->SendMethod({1, "dev1", "m", nullptr}, [](domain::MethodResult) {}));
   dev.reset();
 
   env.presence.events.clear();
@@ -351,7 +352,7 @@ TEST_CASE("presence, and clean=false sessions keep the methods subscription") {
     REQUIRE(env.RunUntil([&] { return env.presence.Saw("dev1", ports::Presence::kDisconnected); }));
     env.presence.events.clear();
     auto fresh = env.ConnectOk("dev1", /*clean=*/true);
-    CHECK_FALSE(env.channel->SendMethod({2, "dev1", "m", nullptr}, [](ports::MethodAnswer) {}));
+    CHECK_FALSE(env.channel->SendMethod({2, "dev1", "m", nullptr}, [](domain::MethodResult) {}));
     CHECK_FALSE(env.presence.Saw("dev1", ports::Presence::kMethodsSubscribed));
   }
 }
@@ -441,7 +442,7 @@ TEST_CASE("the channel survives a broker restart") {
   REQUIRE(env.RunUntil([&] { return !env.channel->connected(); }));
   bool dev2_applied = false;
   REQUIRE(env.RunUntil([&] { return env.presence.Saw("dev1", ports::Presence::kDisconnected); }));
-  CHECK_FALSE(env.channel->SendMethod({1, "dev1", "m", nullptr}, [](ports::MethodAnswer) {}));
+  CHECK_FALSE(env.channel->SendMethod({1, "dev1", "m", nullptr}, [](domain::MethodResult) {}));
   dev.reset();
 
   // While the broker is down: remembered, applied after the reconnect.
@@ -483,7 +484,7 @@ TEST_CASE("a burst of calls to several devices, all answered") {
     for (int i = 0; i < kDevices; ++i) {
       const std::uint64_t id = env.next_call++;
       REQUIRE(env.channel->SendMethod({id, "burst" + std::to_string(i), "m", json{{"id", id}}},
-                                      [&, id](ports::MethodAnswer a) {
+                                      [&, id](domain::MethodResult a) {
                                         ++answered;
                                         payloads_match = payloads_match && a.payload == json{{"id", id}};
                                       }));
@@ -502,7 +503,7 @@ TEST_CASE("a burst of calls to several devices, all answered") {
     const std::uint64_t id = env.next_call++;
     bool done = false;
     const auto sent = std::chrono::steady_clock::now();
-    REQUIRE(env.channel->SendMethod({id, "burst0", "m", nullptr}, [&](ports::MethodAnswer) { done = true; }));
+    REQUIRE(env.channel->SendMethod({id, "burst0", "m", nullptr}, [&](domain::MethodResult) { done = true; }));
     REQUIRE(env.RunUntil([&] { return done; }));
     rtt_us.push_back(std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - sent).count());
   }

@@ -31,7 +31,7 @@ struct PersistentDevice {
     options.reconnect = true;
     options.reconnect_delay = std::chrono::milliseconds(50);
     options.max_reconnect_delay = std::chrono::milliseconds(200);
-    emulator::MqttHandlers handlers;
+    iothub::MqttHandlers handlers;
     handlers.on_connect = [this](int rc) { OnConnect(rc); };
     handlers.on_subscribe = [this](int, int granted) { granted_qos.push_back(granted); };
     handlers.on_message = [this](std::string_view topic, std::string_view payload, int) {
@@ -41,7 +41,7 @@ struct PersistentDevice {
         mqtt->Publish("$iothub/methods/res/200/" + rid, R"({"locked":true})", 0);
       }
     };
-    mqtt = std::make_unique<emulator::MqttConnection>(io, options, handlers);
+    mqtt = std::make_unique<iothub::MqttConnection>(io, options, handlers);
     mqtt->Start();
   }
   void OnConnect(int rc) {
@@ -63,7 +63,7 @@ struct PersistentDevice {
   std::vector<bool> session_present;
   std::vector<int> granted_qos;
   std::vector<std::pair<std::string, std::string>> received;
-  std::unique_ptr<emulator::MqttConnection> mqtt;
+  std::unique_ptr<iothub::MqttConnection> mqtt;
 };
 
 // Calls the device's lockDoor over REST on another thread while `io` serves the device.

@@ -27,9 +27,9 @@
 
 #include <nlohmann/json.hpp>
 
-#include "adapters/common/sas_token.hpp"
+#include "adapters/iothub/sas_token.hpp"
 #include "adapters/emulator/mqtt/broker_process.hpp"
-#include "adapters/emulator/mqtt/mqtt_connection.hpp"
+#include "adapters/iothub/mqtt_connection.hpp"
 #include "adapters/emulator/rest/sas_auth.hpp"
 
 extern char** environ;
@@ -130,7 +130,7 @@ class EmulatorProcess {
 
 inline std::string OwnerToken() {
   const auto owner = emulator::rest::WellKnownPolicies().front();
-  return common::MakeSasToken("localhost", owner.primary_key, NowSeconds() + 3600, owner.name).value();
+  return iothub::MakeSasToken("localhost", owner.primary_key, NowSeconds() + 3600, owner.name).value();
 }
 
 using Response = http::response<http::string_body>;
@@ -185,12 +185,12 @@ inline std::optional<Response> RawRequest(int port, const std::string& bytes) {
 }
 
 // MqttConnection options for device `id` of hub "localhost" with its key.
-inline emulator::MqttConnectionOptions DeviceOptions(int port, const std::string& id, const std::string& key) {
-  emulator::MqttConnectionOptions options;
+inline iothub::MqttConnectionOptions DeviceOptions(int port, const std::string& id, const std::string& key) {
+  iothub::MqttConnectionOptions options;
   options.port = port;
   options.client_id = id;
   options.username = "localhost/" + id + "/?api-version=2021-04-12";
-  options.password = common::MakeSasToken("localhost/devices/" + id, key, NowSeconds() + 3600).value();
+  options.password = iothub::MakeSasToken("localhost/devices/" + id, key, NowSeconds() + 3600).value();
   return options;
 }
 
@@ -198,19 +198,19 @@ struct Device {
   Device(asio::io_context& io, int port, const std::string& id, const std::string& key) {
     auto options = DeviceOptions(port, id, key);
     options.clean_session = false;
-    emulator::MqttHandlers handlers;
+    iothub::MqttHandlers handlers;
     handlers.on_connect = [this](int rc) { connack = rc; };
     handlers.on_message = [this](std::string_view topic, std::string_view payload, int) {
       received.emplace_back(std::string(topic), std::string(payload));
     };
     handlers.on_subscribe = [this](int, int granted) { granted_qos.push_back(granted); };
-    mqtt = std::make_unique<emulator::MqttConnection>(io, options, handlers);
+    mqtt = std::make_unique<iothub::MqttConnection>(io, options, handlers);
     mqtt->Start();
   }
   std::optional<int> connack;
   std::vector<int> granted_qos;
   std::vector<std::pair<std::string, std::string>> received;
-  std::unique_ptr<emulator::MqttConnection> mqtt;
+  std::unique_ptr<iothub::MqttConnection> mqtt;
 };
 
 // Drives `io` until `done()` or `timeout` passes.

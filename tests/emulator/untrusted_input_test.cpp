@@ -18,7 +18,7 @@ std::string Get(const std::string& target, const std::string& extra_headers = ""
 // A token of iothubowner for resource `sr`.
 std::string OwnerTokenFor(const std::string& sr) {
   const auto owner = emulator::rest::WellKnownPolicies().front();
-  return common::MakeSasToken(sr, owner.primary_key, NowSeconds() + 3600, owner.name).value();
+  return iothub::MakeSasToken(sr, owner.primary_key, NowSeconds() + 3600, owner.name).value();
 }
 
 // `depth` nested arrays: "[[[...]]]".
@@ -176,10 +176,10 @@ TEST_CASE("a device message over IoT Hub's 256 KB limit closes that device's con
   asio::io_context io;
   const auto options = DeviceOptions(emulator.mqtt_port(), "big", key);
   int connects = 0, disconnects = 0;
-  emulator::MqttHandlers handlers;
+  iothub::MqttHandlers handlers;
   handlers.on_connect = [&](int rc) { connects += rc == 0; };
   handlers.on_disconnect = [&](int) { ++disconnects; };
-  emulator::MqttConnection device(io, options, handlers);
+  iothub::MqttConnection device(io, options, handlers);
   device.Start();
   REQUIRE(RunUntil(io, [&] { return connects == 1; }));
   device.Publish("devices/big/messages/events/", std::string(256 * 1024, 'x'), 1);  // at the limit: fine

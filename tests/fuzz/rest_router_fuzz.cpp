@@ -26,7 +26,7 @@
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/write.hpp>
 
-#include "adapters/common/sas_token.hpp"
+#include "adapters/iothub/sas_token.hpp"
 #include "adapters/emulator/rest/router.hpp"
 #include "adapters/emulator/rest/sas_auth.hpp"
 #include "tests/fuzz/fuzz_hub.hpp"
@@ -45,7 +45,7 @@ const std::string& OwnerToken() {
   static const std::string token = [] {
     for (const auto& policy : rest::WellKnownPolicies()) {
       if (policy.name != "iothubowner") continue;
-      auto made = offhub::common::MakeSasToken(kHostName, policy.primary_key,
+      auto made = offhub::iothub::MakeSasToken(kHostName, policy.primary_key,
                                                offhub::fuzz::kHubStart.seconds() + 86400, policy.name);
       FUZZ_CHECK(made.ok());
       return *made;

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <stdexcept>
 
-#include "adapters/common/sas_token.hpp"
+#include "adapters/iothub/sas_token.hpp"
 
 namespace offhub::azure::mqtt {
 namespace {
@@ -22,7 +22,7 @@ DeviceCredentials DeviceCredentials::FromKey(std::string resource, std::string d
   credentials.key_ = std::move(device_key);
   credentials.ttl_ = ttl;
   credentials.now_ = std::move(now);
-  const auto probe = common::MakeSasToken(credentials.resource_, credentials.key_, 0);
+  const auto probe = iothub::MakeSasToken(credentials.resource_, credentials.key_, 0);
   if (!probe) throw std::invalid_argument("the device key is not usable: " + probe.error().message());
   return credentials;
 }
@@ -35,7 +35,7 @@ DeviceCredentials DeviceCredentials::FromToken(std::string sas_token) {
 
 std::string DeviceCredentials::Password() const {
   if (key_.empty()) return token_;
-  auto token = common::MakeSasToken(resource_, key_, SecondsSinceEpoch(now_()) + ttl_.count());
+  auto token = iothub::MakeSasToken(resource_, key_, SecondsSinceEpoch(now_()) + ttl_.count());
   return token ? std::move(*token) : std::string();  // the key was checked in FromKey
 }
 

@@ -9,9 +9,10 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include "adapters/azure/mqtt/device_credentials.hpp"
-#include "adapters/azure/mqtt/device_topics.hpp"
+#include "adapters/iothub/connection_string.hpp"
+#include "adapters/iothub/device_topics.hpp"
 #include "adapters/azure/mqtt/twin_requests.hpp"
-#include "adapters/emulator/mqtt/mqtt_connection.hpp"
+#include "adapters/iothub/mqtt_connection.hpp"
 #include "domain/device.hpp"
 
 namespace offhub::azure {
@@ -46,26 +47,26 @@ mqtt::DeviceCredentials MakeCredentials(const MqttDeviceOptions& o) {
     throw std::invalid_argument("give exactly one of device_key and sas_token");
   }
   if (!o.sas_token.empty()) return mqtt::DeviceCredentials::FromToken(o.sas_token);
-  return mqtt::DeviceCredentials::FromKey(mqtt::DeviceResource(o.host_name, o.device_id, o.module_id), o.device_key,
+  return mqtt::DeviceCredentials::FromKey(iothub::DeviceResource(o.host_name, o.device_id, o.module_id), o.device_key,
                                           o.sas_ttl);
 }
 
-emulator::MqttConnectionOptions ConnectionOptions(const MqttDeviceOptions& o) {
+iothub::MqttConnectionOptions ConnectionOptions(const MqttDeviceOptions& o) {
   const int default_port = o.tls ? 8883 : 1883;
-  const auto target = mqtt::ParseHostPort(o.gateway.empty() ? o.host_name : o.gateway, default_port);
-  if (!target) throw std::invalid_argument("not a host[:port]: " + (o.gateway.empty() ? o.host_name : o.gateway));
-  emulator::MqttConnectionOptions c;
+  const auto target = iothub::ParseHostPort(o.gateway.empty() ? o.host_name : o.gateway, "the MQTT endpoint");
+  if (!target) throw std::invalid_argument(target.error().message());
+  iothub::MqttConnectionOptions c;
   c.host = target->host;
-  c.port = target->port;
+  c.port = target->port.value_or(default_port);
   c.client_id = domain::IdentityKey(o.device_id, o.module_id);
-  c.username = mqtt::DeviceUsername(o.host_name, o.device_id, o.module_id);
+  c.username = iothub::DeviceUsername(o.host_name, o.device_id, o.module_id);
   c.clean_session = false;
   c.keepalive_seconds = static_cast<int>(o.keepalive.count());
   c.reconnect = true;
   c.reconnect_delay = o.min_backoff;
   c.max_reconnect_delay = o.max_backoff;
   c.reconnect_jitter = 0.5;
-  if (o.tls) c.tls = emulator::MqttTlsOptions{o.ca_file};
+  if (o.tls) c.tls = iothub::MqttTlsOptions{o.ca_file};
   return c;
 }
 
@@ -75,7 +76,7 @@ class MqttDeviceTransport final : public DeviceTransport {
       : io_(io), credentials_(MakeCredentials(options)), twin_(io, options.operation_timeout), renew_timer_(io) {
     auto connection_options = ConnectionOptions(options);
     connection_options.password_source = [this] { return credentials_.Password(); };
-    connection_ = std::make_unique<emulator::MqttConnection>(io, std::move(connection_options), Handlers());
+    connection_ = std::make_unique<iothub::MqttConnection>(io, std::move(connection_options), Handlers());
   }
 
   // The connection goes first: its last callbacks must find us whole.
@@ -107,18 +108,18 @@ class MqttDeviceTransport final : public DeviceTransport {
   void OnConnectionChange(ConnectionHandler handler) override { connection_handler_ = std::move(handler); }
 
   void GetTwin(std::function<void(domain::Result<nlohmann::json>)> done) override {
-    SendTwinRequest(mqtt::TwinGetTopic, std::string(mqtt::kTwinGetBody),
+    SendTwinRequest(iothub::TwinGetTopic, std::string(iothub::kTwinGetBody),
                     [done = std::move(done)](domain::Result<TwinAnswer> answer) {
                       if (!answer) return done(answer.error());
-                      done(mqtt::TwinAnswerBody(answer->status, answer->body));
+                      done(iothub::TwinAnswerBody(answer->status, answer->body));
                     });
   }
 
   void PatchReported(const nlohmann::json& patch, std::function<void(domain::Result<std::int64_t>)> done) override {
-    SendTwinRequest(mqtt::ReportedPatchTopic, patch.dump(),
+    SendTwinRequest(iothub::ReportedPatchTopic, patch.dump(),
                     [done = std::move(done)](domain::Result<TwinAnswer> answer) {
                       if (!answer) return done(answer.error());
-                      auto body = mqtt::TwinAnswerBody(answer->status, answer->body);
+                      auto body = iothub::TwinAnswerBody(answer->status, answer->body);
                       if (!body) return done(body.error());
                       if (!answer->version) return done(domain::Error::FormatError("the hub's answer has no $version"));
                       done(*answer->version);
@@ -126,8 +127,8 @@ class MqttDeviceTransport final : public DeviceTransport {
   }
 
  private:
-  emulator::MqttHandlers Handlers() {
-    emulator::MqttHandlers h;
+  iothub::MqttHandlers Handlers() {
+    iothub::MqttHandlers h;
     h.on_connect = [this](int rc) { OnConnack(rc); };
     h.on_disconnect = [this](int rc) { OnDisconnect(rc); };
     h.on_message = [this](std::string_view topic, std::string_view payload, int) { OnMessage(topic, payload); };
@@ -209,9 +210,9 @@ class MqttDeviceTransport final : public DeviceTransport {
 
   void EnsureSubscriptions() {
     if (!connection_->connected()) return;
-    Subscribe(mqtt::kTwinResponseFilter);
-    if (!methods_.empty()) Subscribe(mqtt::kMethodsFilter);
-    if (desired_) Subscribe(mqtt::kDesiredFilter);
+    Subscribe(iothub::kTwinResponseFilter);
+    if (!methods_.empty()) Subscribe(iothub::kMethodsFilter);
+    if (desired_) Subscribe(iothub::kDesiredFilter);
   }
 
   void Subscribe(std::string_view filter) {
@@ -233,12 +234,12 @@ class MqttDeviceTransport final : public DeviceTransport {
   // --- incoming ------------------------------------------------------------
 
   void OnMessage(std::string_view topic, std::string_view payload) {
-    if (auto method = mqtt::ParseMethodRequestTopic(topic)) return OnMethodRequest(*method, payload);
-    if (auto answer = mqtt::ParseTwinResponseTopic(topic)) {
+    if (auto method = iothub::ParseMethodRequestTopic(topic)) return OnMethodRequest(*method, payload);
+    if (auto answer = iothub::ParseTwinResponseTopic(topic)) {
       twin_.Complete(answer->rid, TwinAnswer{answer->status, answer->version, std::string(payload)});
       return;
     }
-    if (auto desired = mqtt::ParseDesiredPatch(topic, payload)) {
+    if (auto desired = iothub::ParseDesiredPatch(topic, payload)) {
       Defer([this, desired = std::move(*desired)] {
         if (desired_ && !stopped_) desired_(desired.patch, desired.version);
       });
@@ -246,12 +247,12 @@ class MqttDeviceTransport final : public DeviceTransport {
     // Anything else (malformed or unexpected) is dropped, as the SDK does.
   }
 
-  void OnMethodRequest(const mqtt::MethodRequestTopic& request, std::string_view body) {
+  void OnMethodRequest(const iothub::MethodRequestTopic& request, std::string_view body) {
     const auto handler = methods_.find(request.name);
     if (handler == methods_.end()) {
       return Answer(request.rid, kMethodNotFound, {{"message", "method '" + request.name + "' is not implemented"}});
     }
-    auto payload = mqtt::ParseMethodPayload(body);
+    auto payload = iothub::ParseMethodPayload(body);
     if (!payload) return Answer(request.rid, kBadRequest, payload.error().message());
     Defer([handler = handler->second, payload = std::move(*payload), respond = MakeRespond(request.rid)] {
       handler(payload, respond);
@@ -268,7 +269,7 @@ class MqttDeviceTransport final : public DeviceTransport {
   }
 
   void Answer(const std::string& rid, int status, const nlohmann::json& payload) {
-    connection_->Publish(mqtt::MethodResponseTopic(status, rid), payload.dump(), kQos);
+    connection_->Publish(iothub::MethodResponseTopic(status, rid), payload.dump(), kQos);
   }
 
   // --- twin requests -------------------------------------------------------
@@ -286,7 +287,7 @@ class MqttDeviceTransport final : public DeviceTransport {
   mqtt::DeviceCredentials credentials_;
   TwinRequests twin_;
   asio::steady_timer renew_timer_;
-  std::unique_ptr<emulator::MqttConnection> connection_;
+  std::unique_ptr<iothub::MqttConnection> connection_;
   std::map<std::string, MethodHandler, std::less<>> methods_;
   DesiredHandler desired_;
   ConnectionHandler connection_handler_;

@@ -51,7 +51,7 @@ AuthResult BrokerCore::AuthenticateHub(const Connect& connect) {
 
 AuthResult BrokerCore::AuthenticateDevice(const Connect& connect, std::int64_t now_seconds) {
   const auto username = ParseDeviceUsername(connect.username);
-  const auto token = ParseSasToken(connect.password);
+  const auto token = iothub::ParseSasToken(connect.password);
   if (!username || !token) return AuthResult::kMalformed;
   const std::string client_id = username->client_id();
   if (client_id != connect.client_id) return AuthResult::kWrongClientId;
@@ -68,7 +68,7 @@ AuthResult BrokerCore::AuthenticateDevice(const Connect& connect, std::int64_t n
   std::erase_if(kicks_, [&](const Kick& kick) { return kick.client_id == client_id; });
   session.handle = connect.handle;
   session.closing = false;
-  session.token_expiry = *TokenExpiry(*token);  // parsed: the token was accepted
+  session.token_expiry = *iothub::TokenExpiry(*token);  // parsed: the token was accepted
   expiries_.emplace(session.token_expiry, client_id);
   const auto persisted = session.Persisted();
   if (connect.clean_session || session.clean) session.methods = session.desired = false;

@@ -4,12 +4,14 @@
 // username "{host}/{deviceId}/?api-version=.." (a module:
 // "{host}/{deviceId}/{moduleId}/?api-version=.."), password a device SAS token
 // (https://learn.microsoft.com/azure/iot-hub/authenticate-authorize-sas).
-// Pure functions; OpenSSL for HMAC-SHA256 and base64 only.
+// Pure functions.
 
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
+
+#include "adapters/iothub/sas_token.hpp"
 
 namespace offhub::broker {
 
@@ -27,25 +29,8 @@ struct DeviceUsername {
 // missing or empty.
 std::optional<DeviceUsername> ParseDeviceUsername(std::string_view username);
 
-// The fields of "SharedAccessSignature sr=..&sig=..&se=..[&skn=..]", in any
-// order, values as they appear (still percent-encoded). nullopt for a missing
-// prefix, a missing or repeated sr/sig/se/skn, or an empty value.
-struct SasFields {
-  std::string sr;
-  std::string sig;
-  std::string se;
-  std::optional<std::string> skn;
-};
-std::optional<SasFields> ParseSasToken(std::string_view password);
-// The token's se: the first second (Unix time) it is no longer valid.
-// nullopt unless se is a non-negative decimal of at most 18 digits.
-std::optional<std::int64_t> TokenExpiry(const SasFields& token);
-
-// %XX decoding; '+' stays '+'. nullopt for a malformed escape.
-std::optional<std::string> PercentDecode(std::string_view text);
-// Standard base64 with padding; nullopt for anything else.
-std::optional<std::string> DecodeBase64(std::string_view text);
-std::string HmacSha256(std::string_view key, std::string_view message);
+// Tokens are parsed and their signatures checked by adapters/iothub/sas_token.
+using iothub::SasFields;
 
 struct DeviceKeys {
   std::string primary;    // raw key bytes (decoded); empty = no key

@@ -4,6 +4,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "domain/base64.hpp"
+
 namespace offhub::broker {
 namespace {
 
@@ -14,7 +16,7 @@ std::optional<std::string> ReadKey(const nlohmann::json& body, const char* name)
   if (!it->is_string()) return std::nullopt;
   const auto& text = it->get_ref<const std::string&>();
   if (text.empty()) return std::string();
-  return DecodeBase64(text);
+  return domain::Base64Decode(text);
 }
 
 std::optional<bool> ReadEnabled(const nlohmann::json& body) {

@@ -1,5 +1,6 @@
 #include "offhub_topics.hpp"
 
+#include "adapters/iothub/percent_encoding.hpp"
 #include "device_auth.hpp"
 
 namespace offhub::broker {
@@ -35,7 +36,7 @@ std::string EncodeIdSegment(std::string_view device_id) {
 
 std::optional<std::string> DecodeIdSegment(std::string_view segment) {
   if (segment.empty() || segment.find('/') != std::string_view::npos) return std::nullopt;
-  return PercentDecode(segment);
+  return iothub::PercentDecode(segment);
 }
 
 std::optional<std::string> AddressedTopic(std::string_view prefix, std::string_view device_id, std::string_view topic) {

@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "adapters/emulator/mqtt/device_messages.hpp"
-#include "adapters/emulator/mqtt/mqtt_connection.hpp"
+#include "adapters/iothub/mqtt_connection.hpp"
 #include "domain/errors.hpp"
 #include "domain/json_text.hpp"
 #include "domain/time.hpp"
@@ -34,7 +34,7 @@ struct DeviceState {
 
 struct PendingCall {
   std::string device_id;
-  std::function<void(ports::MethodAnswer)> on_answer;
+  std::function<void(domain::MethodResult)> on_answer;
 };
 
 // The plugin's keys message (see offhub_topics.hpp).
@@ -56,7 +56,7 @@ class MqttDeviceChannelImpl final : public MqttDeviceChannel {
     connection_.Start();
   }
 
-  bool SendMethod(const ports::MethodCall& call, std::function<void(ports::MethodAnswer)> on_answer) override {
+  bool SendMethod(const ports::MethodCall& call, std::function<void(domain::MethodResult)> on_answer) override {
     const auto it = devices_.find(call.device_id);
     if (it == devices_.end() || !it->second.methods) return false;
     const auto topic = MethodRequestTopic(call.method_name, call.call_id);
@@ -101,8 +101,8 @@ class MqttDeviceChannelImpl final : public MqttDeviceChannel {
   bool connected() const override { return connection_.connected(); }
 
  private:
-  static MqttConnectionOptions ConnectionOptions(const MqttChannelOptions& options) {
-    MqttConnectionOptions out;
+  static iothub::MqttConnectionOptions ConnectionOptions(const MqttChannelOptions& options) {
+    iothub::MqttConnectionOptions out;
     out.host = options.host;
     out.port = options.port;
     out.client_id = std::string(broker::kHubClientId);
@@ -115,8 +115,8 @@ class MqttDeviceChannelImpl final : public MqttDeviceChannel {
     return out;
   }
 
-  MqttHandlers Handlers() {
-    MqttHandlers h;
+  iothub::MqttHandlers Handlers() {
+    iothub::MqttHandlers h;
     h.on_connect = [this](int rc) { OnConnect(rc); };
     h.on_disconnect = [this](int) { OnDisconnect(); };
     h.on_message = [this](std::string_view topic, std::string_view payload, int) { OnMessage(topic, payload); };
@@ -230,7 +230,7 @@ class MqttDeviceChannelImpl final : public MqttDeviceChannel {
     if (it == calls_.end() || it->second.device_id != device_id) return;  // late, forgotten or not its call
     auto on_answer = std::move(it->second.on_answer);
     calls_.erase(it);
-    on_answer(ports::MethodAnswer{message.status, MethodAnswerPayload(payload)});
+    on_answer(domain::MethodResult{message.status, MethodAnswerPayload(payload)});
   }
 
   void OnTwinGet(const std::string& device_id, const std::string& rid) {
@@ -285,7 +285,7 @@ class MqttDeviceChannelImpl final : public MqttDeviceChannel {
   std::map<std::string, DeviceState, std::less<>> devices_;                         // connected devices
   std::map<std::uint64_t, PendingCall> calls_;
   std::uint64_t tracking_counter_ = 0;
-  MqttConnection connection_;  // last: destroyed first, so no callback sees a half-destroyed channel
+  iothub::MqttConnection connection_;  // last: destroyed first, so no callback sees a half-destroyed channel
 };
 
 }  // namespace

@@ -7,6 +7,8 @@
 #include <vector>
 
 #include <boost/beast/http/field.hpp>
+#include <boost/url/parse.hpp>
+#include <boost/url/url_view.hpp>
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
@@ -25,36 +27,31 @@ using nlohmann::json;
 namespace {
 
 struct Target {
-  std::vector<std::string> segments;  // percent-decoded
+  std::vector<std::string> segments;  // percent-decoded, empty ones skipped
   std::map<std::string, std::string> query;
-  bool utf8 = true;  // every decoded segment, name and value is UTF-8
+  // An origin-form target (RFC 9112 3.2.1) whose decoded segments, names and
+  // values are all UTF-8.
+  bool valid = true;
 };
 
-Target ParseTarget(std::string_view target) {
+Target ParseTarget(std::string_view text) {
   Target out;
-  const auto q = target.find('?');
-  std::string_view path = target.substr(0, q);
-  std::string_view query = q == std::string_view::npos ? std::string_view{} : target.substr(q + 1);
-  while (!path.empty()) {
-    const auto slash = path.find('/');
-    const auto segment = path.substr(0, slash);
-    if (!segment.empty()) {
-      out.segments.push_back(PercentDecode(segment));
-      out.utf8 = out.utf8 && domain::IsValidUtf8(out.segments.back());
-    }
-    path = slash == std::string_view::npos ? std::string_view{} : path.substr(slash + 1);
+  const auto url = boost::urls::parse_origin_form(text);
+  if (!url) {
+    out.valid = false;
+    return out;
   }
-  while (!query.empty()) {
-    const auto amp = query.find('&');
-    const auto pair = query.substr(0, amp);
-    const auto eq = pair.find('=');
-    if (eq != std::string_view::npos) {
-      auto name = PercentDecode(pair.substr(0, eq));
-      auto value = PercentDecode(pair.substr(eq + 1));
-      out.utf8 = out.utf8 && domain::IsValidUtf8(name) && domain::IsValidUtf8(value);
-      out.query[std::move(name)] = std::move(value);
-    }
-    query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
+  for (const auto segment : url->encoded_segments()) {
+    if (segment.empty()) continue;
+    out.segments.push_back(segment.decode());
+    out.valid = out.valid && domain::IsValidUtf8(out.segments.back());
+  }
+  for (const auto param : url->encoded_params()) {
+    if (!param.has_value) continue;
+    auto name = param.key.decode();
+    auto value = param.value.decode();
+    out.valid = out.valid && domain::IsValidUtf8(name) && domain::IsValidUtf8(value);
+    out.query[std::move(name)] = std::move(value);
   }
   return out;
 }
@@ -211,8 +208,9 @@ void RouteContext::AnswerPage(const domain::Result<ports::QueryPage>& page) {
 void RouteContext::Route() {
   if_match_ = Header(request_, "If-Match");
   // Ids, etags and query values are UTF-8 text on IoT Hub; other bytes are refused before they reach the hub.
-  if (!target_.utf8 || (if_match_ && !domain::IsValidUtf8(*if_match_))) {
-    return Fail(Error::ArgumentInvalid("The request's path, query or If-Match header is not valid UTF-8"));
+  if (!target_.valid || (if_match_ && !domain::IsValidUtf8(*if_match_))) {
+    return Fail(Error::ArgumentInvalid(
+        "The request's path or query is not a valid URL of UTF-8 text, or its If-Match header is not UTF-8"));
   }
   if (Is({"health"})) {
     if (request_.method() != Verb::get) return MethodNotAllowed();

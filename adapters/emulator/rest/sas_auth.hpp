@@ -2,8 +2,8 @@
 // Checks the SAS token of a service request against the hub's shared access
 // policies, as IoT Hub does: https://learn.microsoft.com/azure/iot-hub/iot-hub-dev-guide-sas
 //
-// - Token: `SharedAccessSignature sr=..&sig=..&se=..&skn=..` (fields in any order,
-//   values split at the first '=').
+// - Token: `SharedAccessSignature sr=..&sig=..&se=..&skn=..`, parsed and its
+//   signature checked by adapters/iothub/sas_token (fields in any order).
 // - The HMAC-SHA256 is computed over `sr` exactly as it appears in the token
 //   (still percent-encoded) + "\n" + se, with the policy's primary or
 //   secondary key (base64-decoded).
@@ -42,19 +42,6 @@ struct AccessPolicy {
 // The well-known local policies (fixed keys, documented in the README).
 std::vector<AccessPolicy> WellKnownPolicies();
 
-struct SasToken {
-  std::string resource;  // sr as it appears
-  std::string signature;  // sig, percent-decoded
-  std::string expiry;     // se as it appears
-  std::string key_name;   // skn, may be empty
-};
-
-// Parses the Authorization header's value; 401 when it is not a SAS token.
-domain::Result<SasToken> ParseSasToken(std::string_view header);
-
-// base64(HMAC-SHA256(base64decode(key), resource + "\n" + expiry)); empty if the key is not base64.
-std::string SasSignature(std::string_view resource, std::string_view expiry, std::string_view base64_key);
-
 class SasAuthorizer {
  public:
   SasAuthorizer(std::string host_name, std::vector<AccessPolicy> policies)
@@ -72,7 +59,5 @@ class SasAuthorizer {
   std::string host_name_;
   std::vector<AccessPolicy> policies_;
 };
-
-std::string PercentDecode(std::string_view text);
 
 }  // namespace offhub::emulator::rest

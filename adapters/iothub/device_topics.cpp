@@ -1,8 +1,8 @@
-#include "adapters/azure/mqtt/device_topics.hpp"
+#include "adapters/iothub/device_topics.hpp"
 
 #include <charconv>
 
-namespace offhub::azure::mqtt {
+namespace offhub::iothub {
 namespace {
 
 constexpr std::string_view kMethodPostPrefix = "$iothub/methods/POST/";
@@ -127,31 +127,4 @@ domain::Result<nlohmann::json> TwinAnswerBody(int status, std::string_view body)
   return std::move(*value);
 }
 
-std::optional<HostPort> ParseHostPort(std::string_view text, int default_port) {
-  std::string_view host = text;
-  std::string_view port_text;
-  if (text.starts_with("[")) {
-    const auto close = text.find(']');
-    if (close == std::string_view::npos) return std::nullopt;
-    host = text.substr(1, close - 1);
-    const auto rest = text.substr(close + 1);
-    if (!rest.empty() && !rest.starts_with(":")) return std::nullopt;
-    if (!rest.empty()) port_text = rest.substr(1);
-    if (rest == ":") return std::nullopt;
-  } else if (const auto colon = text.rfind(':'); colon != std::string_view::npos) {
-    host = text.substr(0, colon);
-    port_text = text.substr(colon + 1);
-    if (port_text.empty()) return std::nullopt;
-  }
-  if (host.empty()) return std::nullopt;
-  int port = default_port;
-  if (!port_text.empty()) {
-    const auto parsed = ParseInt<int>(port_text);
-    if (!parsed) return std::nullopt;
-    port = *parsed;
-  }
-  if (port < 1 || port > 65535) return std::nullopt;
-  return HostPort{std::string(host), port};
-}
-
-}  // namespace offhub::azure::mqtt
+}  // namespace offhub::iothub

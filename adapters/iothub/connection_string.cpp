@@ -1,4 +1,7 @@
-#include "adapters/azure/connection_string.hpp"
+#include "adapters/iothub/connection_string.hpp"
+
+#include <boost/url/authority_view.hpp>
+#include <boost/url/parse.hpp>
 
 #include <algorithm>
 #include <charconv>
@@ -7,7 +10,7 @@
 #include "domain/base64.hpp"
 #include "domain/device.hpp"
 
-namespace offhub::azure {
+namespace offhub::iothub {
 namespace {
 
 using domain::Error;
@@ -119,12 +122,19 @@ domain::Result<DeviceConnectionString> ParseDeviceConnectionString(std::string_v
 }
 
 domain::Result<HostPort> ParseHostPort(std::string_view text, std::string_view field) {
-  const auto colon = text.rfind(':');
-  HostPort out{std::string(text.substr(0, colon)), std::nullopt};
-  if (!IsHostName(out.host))
-    return Invalid(std::string(field) + " is not host or host:port: '" + std::string(text) + "'");
-  if (colon == std::string_view::npos) return out;
-  const auto port_text = text.substr(colon + 1);
+  const auto bad = [&] { return Invalid(std::string(field) + " is not host or host:port: '" + std::string(text) + "'"); };
+  const auto authority = boost::urls::parse_authority(text);
+  if (!authority || authority->has_userinfo()) return bad();
+  HostPort out;
+  if (authority->host_type() == boost::urls::host_type::ipv6) {
+    out.host = authority->host_address();  // without the brackets
+  } else if (IsHostName(authority->encoded_host())) {
+    out.host = authority->encoded_host();
+  } else {
+    return bad();
+  }
+  if (!authority->has_port()) return out;
+  const std::string_view port_text = authority->port();
   unsigned port = 0;
   const auto [end, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
   if (ec != std::errc{} || end != port_text.data() + port_text.size() || port == 0 || port > 65535) {
@@ -138,4 +148,4 @@ std::string ToString(const ServiceConnectionString& cs) {
   return "HostName=" + cs.host_name + ";SharedAccessKeyName=" + cs.key_name + ";SharedAccessKey=" + cs.key;
 }
 
-}  // namespace offhub::azure
+}  // namespace offhub::iothub

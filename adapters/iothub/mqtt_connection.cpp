@@ -16,7 +16,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <mosquitto.h>
 
-namespace offhub::emulator {
+namespace offhub::iothub {
 namespace {
 
 constexpr int kMaxPacketsPerRead = 1000;
@@ -375,4 +375,4 @@ void MqttConnection::OnSubscribe(mosquitto*, void* self_ptr, int mid, int count,
   if (self.handlers_.on_subscribe) self.handlers_.on_subscribe(mid, count > 0 ? granted[0] : 128);
 }
 
-}  // namespace offhub::emulator
+}  // namespace offhub::iothub

@@ -10,8 +10,8 @@
 
 #include "ports/clock.hpp"
 
-namespace offhub::emulator {
+namespace offhub {
 
 std::unique_ptr<ports::Clock> MakeAsioClock(boost::asio::io_context& io);
 
-}  // namespace offhub::emulator
+}  // namespace offhub

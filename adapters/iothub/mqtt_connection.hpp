@@ -45,7 +45,7 @@
 struct mosquitto;
 struct mosquitto_message;
 
-namespace offhub::emulator {
+namespace offhub::iothub {
 
 struct MqttTlsOptions {
   std::string ca_file;  // PEM bundle of CAs to trust; empty: the system's CA store
@@ -132,4 +132,4 @@ class MqttConnection {
   std::chrono::steady_clock::time_point attempt_started_;
 };
 
-}  // namespace offhub::emulator
+}  // namespace offhub::iothub

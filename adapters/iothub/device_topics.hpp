@@ -13,7 +13,7 @@
 
 #include "domain/result.hpp"
 
-namespace offhub::azure::mqtt {
+namespace offhub::iothub {
 
 inline constexpr std::string_view kApiVersion = "2021-04-12";
 inline constexpr std::string_view kMethodsFilter = "$iothub/methods/POST/#";
@@ -75,12 +75,4 @@ std::optional<DesiredPatch> ParseDesiredPatch(std::string_view topic, std::strin
 // IotHubFormatError.
 domain::Result<nlohmann::json> TwinAnswerBody(int status, std::string_view body);
 
-// "host[:port]" -> host and port (default_port when absent). "[v6]:port" too.
-// nullopt for an empty host or a port that is not 1..65535.
-struct HostPort {
-  std::string host;
-  int port = 0;
-};
-std::optional<HostPort> ParseHostPort(std::string_view text, int default_port);
-
-}  // namespace offhub::azure::mqtt
+}  // namespace offhub::iothub

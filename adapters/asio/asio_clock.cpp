@@ -1,4 +1,4 @@
-#include "adapters/emulator/asio_clock.hpp"
+#include "adapters/asio/asio_clock.hpp"
 
 #include <chrono>
 #include <map>
@@ -7,7 +7,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <spdlog/spdlog.h>
 
-namespace offhub::emulator {
+namespace offhub {
 namespace {
 
 // One steady timer armed for the earliest entry of an ordered map, so equal
@@ -81,4 +81,4 @@ class AsioClock final : public ports::Clock {
 
 std::unique_ptr<ports::Clock> MakeAsioClock(boost::asio::io_context& io) { return std::make_unique<AsioClock>(io); }
 
-}  // namespace offhub::emulator
+}  // namespace offhub

@@ -19,7 +19,7 @@
 
 #include "domain/result.hpp"
 
-namespace offhub::azure {
+namespace offhub::iothub {
 
 // HostName=<hub>;SharedAccessKeyName=<policy>;SharedAccessKey=<base64>
 struct ServiceConnectionString {
@@ -59,11 +59,12 @@ struct HostPort {
   std::string host;
   std::optional<std::uint16_t> port;
 };
-// "host" or "host:port" (port 1..65535; IPv6 literals are not supported).
+// "host", "host:port" or "[v6]:port" (port 1..65535), on Boost.URL's
+// authority grammar; the host comes back without brackets.
 // `field` names the setting in the error.
 domain::Result<HostPort> ParseHostPort(std::string_view text, std::string_view field);
 
 // Back to text, in the order the portal writes them.
 std::string ToString(const ServiceConnectionString& cs);
 
-}  // namespace offhub::azure
+}  // namespace offhub::iothub
