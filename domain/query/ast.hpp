@@ -26,18 +26,23 @@ enum class ExprKind : std::uint8_t {
   kIn,         // args[0] IN args[1]
   kNin,        // args[0] NIN args[1]
   kArith,      // args[0] arith args[1]
-  kIsDefined,  // IS_DEFINED(args[0]), args[0] a path
+  kFunction,   // function(args...): a type check or a string test (functions.hpp)
   kAggregate,  // aggregate(args[0]?) (COUNT has no argument); SELECT list only
 };
 
 enum class ArithOp : std::uint8_t { kAdd, kSub, kMul, kDiv, kMod };
 enum class AggregateFn : std::uint8_t { kCount, kSum, kAvg, kMin, kMax };
+enum class Function : std::uint8_t {
+  kIsDefined, kIsNull, kIsBool, kIsNumber, kIsString, kIsObject, kIsArray, kIsPrimitive,
+  kStartsWith, kEndsWith,
+};
 
 struct Expr {
   ExprKind kind = ExprKind::kConstant;
   CompareOp compare = CompareOp::kEq;
   ArithOp arith = ArithOp::kAdd;
   AggregateFn aggregate = AggregateFn::kCount;
+  Function function = Function::kIsDefined;  // kFunction
   nlohmann::json constant;              // kConstant
   Value constant_value;                 // views `constant`; set once the node is final
   std::vector<std::string> segments;    // kPath, as written

@@ -1,6 +1,9 @@
 #include "domain/query/eval.hpp"
 
+#include <array>
 #include <cmath>
+
+#include "domain/query/functions.hpp"
 
 namespace offhub::domain::query {
 namespace {
@@ -53,6 +56,12 @@ Value EvaluateArith(const Expr& e, const Row& row) {
   return Value::Undefined();
 }
 
+Value EvaluateFunction(const Expr& e, const Row& row) {
+  std::array<Value, kMaxFunctionArity> args;
+  for (std::size_t i = 0; i < e.args.size(); ++i) args[i] = Evaluate(*e.args[i], row);
+  return Apply(e.function, std::span<const Value>(args.data(), e.args.size()));
+}
+
 }  // namespace
 
 Value Evaluate(const Expr& e, const Row& row) {
@@ -73,7 +82,7 @@ Value Evaluate(const Expr& e, const Row& row) {
     case ExprKind::kIn:
     case ExprKind::kNin: return EvaluateIn(e, row);
     case ExprKind::kArith: return EvaluateArith(e, row);
-    case ExprKind::kIsDefined: return Value::Bool(Evaluate(*e.args[0], row).IsDefined());
+    case ExprKind::kFunction: return EvaluateFunction(e, row);
     case ExprKind::kAggregate: return Value::Undefined();
   }
   return Value::Undefined();

@@ -11,7 +11,7 @@
 //   element equals the left (same kind), NIN is its negation, else undefined;
 // - + - * / %: numbers only (no string concatenation*), division or modulo by
 //   zero is undefined*; % is fmod;
-// - IS_DEFINED(path): true when the path exists, even holding null;
+// - functions (IS_DEFINED, IS_NULL, ..., STARTSWITH, ENDSWITH): functions.hpp;
 // - aggregates are evaluated by the runner, never here (undefined).
 // A row keeps a row only when the WHERE yields boolean true.
 

@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 
+#include "domain/query/functions.hpp"
 #include "domain/query/query.hpp"
 #include "domain/query/syntax_error.hpp"
 
@@ -286,19 +287,26 @@ Result<nlohmann::json> ExprParser::ParseArrayElement() {
   return array;
 }
 
+// name '(' ... ')': an aggregate, or a function of functions.hpp.
 Result<ExprPtr> ExprParser::ParseFunction() {
   const Token name = Take();
   Take();  // '('
-  const auto aggregate = AggregateOf(name.text);
-  const bool is_defined = EqualsNoCase(name.text, "is_defined");
-  if (!aggregate && !is_defined) return SyntaxError(name.column, "unknown function '" + name.text + "'");
-  auto node = NewNode(is_defined ? ExprKind::kIsDefined : ExprKind::kAggregate, name.column);
-  if (aggregate) {
-    node->aggregate = *aggregate;
-    ++aggregate_count_;
-  }
-  const bool wants_path = is_defined || *aggregate != AggregateFn::kCount;
-  if (wants_path) {
+  if (const auto aggregate = AggregateOf(name.text)) return ParseAggregate(name.column, *aggregate);
+  const FunctionSpec* spec = FindFunction(name.text);
+  if (spec == nullptr) return SyntaxError(name.column, NotCallable(name.text));
+  auto node = NewNode(ExprKind::kFunction, name.column);
+  node->function = spec->function;
+  if (auto s = ParseArguments(*node); !s) return s.error();
+  if (auto s = CheckArguments(*spec, *node); !s) return s.error();
+  return node;
+}
+
+// COUNT() takes nothing; SUM/AVG/MIN/MAX take a property path.
+Result<ExprPtr> ExprParser::ParseAggregate(std::size_t column, AggregateFn aggregate) {
+  auto node = NewNode(ExprKind::kAggregate, column);
+  node->aggregate = aggregate;
+  ++aggregate_count_;
+  if (aggregate != AggregateFn::kCount) {
     if (Peek().kind != TokenKind::kIdentifier && Peek().kind != TokenKind::kEscapedName) {
       return Unexpected("a property path");
     }
@@ -310,6 +318,23 @@ Result<ExprPtr> ExprParser::ParseFunction() {
   if (Peek().kind != TokenKind::kRParen) return Unexpected("')'");
   Take();
   return node;
+}
+
+// [expr {',' expr}] ')', after the '('.
+Status ExprParser::ParseArguments(Expr& call) {
+  while (Peek().kind != TokenKind::kRParen) {
+    if (!call.args.empty()) {
+      if (Peek().kind != TokenKind::kComma) return Unexpected("',' or ')'");
+      Take();
+    }
+    auto arg = ParseExpr();
+    if (!arg) return arg.error();
+    call.depth = std::max(call.depth, 1 + (*arg)->depth);
+    call.args.push_back(std::move(*arg));
+  }
+  Take();
+  if (call.depth > kMaxDepth) return SyntaxError(call.column, "expression nested too deeply");
+  return Success();
 }
 
 Result<ExprPtr> ExprParser::ParsePath() {

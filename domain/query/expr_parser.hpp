@@ -48,6 +48,8 @@ class ExprParser {
   Result<ExprPtr> ParseArrayLiteral();
   Result<nlohmann::json> ParseArrayElement();
   Result<ExprPtr> ParseFunction();
+  Result<ExprPtr> ParseAggregate(std::size_t column, AggregateFn aggregate);
+  Status ParseArguments(Expr& call);
   Result<ExprPtr> ParsePath();
   Result<ExprPtr> Binary(ExprPtr node, ExprPtr left, ExprPtr right);
 

@@ -16,6 +16,9 @@
 // Projections: a path's column is named by its alias or else its last segment
 // (`tags.x` -> "x"); other unnamed expressions and aggregates are named "$1",
 // "$2", ... by position *, like Cosmos DB whose dialect IoT Hub follows.
+// Functions (IS_DEFINED and the other type checks, STARTSWITH, ENDSWITH; see
+// functions.hpp) go wherever an expression may: WHERE, SELECT items, a job's
+// condition; GROUP BY takes paths only.
 // Aggregates (COUNT(), SUM/AVG/MIN/MAX(path)) appear only as whole SELECT
 // items, only FROM devices; without GROUP BY they cannot be mixed with other
 // items; with GROUP BY every non-aggregate item must be a GROUP BY path.

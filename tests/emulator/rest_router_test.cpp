@@ -289,6 +289,36 @@ TEST_CASE("query paging: continuation header on every page but the last") {
   CHECK(items == 5);
 }
 
+// Issue 12: the hub's twin-query string functions (domain/query/functions.hpp).
+TEST_CASE("query functions over REST: STARTSWITH and ENDSWITH, not STARTS_WITH") {
+  RestFixture f;
+  f.AddDevice("q1-abc-1");
+  f.AddDevice("q1-xyz-2");
+  auto ids = [&](std::string_view where) {
+    const auto r = f.Must(http::verb::post, "/devices/query?api-version=2021-04-12",
+                          json{{"query", "SELECT * FROM devices WHERE " + std::string(where)}}.dump());
+    REQUIRE(r.result() == http::status::ok);
+    std::vector<std::string> found;
+    for (const auto& twin : Body(r)) found.push_back(twin["deviceId"]);
+    return found;
+  };
+  CHECK(ids("STARTSWITH(deviceId, 'q1-abc')") == std::vector<std::string>{"q1-abc-1"});
+  CHECK(ids("ENDSWITH(deviceId, 'z-2')") == std::vector<std::string>{"q1-xyz-2"});
+  const auto routing = f.Must(http::verb::post, "/devices/query",
+                              R"j({"query":"SELECT * FROM devices WHERE STARTS_WITH(deviceId, 'q1-abc')"})j");
+  CHECK(routing.result() == http::status::bad_request);
+
+  const auto job = f.Must(http::verb::put, "/jobs/v2/fn1",
+                          R"j({"jobId":"fn1","type":"scheduleUpdateTwin","updateTwin":{"etag":"*","properties":{"desired":{"z":1}}},"startTime":null,"queryCondition":"STARTSWITH(deviceId, 'q1-abc')"})j");
+  REQUIRE(job.result() == http::status::ok);
+  f.clock.AdvanceSeconds(1);
+  const auto done = Body(f.Must(http::verb::get, "/jobs/v2/fn1"));
+  CHECK(done["status"] == "completed");
+  CHECK(done["deviceJobStatistics"]["deviceCount"] == 1);
+  CHECK(Body(f.Must(http::verb::get, "/twins/q1-abc-1"))["properties"]["desired"]["z"] == 1);
+  CHECK_FALSE(Body(f.Must(http::verb::get, "/twins/q1-xyz-2"))["properties"]["desired"].contains("z"));
+}
+
 TEST_CASE("direct methods over REST: answer, offline, timeout, bad timeout") {
   RestFixture f;
   f.AddOnlineDevice("on", {.status = 201, .payload = {{"locked", true}}});
