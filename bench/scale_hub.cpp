@@ -116,7 +116,7 @@ double ScaleHub::CreateIdentities(int count) {
     OnHub([&] {
       for (int i = created_; i < end; ++i) {
         auto spec = domain::ParseDeviceSpec(json::object(), kPrefix + std::to_string(i));
-        if (!spec || !emulator_->hub().PutDevice(*spec, std::nullopt)) throw std::runtime_error("PutDevice failed");
+        if (!spec || !emulator_->hub().PutIdentity(*spec, std::nullopt)) throw std::runtime_error("PutDevice failed");
       }
       return 0;
     });
@@ -144,8 +144,7 @@ ScaleHub::CallRun ScaleHub::RawMethodCalls(int devices, std::size_t in_flight) {
   state->launch = [this, state, devices, in_flight, request] {
     while (state->running < in_flight && state->next < devices) {
       ++state->running;
-      emulator_->hub().InvokeMethod(kPrefix + std::to_string(state->next++), request,
-                                    [this, state, devices](domain::Result<domain::MethodResult> result) {
+      emulator_->hub().InvokeMethod(offhub::ports::Identity::Device(kPrefix + std::to_string(state->next++)), request, [this, state, devices](domain::Result<domain::MethodResult> result) {
         --state->running;
         if (result && result->status == 200) ++state->succeeded;
         if (++state->done == devices) {

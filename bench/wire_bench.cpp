@@ -119,7 +119,7 @@ int main(int argc, char** argv) {
     for (int i = 0; i < args.devices; ++i) {
       const std::string id = "bench-" + std::to_string(i);
       auto spec = offhub::domain::ParseDeviceSpec(json::object(), id);
-      auto created = emulator.hub().PutDevice(*spec, std::nullopt);
+      auto created = emulator.hub().PutIdentity(*spec, std::nullopt);
       out.emplace_back(id, (*created)["authentication"]["symmetricKey"]["primaryKey"].get<std::string>());
     }
     return out;

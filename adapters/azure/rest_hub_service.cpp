@@ -36,7 +36,7 @@ HttpsClientOptions ClientOptions(const RestHubOptions& options) {
   return out;
 }
 
-class RestHubService final : public ports::HubService {
+class RestHubService final : public ports::Hub {
  public:
   explicit RestHubService(const RestHubOptions& options)
       : host_name_(options.connection.host_name),
@@ -45,64 +45,49 @@ class RestHubService final : public ports::HubService {
                 options.now ? options.now : ServiceTokenSource::Now(&std::chrono::system_clock::now)),
         client_(ClientOptions(options)) {}
 
-  domain::Result<json> PutDevice(const domain::DeviceSpec& spec, ports::IfMatch if_match) override {
+  // Registry.
+  domain::Result<json> PutIdentity(const domain::DeviceSpec& spec, ports::IfMatch if_match) override {
     return Json(PutDeviceCall(spec, if_match));
   }
-  domain::Result<json> GetDevice(std::string_view device_id) override { return Json(GetDeviceCall(device_id)); }
+  domain::Result<json> GetIdentity(const ports::Identity& identity) override {
+    return Json(identity.is_module() ? GetModuleCall(identity.device_id, identity.module_id)
+                                     : GetDeviceCall(identity.device_id));
+  }
+  domain::Status DeleteIdentity(const ports::Identity& identity, ports::IfMatch if_match) override {
+    auto response = Call(identity.is_module() ? DeleteModuleCall(identity.device_id, identity.module_id, if_match)
+                                              : DeleteDeviceCall(identity.device_id, if_match));
+    if (!response) return response.error();
+    return EmptyResult(*response);
+  }
   domain::Result<json> ListDevices(std::size_t top) override { return Json(ListDevicesCall(top)); }
-  domain::Status DeleteDevice(std::string_view device_id, ports::IfMatch if_match) override {
-    auto response = Call(DeleteDeviceCall(device_id, if_match));
-    if (!response) return response.error();
-    return EmptyResult(*response);
-  }
-  domain::Result<json> PutModule(const domain::DeviceSpec& spec, ports::IfMatch if_match) override {
-    return Json(PutDeviceCall(spec, if_match));
-  }
-  domain::Result<json> GetModule(std::string_view device_id, std::string_view module_id) override {
-    return Json(GetModuleCall(device_id, module_id));
-  }
   domain::Result<json> ListModules(std::string_view device_id) override { return Json(ListModulesCall(device_id)); }
-  domain::Status DeleteModule(std::string_view device_id, std::string_view module_id, ports::IfMatch if_match) override {
-    auto response = Call(DeleteModuleCall(device_id, module_id, if_match));
-    if (!response) return response.error();
-    return EmptyResult(*response);
-  }
   domain::Result<json> GetRegistryStatistics() override { return Json(RegistryStatisticsCall()); }
   domain::Result<json> GetServiceStatistics() override { return Json(ServiceStatisticsCall()); }
 
-  domain::Result<json> GetTwin(std::string_view device_id) override { return Json(GetTwinCall(device_id)); }
-  domain::Result<json> PatchTwin(std::string_view device_id, const json& patch, ports::IfMatch if_match) override {
-    return Json(PatchTwinCall(device_id, {}, patch, if_match));
+  // Twins.
+  domain::Result<json> GetTwin(const ports::Identity& identity) override {
+    return Json(GetTwinCall(identity.device_id, identity.module_id));
   }
-  domain::Result<json> ReplaceTwin(std::string_view device_id, const json& twin, ports::IfMatch if_match) override {
-    return Json(ReplaceTwinCall(device_id, {}, twin, if_match));
+  domain::Result<json> PatchTwin(const ports::Identity& identity, const json& patch, ports::IfMatch if_match) override {
+    return Json(PatchTwinCall(identity.device_id, identity.module_id, patch, if_match));
   }
-  domain::Result<json> GetModuleTwin(std::string_view device_id, std::string_view module_id) override {
-    return Json(GetTwinCall(device_id, module_id));
-  }
-  domain::Result<json> PatchModuleTwin(std::string_view device_id, std::string_view module_id, const json& patch,
-                                       ports::IfMatch if_match) override {
-    return Json(PatchTwinCall(device_id, module_id, patch, if_match));
-  }
-  domain::Result<json> ReplaceModuleTwin(std::string_view device_id, std::string_view module_id, const json& twin,
-                                         ports::IfMatch if_match) override {
-    return Json(ReplaceTwinCall(device_id, module_id, twin, if_match));
+  domain::Result<json> ReplaceTwin(const ports::Identity& identity, const json& twin,
+                                   ports::IfMatch if_match) override {
+    return Json(ReplaceTwinCall(identity.device_id, identity.module_id, twin, if_match));
   }
 
   domain::Result<ports::QueryPage> Query(std::string_view sql, const ports::QueryPageRequest& page) override {
     return Page(QueryCall(sql, page));
   }
 
-  void InvokeMethod(std::string_view device_id, const domain::MethodRequest& request, MethodCallback done) override {
-    InvokeModuleMethod(device_id, {}, request, std::move(done));
-  }
-  void InvokeModuleMethod(std::string_view device_id, std::string_view module_id, const domain::MethodRequest& request,
-                          MethodCallback done) override {
-    auto response = Call(InvokeMethodCall(device_id, module_id, request, method_margin_));
+  void InvokeMethod(const ports::Identity& identity, const domain::MethodRequest& request,
+                    MethodCallback done) override {
+    auto response = Call(InvokeMethodCall(identity.device_id, identity.module_id, request, method_margin_));
     if (!response) return done(response.error());
     done(MethodResultOf(*response));
   }
 
+  // Jobs.
   domain::Result<json> CreateJob(const domain::JobRequest& request) override { return Json(CreateJobCall(request)); }
   domain::Result<json> GetJob(std::string_view job_id) override { return Json(GetJobCall(job_id)); }
   domain::Result<json> CancelJob(std::string_view job_id) override { return Json(CancelJobCall(job_id)); }
@@ -137,7 +122,7 @@ class RestHubService final : public ports::HubService {
 
 }  // namespace
 
-std::unique_ptr<ports::HubService> MakeRestHubService(RestHubOptions options) {
+std::unique_ptr<ports::Hub> MakeRestHubService(RestHubOptions options) {
   return std::make_unique<RestHubService>(options);
 }
 

@@ -1,5 +1,5 @@
 #pragma once
-// HubService over IoT Hub's REST API (api-version 2021-04-12): the service
+// The five service ports over IoT Hub's REST API (api-version 2021-04-12): the service
 // side of a real hub, or of the offhub emulator's REST front, chosen by
 // configuration only. https://learn.microsoft.com/rest/api/iothub/service
 //
@@ -31,7 +31,7 @@
 #include <string>
 
 #include "adapters/iothub/connection_string.hpp"
-#include "ports/hub_service.hpp"
+#include "ports/hub_services.hpp"
 
 namespace offhub::azure {
 
@@ -59,6 +59,6 @@ struct RestHubOptions {
 // Throws std::invalid_argument for inconsistent options (a bad
 // endpoint_override, tls=false without one) and std::runtime_error when the
 // CA file cannot be loaded: start-up failures. Connects lazily.
-std::unique_ptr<ports::HubService> MakeRestHubService(RestHubOptions options);
+std::unique_ptr<ports::Hub> MakeRestHubService(RestHubOptions options);
 
 }  // namespace offhub::azure

@@ -26,7 +26,7 @@
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/verb.hpp>
 
-#include "ports/hub_service.hpp"
+#include "ports/hub_services.hpp"
 
 namespace offhub::azure {
 

@@ -1,5 +1,5 @@
 #pragma once
-// IoT Hub REST answers read back into HubService results: the one place the
+// IoT Hub REST answers read back into the service ports' results: the one place the
 // Azure adapter translates HTTP into domain errors. Internal.
 //
 // - Status >= 300: domain::ErrorFromResponse(status, iothub-errorcode, body),
@@ -14,7 +14,7 @@
 
 #include "adapters/azure/rest_request.hpp"
 #include "domain/method_result.hpp"
-#include "ports/hub_service.hpp"
+#include "ports/hub_services.hpp"
 
 namespace offhub::azure {
 

@@ -155,7 +155,7 @@ void Emulator::StartRest() {
     }
     return report;
   };
-  p.router = std::make_unique<rest::Router>(*p.hub, *p.clock,
+  p.router = std::make_unique<rest::Router>(p.hub->services(), *p.clock,
                                             rest::SasAuthorizer(p.config.host_name, rest::WellKnownPolicies()), health);
   p.server_tls.use_certificate_chain_file(p.tls.server_certificate.string());
   p.server_tls.use_private_key_file(p.tls.server_key.string(), asio::ssl::context::pem);

@@ -43,7 +43,7 @@
 #include "adapters/emulator/method_dispatcher.hpp"
 #include "adapters/emulator/registry.hpp"
 #include "domain/job_request.hpp"
-#include "ports/hub_service.hpp"
+#include "ports/hub_services.hpp"
 
 namespace offhub::emulator {
 

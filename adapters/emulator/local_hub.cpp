@@ -53,64 +53,46 @@ class LocalHubImpl final : public LocalHub, public ports::PresenceListener {
     return domain::Success();
   }
 
-  domain::Result<nlohmann::json> PutDevice(const domain::DeviceSpec& spec, ports::IfMatch if_match) override {
+  // Registry.
+  domain::Result<nlohmann::json> PutIdentity(const domain::DeviceSpec& spec, ports::IfMatch if_match) override {
     return registry_.Put(spec, if_match);
   }
-  domain::Result<nlohmann::json> GetDevice(std::string_view id) override { return registry_.Get(id); }
+  domain::Result<nlohmann::json> GetIdentity(const ports::Identity& identity) override {
+    return registry_.Get(identity.key());
+  }
+  domain::Status DeleteIdentity(const ports::Identity& identity, ports::IfMatch if_match) override {
+    return registry_.Delete(identity.key(), if_match);
+  }
   domain::Result<nlohmann::json> ListDevices(std::size_t top) override { return registry_.List(top); }
-  domain::Status DeleteDevice(std::string_view id, ports::IfMatch if_match) override {
-    return registry_.Delete(id, if_match);
-  }
-  domain::Result<nlohmann::json> PutModule(const domain::DeviceSpec& spec, ports::IfMatch if_match) override {
-    return registry_.Put(spec, if_match);
-  }
-  domain::Result<nlohmann::json> GetModule(std::string_view device_id, std::string_view module_id) override {
-    return registry_.Get(domain::IdentityKey(device_id, module_id));
-  }
   domain::Result<nlohmann::json> ListModules(std::string_view device_id) override {
     return registry_.ListModules(device_id);
-  }
-  domain::Status DeleteModule(std::string_view device_id, std::string_view module_id,
-                              ports::IfMatch if_match) override {
-    return registry_.Delete(domain::IdentityKey(device_id, module_id), if_match);
   }
   domain::Result<nlohmann::json> GetRegistryStatistics() override { return registry_.Statistics(); }
   domain::Result<nlohmann::json> GetServiceStatistics() override { return registry_.ServiceStatistics(); }
 
-  domain::Result<nlohmann::json> GetTwin(std::string_view id) override { return registry_.GetTwin(id); }
-  domain::Result<nlohmann::json> PatchTwin(std::string_view id, const nlohmann::json& patch,
+  // Twins.
+  domain::Result<nlohmann::json> GetTwin(const ports::Identity& identity) override {
+    return registry_.GetTwin(identity.key());
+  }
+  domain::Result<nlohmann::json> PatchTwin(const ports::Identity& identity, const nlohmann::json& patch,
                                            ports::IfMatch if_match) override {
-    return registry_.WriteTwin(id, patch, if_match, /*replace=*/false);
+    return registry_.WriteTwin(identity.key(), patch, if_match, /*replace=*/false);
   }
-  domain::Result<nlohmann::json> ReplaceTwin(std::string_view id, const nlohmann::json& twin,
+  domain::Result<nlohmann::json> ReplaceTwin(const ports::Identity& identity, const nlohmann::json& twin,
                                              ports::IfMatch if_match) override {
-    return registry_.WriteTwin(id, twin, if_match, /*replace=*/true);
-  }
-
-  domain::Result<nlohmann::json> GetModuleTwin(std::string_view device_id, std::string_view module_id) override {
-    return registry_.GetTwin(domain::IdentityKey(device_id, module_id));
-  }
-  domain::Result<nlohmann::json> PatchModuleTwin(std::string_view device_id, std::string_view module_id,
-                                                 const nlohmann::json& patch, ports::IfMatch if_match) override {
-    return registry_.WriteTwin(domain::IdentityKey(device_id, module_id), patch, if_match, /*replace=*/false);
-  }
-  domain::Result<nlohmann::json> ReplaceModuleTwin(std::string_view device_id, std::string_view module_id,
-                                                   const nlohmann::json& twin, ports::IfMatch if_match) override {
-    return registry_.WriteTwin(domain::IdentityKey(device_id, module_id), twin, if_match, /*replace=*/true);
+    return registry_.WriteTwin(identity.key(), twin, if_match, /*replace=*/true);
   }
 
   domain::Result<ports::QueryPage> Query(std::string_view sql, const ports::QueryPageRequest& page) override {
     return RunQuery(state_, sql, page);
   }
 
-  void InvokeMethod(std::string_view device_id, const domain::MethodRequest& request, MethodCallback done) override {
-    dispatcher_.Invoke(std::string(device_id), request, std::move(done));
-  }
-  void InvokeModuleMethod(std::string_view device_id, std::string_view module_id, const domain::MethodRequest& request,
-                          MethodCallback done) override {
-    dispatcher_.Invoke(domain::IdentityKey(device_id, module_id), request, std::move(done));
+  void InvokeMethod(const ports::Identity& identity, const domain::MethodRequest& request,
+                    MethodCallback done) override {
+    dispatcher_.Invoke(identity.key(), request, std::move(done));
   }
 
+  // Jobs.
   domain::Result<nlohmann::json> CreateJob(const domain::JobRequest& request) override {
     return engine_.Create(request);
   }

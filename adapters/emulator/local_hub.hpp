@@ -4,7 +4,7 @@
 // run a job scheduled for tomorrow in microseconds) and reaching devices
 // through the DeviceChannel port.
 //
-// Threading: every HubService call, and every clock/channel callback, on the
+// Threading: every service-port call, and every clock/channel callback, on the
 // event loop that drives `clock` and `channel`. The hub registers itself as
 // the channel's presence listener; clock, channel and store must outlive it.
 
@@ -13,7 +13,7 @@
 
 #include "ports/clock.hpp"
 #include "ports/device_channel.hpp"
-#include "ports/hub_service.hpp"
+#include "ports/hub_services.hpp"
 #include "ports/state_store.hpp"
 
 namespace offhub::emulator {
@@ -34,9 +34,10 @@ struct LocalHubOptions {
   RegistryObserver* observer = nullptr;
 };
 
-// The service API, plus the answers to what devices ask (twin GET, reported
-// patches, telemetry), which a device channel forwards.
-class LocalHub : public ports::HubService, public ports::DeviceRequestHandler {
+// The five service ports (services() hands them out), plus the answers to
+// what devices ask (twin GET, reported patches, telemetry), which a device
+// channel forwards.
+class LocalHub : public ports::Hub, public ports::DeviceRequestHandler {
  public:
   // Telemetry messages accepted since start.
   virtual std::uint64_t telemetry_count() const = 0;

@@ -26,7 +26,7 @@
 #include "adapters/emulator/local_hub.hpp"
 #include "domain/device.hpp"
 #include "ports/device_channel.hpp"
-#include "ports/hub_service.hpp"
+#include "ports/hub_services.hpp"
 
 namespace offhub::emulator {
 

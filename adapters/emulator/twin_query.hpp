@@ -5,7 +5,7 @@
 #include <string_view>
 
 #include "adapters/emulator/hub_state.hpp"
-#include "ports/hub_service.hpp"
+#include "ports/hub_services.hpp"
 
 namespace offhub::emulator {
 

@@ -43,7 +43,7 @@ domain::Result<domain::JobRequest> TwinJobRequest(const DoorLockJobsOptions& o, 
 }
 
 struct Monitor : std::enable_shared_from_this<Monitor> {
-  ports::HubService& hub;
+  ports::JobService& hub;
   ports::Clock& clock;
   DoorLockJobsOptions options;
   std::function<void(const std::string&)> progress;
@@ -51,7 +51,7 @@ struct Monitor : std::enable_shared_from_this<Monitor> {
   std::string method_id, twin_id;
   DoorLockJobsOutcome outcome;
 
-  Monitor(ports::HubService& h, ports::Clock& c, DoorLockJobsOptions o, std::function<void(const std::string&)> p,
+  Monitor(ports::JobService& h, ports::Clock& c, DoorLockJobsOptions o, std::function<void(const std::string&)> p,
           std::function<void(DoorLockJobsOutcome)> d)
       : hub(h), clock(c), options(std::move(o)), progress(std::move(p)), done(std::move(d)) {}
 
@@ -106,9 +106,9 @@ std::string ProgressLine(const json& job) {
          count("runningCount") + " running, " + count("pendingCount") + " pending";
 }
 
-void RunDoorLockJobs(ports::HubService& hub, ports::Clock& clock, DoorLockJobsOptions options,
+void RunDoorLockJobs(ports::JobService& jobs, ports::Clock& clock, DoorLockJobsOptions options,
                      std::function<void(const std::string&)> progress, std::function<void(DoorLockJobsOutcome)> done) {
-  auto monitor = std::make_shared<Monitor>(hub, clock, std::move(options), std::move(progress), std::move(done));
+  auto monitor = std::make_shared<Monitor>(jobs, clock, std::move(options), std::move(progress), std::move(done));
   monitor->Schedule();
 }
 

@@ -16,7 +16,7 @@
 #include "domain/errors.hpp"
 #include "ports/clock.hpp"
 #include "ports/device_transport.hpp"
-#include "ports/hub_service.hpp"
+#include "ports/job_service.hpp"
 
 namespace offhub::apps {
 
@@ -41,7 +41,7 @@ struct DoorLockJobsOutcome {
 // `clock`; `progress` gets one line per poll ("lockDoor ... running 0/1 ...").
 // `done` runs once, when both jobs are completed, failed or cancelled, or at
 // the first error. Runs on the clock's event loop.
-void RunDoorLockJobs(ports::HubService& hub, ports::Clock& clock, DoorLockJobsOptions options,
+void RunDoorLockJobs(ports::JobService& jobs, ports::Clock& clock, DoorLockJobsOptions options,
                      std::function<void(const std::string&)> progress, std::function<void(DoorLockJobsOutcome)> done);
 
 // The tutorial's device: answers lockDoor with 200 (printing "Locking Door!"),

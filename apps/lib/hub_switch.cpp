@@ -23,16 +23,16 @@ domain::Error Invalid(std::string message) { return domain::Error::ArgumentInval
 
 class RemoteHub final : public ServiceHub {
  public:
-  RemoteHub(boost::asio::io_context& io, std::unique_ptr<ports::HubService> service, std::string host_name)
+  RemoteHub(boost::asio::io_context& io, std::unique_ptr<ports::Hub> service, std::string host_name)
       : clock_(offhub::MakeAsioClock(io)), service_(std::move(service)), host_name_(std::move(host_name)) {}
-  ports::HubService& service() override { return *service_; }
+  ports::HubServices services() override { return service_->services(); }
   ports::Clock& clock() override { return *clock_; }
   std::string description() const override { return "IoT hub " + host_name_; }
   std::string host_name() const override { return host_name_; }
 
  private:
   std::unique_ptr<ports::Clock> clock_;
-  std::unique_ptr<ports::HubService> service_;
+  std::unique_ptr<ports::Hub> service_;
   std::string host_name_;
 };
 
@@ -48,13 +48,13 @@ class EmbeddedHub final : public ServiceHub {
     for (const auto& id : device_ids) {
       auto spec = domain::ParseDeviceSpec(nlohmann::json::object(), id);
       if (!spec) return spec.error();
-      if (auto created = hub_->PutDevice(*spec, std::nullopt); !created) return created.error();
+      if (auto created = hub_->PutIdentity(*spec, std::nullopt); !created) return created.error();
       devices_.Script(id, {.status = 200, .payload = nullptr, .latency_ms = 5});
       devices_.Connect(id);
     }
     return domain::Success();
   }
-  ports::HubService& service() override { return *hub_; }
+  ports::HubServices services() override { return hub_->services(); }
   ports::Clock& clock() override { return *clock_; }
   std::string description() const override { return "the embedded hub (in process)"; }
   std::string host_name() const override { return "localhost"; }

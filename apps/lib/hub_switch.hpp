@@ -25,7 +25,7 @@
 #include "domain/result.hpp"
 #include "ports/clock.hpp"
 #include "ports/device_transport.hpp"
-#include "ports/hub_service.hpp"
+#include "ports/hub_services.hpp"
 
 namespace CLI {
 class App;
@@ -65,7 +65,7 @@ void AddDeviceOptions(CLI::App& app, DeviceSettings& settings);
 class ServiceHub {
  public:
   virtual ~ServiceHub() = default;
-  virtual ports::HubService& service() = 0;
+  virtual ports::HubServices services() = 0;
   virtual ports::Clock& clock() = 0;
   virtual std::string description() const = 0;  // "IoT hub myhub.azure-devices.net", "embedded hub", ...
   virtual std::string host_name() const = 0;    // HostName for device connection strings

@@ -70,27 +70,27 @@ void Commands::RegisterDevice(CLI::App& app) {
                  {"authentication", {{"type", "sas"}, {"symmetricKey", {{"primaryKey", primary_key_}, {"secondaryKey", secondary_key_}}}}}};
     const auto spec = domain::ParseDeviceSpec(body, id_);
     if (!spec) return Fail(spec.error());
-    return PrintOr(hub.service().PutDevice(*spec, std::nullopt));
+    return PrintOr(hub.services().registry.PutIdentity(*spec, std::nullopt));
   });
   auto* show = device->add_subcommand("show", "Show a device");
   show->add_option("device-id", id_, "The device id")->required();
-  On(show, [this](auto&, apps::ServiceHub& hub) { return PrintOr(hub.service().GetDevice(id_)); });
+  On(show, [this](auto&, apps::ServiceHub& hub) { return PrintOr(hub.services().registry.GetIdentity(ports::Identity::Device(id_))); });
   auto* connection = device->add_subcommand("connection-string", "Print a device's connection string (primary key)");
   connection->add_option("device-id", id_, "The device id")->required();
   On(connection, [this](auto&, apps::ServiceHub& hub) {
-    const auto device = hub.service().GetDevice(id_);
+    const auto device = hub.services().registry.GetIdentity(ports::Identity::Device(id_));
     if (!device) return Fail(device.error());
     const auto text = ConnectionString(hub.host_name(), *device);
     return text ? Print(json{{"connectionString", *text}}) : Fail(text.error());
   });
   auto* list = device->add_subcommand("list", "List devices");
   list->add_option("--top", top_, "At most this many (1..1000)");
-  On(list, [this](auto&, apps::ServiceHub& hub) { return PrintOr(hub.service().ListDevices(static_cast<std::size_t>(top_))); });
+  On(list, [this](auto&, apps::ServiceHub& hub) { return PrintOr(hub.services().registry.ListDevices(static_cast<std::size_t>(top_))); });
   auto* remove = device->add_subcommand("delete", "Delete a device");
   remove->add_option("device-id", id_, "The device id")->required();
   remove->add_option("--etag", etag_, "Delete only if the device's etag is this");
   On(remove, [this](auto&, apps::ServiceHub& hub) {
-    const auto deleted = hub.service().DeleteDevice(id_, etag_.empty() ? std::optional<std::string_view>("*") : IfMatch(etag_));
+    const auto deleted = hub.services().registry.DeleteIdentity(ports::Identity::Device(id_), etag_.empty() ? std::optional<std::string_view>("*") : IfMatch(etag_));
     return deleted ? Print(json{{"deleted", id_}}) : Fail(deleted.error());
   });
 }
@@ -104,7 +104,7 @@ void Commands::RegisterTwin(CLI::App& app) {
   On(show, [this](auto&, apps::ServiceHub& hub) {
     const auto module = Module();
     if (!module) return Fail(module.error());
-    return PrintOr(*module ? hub.service().GetModuleTwin(id_, **module) : hub.service().GetTwin(id_));
+    return PrintOr(*module ? hub.services().twins.GetTwin(ports::Identity::Module(id_, **module)) : hub.services().twins.GetTwin(ports::Identity::Device(id_)));
   });
   auto* update = twin->add_subcommand("update", "Patch (or with --replace, replace) tags and desired properties");
   update->add_option("device-id", id_, "The device id")->required();
@@ -117,14 +117,14 @@ void Commands::RegisterTwin(CLI::App& app) {
     if (!module) return Fail(module.error());
     const auto patch = ParseJsonArgument(patch_, "--patch");
     if (!patch) return Fail(patch.error());
-    auto& service = hub.service();
+    const auto service = hub.services();
     // Without --etag a patch sends If-Match: * and a replace none: both apply whatever the twin's etag.
     const ports::IfMatch if_match = replace_ ? IfMatch(etag_) : ports::IfMatch(IfMatch(etag_).value_or("*"));
     if (*module) {
-      return PrintOr(replace_ ? service.ReplaceModuleTwin(id_, **module, *patch, if_match)
-                              : service.PatchModuleTwin(id_, **module, *patch, if_match));
+      return PrintOr(replace_ ? service.twins.ReplaceTwin(ports::Identity::Module(id_, **module), *patch, if_match)
+                              : service.twins.PatchTwin(ports::Identity::Module(id_, **module), *patch, if_match));
     }
-    return PrintOr(replace_ ? service.ReplaceTwin(id_, *patch, if_match) : service.PatchTwin(id_, *patch, if_match));
+    return PrintOr(replace_ ? service.twins.ReplaceTwin(ports::Identity::Device(id_), *patch, if_match) : service.twins.PatchTwin(ports::Identity::Device(id_), *patch, if_match));
   });
 }
 
@@ -137,7 +137,7 @@ void Commands::RegisterQuery(CLI::App& app) {
     json items = json::array();
     ports::QueryPageRequest page{page_size_, std::nullopt};
     do {
-      const auto result = hub.service().Query(sql_, page);
+      const auto result = hub.services().queries.Query(sql_, page);
       if (!result) return Fail(result.error());
       for (const auto& item : result->items) items.push_back(item);
       page.continuation = result->continuation;
@@ -172,9 +172,9 @@ void Commands::RegisterMethod(CLI::App& app) {
       done = true;
     };
     if (*module) {
-      hub.service().InvokeModuleMethod(id_, **module, *request, answer);
+      hub.services().methods.InvokeMethod(ports::Identity::Module(id_, **module), *request, answer);
     } else {
-      hub.service().InvokeMethod(id_, *request, answer);
+      hub.services().methods.InvokeMethod(ports::Identity::Device(id_), *request, answer);
     }
     RunUntil(io, done);
     return code;
@@ -213,14 +213,14 @@ void Commands::RegisterJob(CLI::App& app) {
     }
     const auto request = domain::ParseJobRequest(id_, body, hub.clock().Now());
     if (!request) return Fail(request.error());
-    return PrintOr(hub.service().CreateJob(*request));
+    return PrintOr(hub.services().jobs.CreateJob(*request));
   });
   auto* show = job->add_subcommand("show", "Show a job");
   show->add_option("job-id", id_, "The job id")->required();
-  On(show, [this](auto&, apps::ServiceHub& hub) { return PrintOr(hub.service().GetJob(id_)); });
+  On(show, [this](auto&, apps::ServiceHub& hub) { return PrintOr(hub.services().jobs.GetJob(id_)); });
   auto* cancel = job->add_subcommand("cancel", "Cancel a job that has not started");
   cancel->add_option("job-id", id_, "The job id")->required();
-  On(cancel, [this](auto&, apps::ServiceHub& hub) { return PrintOr(hub.service().CancelJob(id_)); });
+  On(cancel, [this](auto&, apps::ServiceHub& hub) { return PrintOr(hub.services().jobs.CancelJob(id_)); });
   auto* list = job->add_subcommand("list", "List jobs");
   list->add_option("--type", job_type_, "scheduleDeviceMethod or scheduleUpdateTwin");
   list->add_option("--status", job_status_, "queued, scheduled, running, completed, failed or cancelled");
@@ -231,7 +231,7 @@ void Commands::RegisterJob(CLI::App& app) {
     json items = json::array();
     ports::QueryPageRequest page;
     do {
-      const auto result = hub.service().ListJobs(filter, page);
+      const auto result = hub.services().jobs.ListJobs(filter, page);
       if (!result) return Fail(result.error());
       for (const auto& item : result->items) items.push_back(item);
       page.continuation = result->continuation;
@@ -248,7 +248,7 @@ int Commands::Watch(boost::asio::io_context& io, apps::ServiceHub& hub) {
   bool done = false;
   int code = 1;
   std::function<void()> poll = [&] {
-    const auto job = hub.service().GetJob(id_);
+    const auto job = hub.services().jobs.GetJob(id_);
     if (!job) {
       std::cerr << "\n";
       code = Fail(job.error());

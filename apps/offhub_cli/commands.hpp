@@ -1,6 +1,6 @@
 #pragma once
 // The offhub CLI's subcommands: each parses its arguments (CLI11), calls the
-// HubService, prints the result as JSON and returns the exit code.
+// service ports, prints the result as JSON and returns the exit code.
 
 #include <CLI/CLI.hpp>
 #include <boost/asio/io_context.hpp>

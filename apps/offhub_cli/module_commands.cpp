@@ -27,7 +27,7 @@ void Commands::RegisterModule(CLI::App& app) {
          {{"type", "sas"}, {"symmetricKey", {{"primaryKey", primary_key_}, {"secondaryKey", secondary_key_}}}}}};
     const auto spec = domain::ParseModuleSpec(body, id_, module_.value_or(""));
     if (!spec) return Fail(spec.error());
-    return PrintOr(hub.service().PutModule(*spec, std::nullopt));
+    return PrintOr(hub.services().registry.PutIdentity(*spec, std::nullopt));
   });
 
   auto* show = module->add_subcommand("show", "Show a module");
@@ -35,7 +35,7 @@ void Commands::RegisterModule(CLI::App& app) {
   On(show, [this](auto&, apps::ServiceHub& hub) {
     const auto module = Module();
     if (!module) return Fail(module.error());
-    return PrintOr(hub.service().GetModule(id_, **module));
+    return PrintOr(hub.services().registry.GetIdentity(ports::Identity::Module(id_, **module)));
   });
 
   auto* connection = module->add_subcommand("connection-string", "Print a module's connection string (primary key)");
@@ -43,7 +43,7 @@ void Commands::RegisterModule(CLI::App& app) {
   On(connection, [this](auto&, apps::ServiceHub& hub) {
     const auto module = Module();
     if (!module) return Fail(module.error());
-    const auto identity = hub.service().GetModule(id_, **module);
+    const auto identity = hub.services().registry.GetIdentity(ports::Identity::Module(id_, **module));
     if (!identity) return Fail(identity.error());
     const auto text = ConnectionString(hub.host_name(), *identity);
     return text ? Print(json{{"connectionString", *text}}) : Fail(text.error());
@@ -51,7 +51,7 @@ void Commands::RegisterModule(CLI::App& app) {
 
   auto* list = module->add_subcommand("list", "List a device's modules");
   list->add_option("device-id", id_, "The device id")->required();
-  On(list, [this](auto&, apps::ServiceHub& hub) { return PrintOr(hub.service().ListModules(id_)); });
+  On(list, [this](auto&, apps::ServiceHub& hub) { return PrintOr(hub.services().registry.ListModules(id_)); });
 
   auto* remove = module->add_subcommand("delete", "Delete a module");
   add_ids(remove);
@@ -59,7 +59,7 @@ void Commands::RegisterModule(CLI::App& app) {
   On(remove, [this](auto&, apps::ServiceHub& hub) {
     const auto module = Module();
     if (!module) return Fail(module.error());
-    const auto deleted = hub.service().DeleteModule(id_, **module, IfMatch(etag_).value_or("*"));
+    const auto deleted = hub.services().registry.DeleteIdentity(ports::Identity::Module(id_, **module), IfMatch(etag_).value_or("*"));
     return deleted ? Print(json{{"deleted", domain::IdentityKey(id_, **module)}}) : Fail(deleted.error());
   });
 }

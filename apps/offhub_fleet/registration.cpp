@@ -42,7 +42,7 @@ class Registrar {
     auto hub = apps::ConnectServiceHub(io, hub_);
     if (!hub) return Fail(hub.error());
     for (std::size_t i = next_++; i < ids_.size() && !failed_; i = next_++) {
-      auto key = Ensure((*hub)->service(), ids_[i]);
+      auto key = Ensure((*hub)->services().registry, ids_[i]);
       if (!key) return Fail(key.error());
       result_.devices[i] = {ids_[i], std::move(*key)};
       ++done_;
@@ -67,14 +67,14 @@ class Registrar {
   }
 
  private:
-  domain::Result<std::string> Ensure(ports::HubService& hub, const std::string& id) {
-    auto device = hub.GetDevice(id);
+  domain::Result<std::string> Ensure(ports::RegistryService& hub, const std::string& id) {
+    auto device = hub.GetIdentity(ports::Identity::Device(id));
     if (!device && device.error().code() == ErrorCode::DeviceNotFound) {
       const auto spec = domain::ParseDeviceSpec(json::object(), id);
       if (!spec) return spec.error();
-      device = hub.PutDevice(*spec, std::nullopt);
+      device = hub.PutIdentity(*spec, std::nullopt);
       if (device) ++created_;
-      if (!device && device.error().code() == ErrorCode::DeviceAlreadyExists) device = hub.GetDevice(id);
+      if (!device && device.error().code() == ErrorCode::DeviceAlreadyExists) device = hub.GetIdentity(ports::Identity::Device(id));
     }
     if (!device) return device.error();
     return PrimaryKey(*device);

@@ -30,7 +30,7 @@ int main(int argc, char** argv) {
   std::cerr << "Scheduling jobs on " << (*hub)->description() << "\n";
   int exit_code = 1;
   offhub::apps::RunDoorLockJobs(
-      (*hub)->service(), (*hub)->clock(), options, [](const std::string& line) { std::cerr << line << "\n"; },
+      (*hub)->services().jobs, (*hub)->clock(), options, [](const std::string& line) { std::cerr << line << "\n"; },
       [&](offhub::apps::DoorLockJobsOutcome outcome) {
         if (outcome.error) {
           offhub::apps::PrintError("schedule-job-service", *outcome.error);

@@ -102,7 +102,7 @@ class Fixture {
         {"authentication", {{"type", "sas"}, {"symmetricKey", {{"primaryKey", key}, {"secondaryKey", kOtherKey}}}}}};
     auto spec = domain::ParseDeviceSpec(body, kDeviceId);
     REQUIRE(spec);
-    REQUIRE(hub().PutDevice(*spec, if_match));
+    REQUIRE(hub().PutIdentity(*spec, if_match));
   }
 
   void PutModule() {
@@ -111,7 +111,7 @@ class Fixture {
          {{"type", "sas"}, {"symmetricKey", {{"primaryKey", kModuleKey}, {"secondaryKey", kOtherKey}}}}}};
     auto spec = domain::ParseModuleSpec(body, kDeviceId, kModuleId);
     REQUIRE(spec);
-    REQUIRE(hub().PutModule(*spec, std::nullopt));
+    REQUIRE(hub().PutIdentity(*spec, std::nullopt));
   }
 
   azure::MqttDeviceOptions ModuleOptions() const {
@@ -147,8 +147,7 @@ class Fixture {
   domain::Result<domain::MethodResult> Invoke(const std::string& method, const json& payload) {
     std::optional<domain::Result<domain::MethodResult>> result;
     domain::MethodRequest request{method, payload, 5, 10};
-    hub().InvokeMethod(kDeviceId, request,
-                       [&](domain::Result<domain::MethodResult> r) { result.emplace(std::move(r)); });
+    hub().InvokeMethod(offhub::ports::Identity::Device(kDeviceId), request, [&](domain::Result<domain::MethodResult> r) { result.emplace(std::move(r)); });
     REQUIRE(RunUntil([&] { return result.has_value(); }, 20s));
     return std::move(*result);
   }
@@ -156,8 +155,7 @@ class Fixture {
   domain::Result<domain::MethodResult> InvokeModule(const std::string& method, const json& payload) {
     std::optional<domain::Result<domain::MethodResult>> result;
     domain::MethodRequest request{method, payload, 5, 10};
-    hub().InvokeModuleMethod(kDeviceId, kModuleId, request,
-                             [&](domain::Result<domain::MethodResult> r) { result.emplace(std::move(r)); });
+    hub().InvokeMethod(offhub::ports::Identity::Module(kDeviceId, kModuleId), request, [&](domain::Result<domain::MethodResult> r) { result.emplace(std::move(r)); });
     REQUIRE(RunUntil([&] { return result.has_value(); }, 20s));
     return std::move(*result);
   }
@@ -240,7 +238,7 @@ TEST_CASE_FIXTURE(Fixture, "twin: GET, reported PATCH and desired notifications"
   device.PatchReported({{"lock", "closed"}}, [&](domain::Result<std::int64_t> r) { version.emplace(std::move(r)); });
   REQUIRE(RunUntil([&] { return version.has_value(); }));
   REQUIRE(*version);
-  const auto service_view = hub().GetTwin(kDeviceId);
+  const auto service_view = hub().GetTwin(offhub::ports::Identity::Device(kDeviceId));
   REQUIRE(service_view);
   CHECK((*service_view)["properties"]["reported"]["lock"] == "closed");
   CHECK((*service_view)["properties"]["reported"]["$version"] == **version);
@@ -250,13 +248,12 @@ TEST_CASE_FIXTURE(Fixture, "twin: GET, reported PATCH and desired notifications"
   int floor = 0;
   REQUIRE(RunUntil([&] {
     if (!desired.empty()) return true;
-    REQUIRE(hub().PatchTwin(kDeviceId, {{"properties", {{"desired", {{"building", "43"}, {"floor", ++floor}}}}}},
-                            std::nullopt));
+    REQUIRE(hub().PatchTwin(offhub::ports::Identity::Device(kDeviceId), {{"properties", {{"desired", {{"building", "43"}, {"floor", ++floor}}}}}}, std::nullopt));
     return RunUntil([&] { return !desired.empty(); }, 300ms);
   }));
   CHECK(desired.front().first["building"] == "43");
   CHECK_FALSE(desired.front().first.contains("$version"));
-  const auto after = hub().GetTwin(kDeviceId);
+  const auto after = hub().GetTwin(offhub::ports::Identity::Device(kDeviceId));
   REQUIRE(after);
   CHECK(desired.back().second == (*after)["properties"]["desired"]["$version"]);
 }
@@ -306,11 +303,11 @@ TEST_CASE_FIXTURE(Fixture, "a short SAS TTL is renewed before expiry, without a 
   options.sas_ttl = 2s;  // se is 1..2 s away: renewed after 0.75 s, the broker drops expired ones
   Connect(options);
   REQUIRE(RunUntil([&] { return log_.connected(); }));
-  const auto first = hub().GetDevice(kDeviceId);
+  const auto first = hub().GetIdentity(offhub::ports::Identity::Device(kDeviceId));
   REQUIRE(first);
   RunFor(4500ms);  // past two expiries
   CHECK(log_.Count(DeviceConnection::kDisconnected) == 0);
-  const auto later = hub().GetDevice(kDeviceId);
+  const auto later = hub().GetIdentity(offhub::ports::Identity::Device(kDeviceId));
   REQUIRE(later);
   CHECK((*later)["connectionState"] == "Connected");
   CHECK((*later)["connectionStateUpdatedTime"] != (*first)["connectionStateUpdatedTime"]);  // it did reconnect
@@ -331,7 +328,7 @@ TEST_CASE_FIXTURE(Fixture, "a module connects as itself: its methods, its twin, 
   CHECK(result->status == 200);
   CHECK(result->payload == json{{"locked", true}, {"echo", {{"reason", "module"}}}});
   // The device itself is not connected: the module's session is its own.
-  const auto device = hub().GetDevice(kDeviceId);
+  const auto device = hub().GetIdentity(offhub::ports::Identity::Device(kDeviceId));
   REQUIRE(device);
   CHECK((*device)["connectionState"] == "Disconnected");
 
@@ -346,12 +343,12 @@ TEST_CASE_FIXTURE(Fixture, "a module connects as itself: its methods, its twin, 
   module.PatchReported({{"lock", "closed"}}, [&](domain::Result<std::int64_t> r) { version.emplace(std::move(r)); });
   REQUIRE(RunUntil([&] { return version.has_value(); }));
   REQUIRE(*version);
-  const auto module_twin = hub().GetModuleTwin(kDeviceId, kModuleId);
+  const auto module_twin = hub().GetTwin(offhub::ports::Identity::Module(kDeviceId, kModuleId));
   REQUIRE(module_twin);
   CHECK((*module_twin)["moduleId"] == kModuleId);
   CHECK((*module_twin)["properties"]["reported"]["lock"] == "closed");
   CHECK((*module_twin)["properties"]["reported"]["$version"] == **version);
-  const auto device_twin = hub().GetTwin(kDeviceId);
+  const auto device_twin = hub().GetTwin(offhub::ports::Identity::Device(kDeviceId));
   REQUIRE(device_twin);
   CHECK_FALSE((*device_twin)["properties"]["reported"].contains("lock"));
 
@@ -359,8 +356,7 @@ TEST_CASE_FIXTURE(Fixture, "a module connects as itself: its methods, its twin, 
   int floor = 0;
   REQUIRE(RunUntil([&] {
     if (!desired.empty()) return true;
-    REQUIRE(hub().PatchModuleTwin(kDeviceId, kModuleId, {{"properties", {{"desired", {{"floor", ++floor}}}}}},
-                                  std::nullopt));
+    REQUIRE(hub().PatchTwin(offhub::ports::Identity::Module(kDeviceId, kModuleId), {{"properties", {{"desired", {{"floor", ++floor}}}}}}, std::nullopt));
     return RunUntil([&] { return !desired.empty(); }, 300ms);
   }));
   CHECK(desired.front().first["floor"].is_number_integer());

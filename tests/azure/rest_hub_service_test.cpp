@@ -113,7 +113,7 @@ struct TlsEmulator {
   TlsEmulator()
       : dir(std::filesystem::temp_directory_path() / ("offhub-azure-test-" + std::to_string(::getpid()))),
         material(emulator::EnsureTlsMaterial(dir, "localhost")),
-        router(*hub.hub, hub.clock, emulator::rest::SasAuthorizer("localhost", emulator::rest::WellKnownPolicies())) {
+        router(hub.hub->services(), hub.clock, emulator::rest::SasAuthorizer("localhost", emulator::rest::WellKnownPolicies())) {
     spdlog::set_level(spdlog::level::warn);
     tls.use_certificate_chain_file(material.server_certificate.string());
     tls.use_private_key_file(material.server_key.string(), asio::ssl::context::pem);
@@ -160,12 +160,12 @@ TEST_CASE("on the wire: Node's headers; a connection the server closed is replac
 
 TEST_CASE("nothing listening: 503 ServiceUnavailable naming the connect step; done runs once") {
   auto hub = azure::MakeRestHubService(Options(ClosedPort(), /*tls=*/false));
-  const auto got = hub->GetDevice("d");
+  const auto got = hub->GetIdentity(offhub::ports::Identity::Device("d"));
   REQUIRE_FALSE(got.ok());
   CHECK(got.error().code() == ErrorCode::ServiceUnavailable);
   CHECK(got.error().message().find("connect to 127.0.0.1:") != std::string::npos);
   int calls = 0;
-  hub->InvokeMethod("d", {"m", nullptr, 5, 0}, [&](domain::Result<domain::MethodResult> r) {
+  hub->InvokeMethod(offhub::ports::Identity::Device("d"), {"m", nullptr, 5, 0}, [&](domain::Result<domain::MethodResult> r) {
     ++calls;
     CHECK(r.error().code() == ErrorCode::ServiceUnavailable);
   });
@@ -175,7 +175,7 @@ TEST_CASE("nothing listening: 503 ServiceUnavailable naming the connect step; do
 TEST_CASE("a server that never answers: 500008 GenericTimeout at the read") {
   RawServer server(RawServer::Mode::kSilent, 1);
   auto hub = azure::MakeRestHubService(Options(server.port(), /*tls=*/false));
-  const auto got = hub->GetTwin("d");
+  const auto got = hub->GetTwin(offhub::ports::Identity::Device("d"));
   REQUIRE_FALSE(got.ok());
   CHECK(got.error().code() == ErrorCode::GenericTimeout);
   CHECK(got.error().message().find("read") != std::string::npos);

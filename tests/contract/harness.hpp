@@ -1,5 +1,5 @@
 #pragma once
-// What the HubService contract suite needs from a hub under test, so the same
+// What the service ports' contract suites need from a hub under test, so the same
 // cases run against LocalHub in process and against the Azure REST adapter
 // talking to the emulator's REST front. Every harness runs the hub on a
 // manual clock (tests/fakes) with fake devices; only the harness touches
@@ -10,7 +10,7 @@
 #include <string_view>
 
 #include "domain/method_result.hpp"
-#include "ports/hub_service.hpp"
+#include "ports/hub_services.hpp"
 #include "adapters/emulator/simulated_devices.hpp"
 
 namespace offhub::contract {
@@ -19,8 +19,8 @@ class Harness {
  public:
   virtual ~Harness() = default;
 
-  // The HubService under test, called from the test thread.
-  virtual ports::HubService& hub() = 0;
+  // The service ports under test, called from the test thread.
+  virtual ports::HubServices services() = 0;
   // Fake devices are named by identity key: "dev" or "dev/module".
   // Scripts the fake device `id` (already registered) and connects it.
   virtual void ConnectFakeDevice(const std::string& id, emulator::DeviceScript script = {}) = 0;
@@ -29,7 +29,7 @@ class Harness {
   // Moves the hub's clock on, running whatever falls due.
   virtual void Advance(std::int64_t seconds) = 0;
   virtual domain::UtcTime Now() = 0;
-  // InvokeMethod (InvokeModuleMethod for "dev/module") as a client calls it;
+  // InvokeMethod as a client calls it, for a device or "dev/module";
   // returns what `done` received. The
   // hub's clock moves on while the call waits, so scripted latencies and
   // timeouts elapse (in-process: by steps of 100 ms; REST: see the harness).
@@ -37,12 +37,11 @@ class Harness {
                                                       const domain::MethodRequest& request) = 0;
 };
 
-// Calls InvokeMethod, or InvokeModuleMethod when `key` is "dev/module".
-inline void InvokeByKey(ports::HubService& hub, std::string_view key, const domain::MethodRequest& request,
-                        ports::HubService::MethodCallback done) {
+// The identity a fake device's key names: "dev" or "dev/module".
+inline offhub::ports::Identity IdentityOf(std::string_view key) {
   const auto slash = key.find('/');
-  if (slash == std::string_view::npos) return hub.InvokeMethod(key, request, std::move(done));
-  hub.InvokeModuleMethod(key.substr(0, slash), key.substr(slash + 1), request, std::move(done));
+  if (slash == std::string_view::npos) return offhub::ports::Identity::Device(key);
+  return offhub::ports::Identity::Module(key.substr(0, slash), key.substr(slash + 1));
 }
 
 }  // namespace offhub::contract

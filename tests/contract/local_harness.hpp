@@ -11,7 +11,7 @@ namespace offhub::contract {
 
 class LocalHarness final : public Harness {
  public:
-  ports::HubService& hub() override { return *fixture_.hub; }
+  ports::HubServices services() override { return fixture_.hub->services(); }
 
   void ConnectFakeDevice(const std::string& id, emulator::DeviceScript script) override {
     fixture_.devices.Script(id, std::move(script));
@@ -25,7 +25,7 @@ class LocalHarness final : public Harness {
                                               const domain::MethodRequest& request) override {
     std::optional<domain::Result<domain::MethodResult>> out;
     int calls = 0;
-    InvokeByKey(hub(), device_id, request, [&](domain::Result<domain::MethodResult> r) {
+    fixture_.hub->InvokeMethod(IdentityOf(device_id), request, [&](domain::Result<domain::MethodResult> r) {
       ++calls;
       out.emplace(std::move(r));
     });

@@ -1,5 +1,5 @@
-// The HubService contract against LocalHub in process.
-#include "tests/contract/hub_service_contract.hpp"
+// The service ports' contracts against LocalHub in process.
+#include "tests/contract/service_contracts.hpp"
 #include "tests/contract/local_harness.hpp"
 
-OFFHUB_HUB_SERVICE_CONTRACT(offhub::contract::LocalHarness);
+OFFHUB_SERVICE_CONTRACTS(offhub::contract::LocalHarness);

@@ -61,7 +61,7 @@ inline std::string OwnerKey() {
 class RestHarness : public Harness {
  public:
   explicit RestHarness(bool tls)
-      : router_(*fixture_.hub, fixture_.clock,
+      : router_(fixture_.hub->services(), fixture_.clock,
                 emulator::rest::SasAuthorizer("localhost", emulator::rest::WellKnownPolicies())) {
     spdlog::set_level(spdlog::level::warn);  // the request log would drown the test output
     if (tls) {
@@ -85,7 +85,7 @@ class RestHarness : public Harness {
     thread_.join();
   }
 
-  ports::HubService& hub() override { return *client_; }
+  ports::HubServices services() override { return client_->services(); }
 
   void ConnectFakeDevice(const std::string& id, emulator::DeviceScript script) override {
     OnServer([&] {
@@ -111,7 +111,7 @@ class RestHarness : public Harness {
     });
     std::optional<domain::Result<domain::MethodResult>> out;
     int calls = 0;
-    InvokeByKey(*client_, device_id, request, [&](domain::Result<domain::MethodResult> r) {
+    client_->InvokeMethod(IdentityOf(device_id), request, [&](domain::Result<domain::MethodResult> r) {
       ++calls;
       out.emplace(std::move(r));
     });
@@ -163,7 +163,7 @@ class RestHarness : public Harness {
   bool auto_advance_ = false;  // server thread only
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_ = boost::asio::make_work_guard(io_);
   std::thread thread_;
-  std::unique_ptr<ports::HubService> client_;
+  std::unique_ptr<ports::Hub> client_;
 };
 
 struct RestHttpsHarness final : RestHarness {

@@ -37,7 +37,7 @@ struct TempDir {
 // Runs the server's io_context on a thread while the test acts as a client.
 struct Server {
   Server(asio::ssl::context* tls)
-      : router(*hub.hub, hub.clock, emulator::rest::SasAuthorizer("localhost", emulator::rest::WellKnownPolicies())),
+      : router(hub.hub->services(), hub.clock, emulator::rest::SasAuthorizer("localhost", emulator::rest::WellKnownPolicies())),
         server(emulator::rest::StartHttpServer(io, router, "127.0.0.1", 0, tls)),
         work(asio::make_work_guard(io)),
         thread([this] { io.run(); }) {}

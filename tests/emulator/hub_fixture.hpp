@@ -1,6 +1,6 @@
 #pragma once
 // A LocalHub on a manual clock with fake devices and an in-memory store:
-// tests drive it through HubService only, as a client would.
+// tests drive it through the service ports only, as a client would.
 
 #include <doctest/doctest.h>
 
@@ -31,9 +31,9 @@ struct HubFixture {
   nlohmann::json AddDevice(const std::string& id, const nlohmann::json& tags = nullptr) {
     auto spec = domain::ParseDeviceSpec(nlohmann::json::object(), id);
     REQUIRE(spec.ok());
-    auto created = hub->PutDevice(*spec, std::nullopt);
+    auto created = hub->PutIdentity(*spec, std::nullopt);
     REQUIRE(created.ok());
-    if (!tags.is_null()) REQUIRE(hub->PatchTwin(id, {{"tags", tags}}, "*").ok());
+    if (!tags.is_null()) REQUIRE(hub->PatchTwin(offhub::ports::Identity::Device(id), {{"tags", tags}}, "*").ok());
     return *created;
   }
 

@@ -1,4 +1,4 @@
-// The job engine through HubService, on the manual clock: every scenario of
+// The job engine through the service ports, on the manual clock: every scenario of
 // the in-process hub issue, with no real sleeping.
 #include "tests/emulator/hub_fixture.hpp"
 
@@ -38,7 +38,7 @@ TEST_CASE("door-lock tutorial: a method job and a twin job over one device both 
   REQUIRE(records.size() == 1);
   CHECK(records[0]["status"] == "completed");
   CHECK(records[0]["outcome"]["deviceMethodResponse"]["status"] == 200);
-  const json twin = *f.hub->GetTwin("myDeviceId");
+  const json twin = *f.hub->GetTwin(offhub::ports::Identity::Device("myDeviceId"));
   CHECK(twin["properties"]["desired"]["building"] == "43");
   CHECK(twin["properties"]["desired"]["$version"] == 2);
 }
@@ -206,7 +206,7 @@ TEST_CASE("a twin job bumps desired $version and notifies connected devices only
   f.clock.AdvanceSeconds(1);
   CHECK(f.Job("t")["deviceJobStatistics"]["succeededCount"] == 2);
   for (const char* id : {"on", "off"}) {
-    const json twin = *f.hub->GetTwin(id);
+    const json twin = *f.hub->GetTwin(offhub::ports::Identity::Device(id));
     CHECK(twin["properties"]["desired"]["$version"] == 2);
     CHECK(twin["properties"]["desired"]["floor"] == 3);
   }
@@ -219,8 +219,8 @@ TEST_CASE("query conditions select by tags; an invalid condition fails the job")
   HubFixture f;
   auto& in43 = f.AddOnlineDevice("a");
   auto& other = f.AddOnlineDevice("b");
-  REQUIRE(f.hub->PatchTwin("a", {{"tags", {{"building", "43"}}}}, "*").ok());
-  REQUIRE(f.hub->PatchTwin("b", {{"tags", {{"building", "44"}}}}, "*").ok());
+  REQUIRE(f.hub->PatchTwin(offhub::ports::Identity::Device("a"), {{"tags", {{"building", "43"}}}}, "*").ok());
+  REQUIRE(f.hub->PatchTwin(offhub::ports::Identity::Device("b"), {{"tags", {{"building", "44"}}}}, "*").ok());
   REQUIRE(f.CreateJob("sel", MethodJob("tags.building = '43'")).ok());
   REQUIRE(f.CreateJob("bad", MethodJob("deviceId IN ['a'")).ok());
   f.clock.AdvanceSeconds(1);
@@ -264,7 +264,7 @@ TEST_CASE("jobs survive a restart on the same store and finish afterwards") {
   f.clock.AdvanceSeconds(1);
   f.Rebuild();
   CHECK(f.Job("later")["status"] == "scheduled");
-  CHECK(f.hub->GetDevice("d").ok());
+  CHECK(f.hub->GetIdentity(offhub::ports::Identity::Device("d")).ok());
   f.devices.Connect("d");
   f.clock.AdvanceSeconds(120);
   CHECK(f.Job("later")["status"] == "completed");

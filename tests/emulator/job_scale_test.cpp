@@ -52,7 +52,7 @@ TEST_CASE("a twin job over 50,000 twins completes on a 256 KiB stack") {
   CHECK(job["status"] == "completed");
   CHECK(job["deviceJobStatistics"]["deviceCount"] == kDevices);
   CHECK(job["deviceJobStatistics"]["succeededCount"] == kDevices);
-  CHECK((*f.hub->GetTwin(DeviceId(kDevices - 1)))["properties"]["desired"]["building"] == "43");
+  CHECK((*f.hub->GetTwin(offhub::ports::Identity::Device(DeviceId(kDevices - 1))))["properties"]["desired"]["building"] == "43");
   for (int i = 0; i < kDevices; i += 10) REQUIRE(f.devices.device(DeviceId(i)).desired_updates.size() == 1);
   CHECK(f.devices.device(DeviceId(1)).desired_updates.empty());
 }

@@ -1,4 +1,4 @@
-// LocalHub's registry, twins and direct methods through HubService, on the
+// LocalHub's registry, twins and direct methods through the service ports, on the
 // manual clock and fake devices.
 #include "tests/emulator/hub_fixture.hpp"
 
@@ -18,7 +18,7 @@ std::optional<domain::Result<domain::MethodResult>> Invoke(HubFixture& f, const 
                                                            const domain::MethodRequest& request,
                                                            std::int64_t seconds) {
   auto result = std::make_shared<std::optional<domain::Result<domain::MethodResult>>>();
-  f.hub->InvokeMethod(id, request, [result](domain::Result<domain::MethodResult> r) {
+  f.hub->InvokeMethod(offhub::ports::Identity::Device(id), request, [result](domain::Result<domain::MethodResult> r) {
     REQUIRE_FALSE(result->has_value());  // exactly once
     result->emplace(std::move(r));
   });
@@ -38,22 +38,22 @@ TEST_CASE("registry: create with generated keys, get, list, update with If-Match
   CHECK(created["status"] == "enabled");
 
   auto spec = *domain::ParseDeviceSpec(json::object(), "myDeviceId");
-  const auto dup = f.hub->PutDevice(spec, std::nullopt);
+  const auto dup = f.hub->PutIdentity(spec, std::nullopt);
   REQUIRE_FALSE(dup.ok());
   CHECK(dup.error().code() == domain::ErrorCode::DeviceAlreadyExists);
 
-  CHECK(f.hub->GetDevice("nope").error().code() == domain::ErrorCode::DeviceNotFound);
-  CHECK(f.hub->GetTwin("nope").error().code() == domain::ErrorCode::DeviceNotFound);
+  CHECK(f.hub->GetIdentity(offhub::ports::Identity::Device("nope")).error().code() == domain::ErrorCode::DeviceNotFound);
+  CHECK(f.hub->GetTwin(offhub::ports::Identity::Device("nope")).error().code() == domain::ErrorCode::DeviceNotFound);
 
   spec.status = domain::DeviceStatus::kDisabled;
-  CHECK(f.hub->PutDevice(spec, "\"wrong\"").error().code() == domain::ErrorCode::PreconditionFailed);
-  const auto updated = f.hub->PutDevice(spec, "\"" + created["etag"].get<std::string>() + "\"");
+  CHECK(f.hub->PutIdentity(spec, "\"wrong\"").error().code() == domain::ErrorCode::PreconditionFailed);
+  const auto updated = f.hub->PutIdentity(spec, "\"" + created["etag"].get<std::string>() + "\"");
   REQUIRE(updated.ok());
   CHECK((*updated)["status"] == "disabled");
   CHECK((*updated)["etag"] != created["etag"]);
   CHECK((*updated)["authentication"]["symmetricKey"] == created["authentication"]["symmetricKey"]);
-  CHECK((*f.hub->GetTwin("myDeviceId"))["status"] == "disabled");
-  CHECK(f.hub->PutDevice(*domain::ParseDeviceSpec(json::object(), "ghost"), "*").error().code() ==
+  CHECK((*f.hub->GetTwin(offhub::ports::Identity::Device("myDeviceId")))["status"] == "disabled");
+  CHECK(f.hub->PutIdentity(*domain::ParseDeviceSpec(json::object(), "ghost"), "*").error().code() ==
         domain::ErrorCode::DeviceNotFound);
 
   f.AddDevice("second");
@@ -62,41 +62,41 @@ TEST_CASE("registry: create with generated keys, get, list, update with If-Match
   CHECK(*f.hub->GetRegistryStatistics() ==
         json{{"totalDeviceCount", 2}, {"enabledDeviceCount", 1}, {"disabledDeviceCount", 1}});
 
-  CHECK(f.hub->DeleteDevice("second", "\"nope\"").error().code() == domain::ErrorCode::PreconditionFailed);
-  CHECK(f.hub->DeleteDevice("second", "*").ok());
-  CHECK(f.hub->DeleteDevice("second", "*").error().code() == domain::ErrorCode::DeviceNotFound);
+  CHECK(f.hub->DeleteIdentity(offhub::ports::Identity::Device("second"), "\"nope\"").error().code() == domain::ErrorCode::PreconditionFailed);
+  CHECK(f.hub->DeleteIdentity(offhub::ports::Identity::Device("second"), "*").ok());
+  CHECK(f.hub->DeleteIdentity(offhub::ports::Identity::Device("second"), "*").error().code() == domain::ErrorCode::DeviceNotFound);
   CHECK(f.hub->ListDevices(0)->size() == 1);
 }
 
 TEST_CASE("twins: etag 412, desired reaches a connected device, reported changes nothing for the etag") {
   HubFixture f;
   auto& device = f.AddOnlineDevice("d");
-  const json twin = *f.hub->GetTwin("d");
+  const json twin = *f.hub->GetTwin(offhub::ports::Identity::Device("d"));
   CHECK(twin["etag"] == "AAAAAAAAAAE=");
   CHECK(twin["connectionState"] == "Connected");
-  CHECK(f.hub->PatchTwin("d", {{"properties", {{"desired", {{"x", 1}}}}}}, "\"abc\"").error().http_status() == 412);
-  const auto patched = f.hub->PatchTwin("d", {{"properties", {{"desired", {{"x", 1}}}}}}, "\"AAAAAAAAAAE=\"");
+  CHECK(f.hub->PatchTwin(offhub::ports::Identity::Device("d"), {{"properties", {{"desired", {{"x", 1}}}}}}, "\"abc\"").error().http_status() == 412);
+  const auto patched = f.hub->PatchTwin(offhub::ports::Identity::Device("d"), {{"properties", {{"desired", {{"x", 1}}}}}}, "\"AAAAAAAAAAE=\"");
   REQUIRE(patched.ok());
   CHECK((*patched)["properties"]["desired"]["$version"] == 2);
   REQUIRE(device.desired_updates.size() == 1);
   CHECK(device.desired_updates[0].version == 2);
-  const auto replaced = f.hub->ReplaceTwin("d", {{"tags", {{"t", 1}}}, {"properties", {{"desired", {{"y", 2}}}}}}, std::nullopt);
+  const auto replaced = f.hub->ReplaceTwin(offhub::ports::Identity::Device("d"), {{"tags", {{"t", 1}}}, {"properties", {{"desired", {{"y", 2}}}}}}, std::nullopt);
   REQUIRE(replaced.ok());
   CHECK_FALSE((*replaced)["properties"]["desired"].contains("x"));
   CHECK(device.desired_updates.back().body == json::parse(R"({"x":null,"y":2,"$version":3})"));
-  CHECK(f.hub->PatchTwin("d", {{"properties", {{"reported", {{"x", 1}}}}}}, "*").error().http_status() == 400);
+  CHECK(f.hub->PatchTwin(offhub::ports::Identity::Device("d"), {{"properties", {{"reported", {{"x", 1}}}}}}, "*").error().http_status() == 400);
 }
 
 TEST_CASE("presence: connection state and service statistics follow the device") {
   HubFixture f;
   f.AddDevice("d");
   f.devices.Script("d");
-  CHECK((*f.hub->GetDevice("d"))["connectionState"] == "Disconnected");
+  CHECK((*f.hub->GetIdentity(offhub::ports::Identity::Device("d")))["connectionState"] == "Disconnected");
   f.devices.Connect("d");
-  CHECK((*f.hub->GetDevice("d"))["connectionState"] == "Connected");
+  CHECK((*f.hub->GetIdentity(offhub::ports::Identity::Device("d")))["connectionState"] == "Connected");
   CHECK(*f.hub->GetServiceStatistics() == json{{"connectedDeviceCount", 1}});
   f.devices.Disconnect("d");
-  CHECK((*f.hub->GetTwin("d"))["connectionState"] == "Disconnected");
+  CHECK((*f.hub->GetTwin(offhub::ports::Identity::Device("d")))["connectionState"] == "Disconnected");
   CHECK(*f.hub->GetServiceStatistics() == json{{"connectedDeviceCount", 0}});
 }
 
@@ -145,7 +145,7 @@ TEST_CASE("direct methods: no answer within the response timeout is 504101") {
   f.AddOnlineDevice("d", {.latency_ms = 6000});
   CHECK_FALSE(Invoke(f, "d", Method(5), 4));
   std::optional<domain::Result<domain::MethodResult>> result;
-  f.hub->InvokeMethod("d", Method(5), [&](auto r) { result.emplace(std::move(r)); });
+  f.hub->InvokeMethod(offhub::ports::Identity::Device("d"), Method(5), [&](auto r) { result.emplace(std::move(r)); });
   f.clock.AdvanceSeconds(5);
   REQUIRE(result);
   CHECK(result->error().code() == domain::ErrorCode::GatewayTimeout);
@@ -182,28 +182,28 @@ TEST_CASE("a failing store: the caller gets 500 and the hub's state is unchanged
   auto made = emulator::MakeLocalHub(clock, devices, store);
   REQUIRE(made.ok());
   auto hub = std::move(*made);
-  REQUIRE(hub->PutDevice(*domain::ParseDeviceSpec(json::object(), "d"), std::nullopt).ok());
-  const json before = *hub->GetTwin("d");
+  REQUIRE(hub->PutIdentity(*domain::ParseDeviceSpec(json::object(), "d"), std::nullopt).ok());
+  const json before = *hub->GetTwin(offhub::ports::Identity::Device("d"));
   store.failing = true;
-  CHECK(hub->PatchTwin("d", {{"tags", {{"a", 1}}}}, "*").error().http_status() == 500);
-  CHECK(hub->PutDevice(*domain::ParseDeviceSpec(json::object(), "e"), std::nullopt).error().http_status() == 500);
-  CHECK(hub->DeleteDevice("d", "*").error().http_status() == 500);
-  CHECK(*hub->GetTwin("d") == before);
-  CHECK(hub->GetDevice("e").error().code() == domain::ErrorCode::DeviceNotFound);
+  CHECK(hub->PatchTwin(offhub::ports::Identity::Device("d"), {{"tags", {{"a", 1}}}}, "*").error().http_status() == 500);
+  CHECK(hub->PutIdentity(*domain::ParseDeviceSpec(json::object(), "e"), std::nullopt).error().http_status() == 500);
+  CHECK(hub->DeleteIdentity(offhub::ports::Identity::Device("d"), "*").error().http_status() == 500);
+  CHECK(*hub->GetTwin(offhub::ports::Identity::Device("d")) == before);
+  CHECK(hub->GetIdentity(offhub::ports::Identity::Device("e")).error().code() == domain::ErrorCode::DeviceNotFound);
 }
 
 TEST_CASE("device requests: twin GET, reported patch, telemetry") {
   HubFixture f;
   f.AddDevice("d");
-  REQUIRE(f.hub->PatchTwin("d", {{"properties", {{"desired", {{"x", 1}}}}}}, "*").ok());
+  REQUIRE(f.hub->PatchTwin(offhub::ports::Identity::Device("d"), {{"properties", {{"desired", {{"x", 1}}}}}}, "*").ok());
   const auto view = f.hub->OnTwinGet("d");
   REQUIRE(view.ok());
   CHECK(*view == json::parse(R"({"desired":{"x":1,"$version":2},"reported":{"$version":1}})"));
-  const std::string etag = (*f.hub->GetTwin("d"))["etag"];
+  const std::string etag = (*f.hub->GetTwin(offhub::ports::Identity::Device("d")))["etag"];
   const auto version = f.hub->OnReportedPatch("d", {{"building", "43"}});
   REQUIRE(version.ok());
   CHECK(*version == 2);
-  const json twin = *f.hub->GetTwin("d");
+  const json twin = *f.hub->GetTwin(offhub::ports::Identity::Device("d"));
   CHECK(twin["properties"]["reported"]["building"] == "43");
   CHECK(twin["etag"] == etag);  // reported writes leave the etag
   CHECK(f.hub->OnReportedPatch("d", json::array()).error().http_status() == 400);
@@ -231,14 +231,14 @@ TEST_CASE("the registry observer hears every device at start and every change") 
   auto hub = std::move(*made);
   CHECK(observer.enabled.empty());
   auto spec = *domain::ParseDeviceSpec(json::object(), "d");
-  REQUIRE(hub->PutDevice(spec, std::nullopt).ok());
+  REQUIRE(hub->PutIdentity(spec, std::nullopt).ok());
   CHECK(observer.enabled == std::map<std::string, bool>{{"d", true}});
   spec.status = domain::DeviceStatus::kDisabled;
-  REQUIRE(hub->PutDevice(spec, "*").ok());
+  REQUIRE(hub->PutIdentity(spec, "*").ok());
   CHECK(observer.enabled["d"] == false);
-  REQUIRE(hub->DeleteDevice("d", "*").ok());
+  REQUIRE(hub->DeleteIdentity(offhub::ports::Identity::Device("d"), "*").ok());
   CHECK(observer.enabled.empty());
-  REQUIRE(hub->PutDevice(*domain::ParseDeviceSpec(json::object(), "e"), std::nullopt).ok());
+  REQUIRE(hub->PutIdentity(*domain::ParseDeviceSpec(json::object(), "e"), std::nullopt).ok());
   hub.reset();
   RecordingObserver after_restart;
   auto again = emulator::MakeLocalHub(clock, devices, *store, {.observer = &after_restart});
@@ -251,33 +251,33 @@ TEST_CASE("modules are kept across a restart and go with their device") {
   f.AddDevice("gw");
   f.AddDevice("gw2");
   for (const char* device : {"gw", "gw2"}) {
-    REQUIRE(f.hub->PutModule(*domain::ParseModuleSpec(json::object(), device, "cam"), std::nullopt).ok());
+    REQUIRE(f.hub->PutIdentity(*domain::ParseModuleSpec(json::object(), device, "cam"), std::nullopt).ok());
   }
-  REQUIRE(f.hub->PatchModuleTwin("gw", "cam", {{"tags", {{"lens", "wide"}}}}, "*").ok());
+  REQUIRE(f.hub->PatchTwin(offhub::ports::Identity::Module("gw", "cam"), {{"tags", {{"lens", "wide"}}}}, "*").ok());
   f.Rebuild();
-  CHECK((*f.hub->GetModuleTwin("gw", "cam"))["tags"]["lens"] == "wide");
-  REQUIRE(f.hub->DeleteDevice("gw", std::nullopt).ok());
+  CHECK((*f.hub->GetTwin(offhub::ports::Identity::Module("gw", "cam")))["tags"]["lens"] == "wide");
+  REQUIRE(f.hub->DeleteIdentity(offhub::ports::Identity::Device("gw"), std::nullopt).ok());
   f.Rebuild();
-  CHECK(f.hub->GetModule("gw", "cam").error().code() == domain::ErrorCode::DeviceNotFound);
-  CHECK(f.hub->GetModule("gw2", "cam").ok());
+  CHECK(f.hub->GetIdentity(offhub::ports::Identity::Module("gw", "cam")).error().code() == domain::ErrorCode::DeviceNotFound);
+  CHECK(f.hub->GetIdentity(offhub::ports::Identity::Module("gw2", "cam")).ok());
 }
 
 TEST_CASE("a device holds at most 50 modules (413 TooManyModulesOnDevice); ids that share a prefix stay apart") {
   testing::HubFixture f;
   f.AddDevice("gw");
   f.AddDevice("gw0");
-  REQUIRE(f.hub->PutModule(*domain::ParseModuleSpec(json::object(), "gw0", "m"), std::nullopt).ok());
+  REQUIRE(f.hub->PutIdentity(*domain::ParseModuleSpec(json::object(), "gw0", "m"), std::nullopt).ok());
   for (int i = 0; i < 50; ++i) {
-    REQUIRE(f.hub->PutModule(*domain::ParseModuleSpec(json::object(), "gw", "m" + std::to_string(i)), std::nullopt).ok());
+    REQUIRE(f.hub->PutIdentity(*domain::ParseModuleSpec(json::object(), "gw", "m" + std::to_string(i)), std::nullopt).ok());
   }
-  const auto over = f.hub->PutModule(*domain::ParseModuleSpec(json::object(), "gw", "one-more"), std::nullopt);
+  const auto over = f.hub->PutIdentity(*domain::ParseModuleSpec(json::object(), "gw", "one-more"), std::nullopt);
   REQUIRE_FALSE(over.ok());
   CHECK(over.error().code() == domain::ErrorCode::TooManyModulesOnDevice);
   CHECK(over.error().http_status() == 413);
   CHECK(f.hub->ListModules("gw")->size() == 50);
   CHECK(f.hub->ListModules("gw0")->size() == 1);
-  REQUIRE(f.hub->DeleteDevice("gw", std::nullopt).ok());
-  CHECK(f.hub->GetModule("gw0", "m").ok());
+  REQUIRE(f.hub->DeleteIdentity(offhub::ports::Identity::Device("gw"), std::nullopt).ok());
+  CHECK(f.hub->GetIdentity(offhub::ports::Identity::Module("gw0", "m")).ok());
 }
 
 TEST_CASE("a failing store at a job's start: the job fails with the store's reason and keeps no records") {
@@ -286,7 +286,7 @@ TEST_CASE("a failing store at a job's start: the job fails with the store's reas
   auto made = emulator::MakeLocalHub(f.clock, f.devices, failing);
   REQUIRE(made.ok());
   auto hub = std::move(*made);
-  REQUIRE(hub->PutDevice(*domain::ParseDeviceSpec(json::object(), "d"), std::nullopt).ok());
+  REQUIRE(hub->PutIdentity(*domain::ParseDeviceSpec(json::object(), "d"), std::nullopt).ok());
   auto request = domain::ParseJobRequest("j", testing::TwinJob("*"), f.clock.Now());
   REQUIRE(request.ok());
   REQUIRE(hub->CreateJob(*request).ok());

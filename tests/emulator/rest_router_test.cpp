@@ -34,7 +34,7 @@ AccessPolicy Policy(std::string_view name) {
 }
 
 struct RestFixture : testing::HubFixture {
-  RestFixture() : router(*hub, clock, SasAuthorizer(std::string(kHost), WellKnownPolicies())) {}
+  RestFixture() : router(hub->services(), clock, SasAuthorizer(std::string(kHost), WellKnownPolicies())) {}
 
   std::string OwnerToken() const { return Token("iothubowner", Policy("iothubowner").primary_key, clock.Now().seconds() + 3600); }
 
@@ -93,7 +93,7 @@ TEST_CASE("health needs no credentials") {
 TEST_CASE("health reports the hook's state: 200 with its details, 503 ServiceUnavailable with its reason") {
   RestFixture f;
   HealthReport report;
-  Router router(*f.hub, f.clock, SasAuthorizer(std::string(kHost), WellKnownPolicies()), [&report] { return report; });
+  Router router(f.hub->services(), f.clock, SasAuthorizer(std::string(kHost), WellKnownPolicies()), [&report] { return report; });
   auto get = [&] {
     std::optional<Response> response;
     router.Handle(Request{http::verb::get, "/health", 11}, [&](Response r) { response.emplace(std::move(r)); });

@@ -34,13 +34,13 @@ TEST_CASE("devices, twins, jobs and records survive a hub restart on the same fi
   f.store = std::move(*sqlite);
   f.Rebuild();
   auto& device = f.AddOnlineDevice("d1");
-  REQUIRE(f.hub->PatchTwin("d1", {{"tags", {{"site", "a"}}}, {"properties", {{"desired", {{"floor", 3}}}}}}, "*").ok());
+  REQUIRE(f.hub->PatchTwin(offhub::ports::Identity::Device("d1"), {{"tags", {{"site", "a"}}}, {"properties", {{"desired", {{"floor", 3}}}}}}, "*").ok());
   REQUIRE(f.hub->OnReportedPatch("d1", {{"lock", "ok"}}).ok());
   REQUIRE(f.CreateJob("now", testing::MethodJob("*")).ok());
   REQUIRE(f.CreateJob("later", testing::TwinJob("*", {{"startTime", domain::FormatUtc(testing::kT0.PlusSeconds(600))}})).ok());
   f.clock.AdvanceSeconds(1);
-  const json device_before = *f.hub->GetDevice("d1");
-  const json twin_before = *f.hub->GetTwin("d1");
+  const json device_before = *f.hub->GetIdentity(offhub::ports::Identity::Device("d1"));
+  const json twin_before = *f.hub->GetTwin(offhub::ports::Identity::Device("d1"));
   const json job_before = f.Job("now");
   const json records_before = f.DeviceJobs("now");
   CHECK(job_before["status"] == "completed");
@@ -51,11 +51,11 @@ TEST_CASE("devices, twins, jobs and records survive a hub restart on the same fi
   REQUIRE(reopened.ok());
   f.store = std::move(*reopened);
   f.Rebuild();
-  json device_after = *f.hub->GetDevice("d1");
+  json device_after = *f.hub->GetIdentity(offhub::ports::Identity::Device("d1"));
   CHECK(device_after["connectionState"] == "Disconnected");  // nobody is connected to a hub that just started
   device_after["connectionState"] = device_before["connectionState"];
   CHECK(device_after == device_before);
-  json twin_after = *f.hub->GetTwin("d1");
+  json twin_after = *f.hub->GetTwin(offhub::ports::Identity::Device("d1"));
   twin_after["connectionState"] = twin_before["connectionState"];
   CHECK(twin_after == twin_before);
   CHECK(f.Job("now") == job_before);
@@ -66,7 +66,7 @@ TEST_CASE("devices, twins, jobs and records survive a hub restart on the same fi
   f.devices.Connect("d1");
   f.clock.AdvanceSeconds(700);
   CHECK(f.Job("later")["status"] == "completed");
-  CHECK((*f.hub->GetTwin("d1"))["properties"]["desired"]["building"] == "43");
+  CHECK((*f.hub->GetTwin(offhub::ports::Identity::Device("d1")))["properties"]["desired"]["building"] == "43");
   CHECK(device.desired_updates.size() == 1);
 }
 

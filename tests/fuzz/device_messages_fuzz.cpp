@@ -44,8 +44,8 @@ bool BrokerAccepts(std::string_view topic) {
 }
 
 void DumpTwin(FuzzHub& hub, const Publisher& who) {
-  const auto twin = who.module_id.empty() ? hub.hub->GetTwin(who.device_id)
-                                          : hub.hub->GetModuleTwin(who.device_id, who.module_id);
+  const auto twin = who.module_id.empty() ? hub.hub->GetTwin(offhub::ports::Identity::Device(who.device_id))
+                                          : hub.hub->GetTwin(offhub::ports::Identity::Module(who.device_id, who.module_id));
   FUZZ_CHECK(twin.ok());
   (void)twin->dump();
   const auto page = hub.hub->Query(who.module_id.empty() ? "SELECT * FROM devices" : "SELECT * FROM devices.modules", {});
@@ -64,14 +64,14 @@ void AnswerMethods(FuzzHub& hub, const Publisher& who, int status, std::string_v
     (void)domain::DumpJson(domain::MethodEnvelope(result.error(), offhub::fuzz::FixedErrorContext(), json::object()));
   };
   if (who.module_id.empty()) {
-    hub.hub->InvokeMethod(who.device_id, call, done);
+    hub.hub->InvokeMethod(offhub::ports::Identity::Device(who.device_id), call, done);
     const auto job = domain::ParseJobRequest(
         "answers", {{"type", "scheduleDeviceMethod"}, {"cloudToDeviceMethod", {{"methodName", "lockDoor"}}},
                     {"queryCondition", "deviceId = 'dev1'"}},
         hub.clock.Now());
     FUZZ_CHECK(job.ok() && hub.hub->CreateJob(*job).ok());
   } else {
-    hub.hub->InvokeModuleMethod(who.device_id, who.module_id, call, done);
+    hub.hub->InvokeMethod(offhub::ports::Identity::Module(who.device_id, who.module_id), call, done);
   }
   hub.Settle();
   FUZZ_CHECK(*answered);

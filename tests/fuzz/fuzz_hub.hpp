@@ -72,7 +72,7 @@ class FuzzHub {
     AddDevice("dev1", {{"building", "43"}, {"floor", 3}});
     AddDevice("dev2", {{"building", "44"}});
     const auto module = domain::ParseModuleSpec(json::object(), "dev1", "mod1");
-    FUZZ_CHECK(module.ok() && hub->PutModule(*module, std::nullopt).ok());
+    FUZZ_CHECK(module.ok() && hub->PutIdentity(*module, std::nullopt).ok());
     devices.Script("dev1", answers);
     devices.Script("dev1/mod1", answers);
     devices.Connect("dev1");
@@ -91,8 +91,8 @@ class FuzzHub {
 
   void AddDevice(const std::string& id, const nlohmann::json& tags) {
     const auto spec = domain::ParseDeviceSpec(nlohmann::json::object(), id);
-    FUZZ_CHECK(spec.ok() && hub->PutDevice(*spec, std::nullopt).ok());
-    FUZZ_CHECK(hub->PatchTwin(id, {{"tags", tags}}, "*").ok());
+    FUZZ_CHECK(spec.ok() && hub->PutIdentity(*spec, std::nullopt).ok());
+    FUZZ_CHECK(hub->PatchTwin(offhub::ports::Identity::Device(id), {{"tags", tags}}, "*").ok());
   }
 
   void AddJob(const std::string& id, const nlohmann::json& body) {

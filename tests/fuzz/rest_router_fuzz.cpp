@@ -125,7 +125,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const bool authorised = (data[0] & 1) != 0;
   std::string_view bytes = offhub::fuzz::AsText(data + 1, size - 1);
   FuzzHub hub;
-  rest::Router router(*hub.hub, hub.clock, rest::SasAuthorizer(std::string(kHostName), rest::WellKnownPolicies()));
+  rest::Router router(hub.hub->services(), hub.clock, rest::SasAuthorizer(std::string(kHostName), rest::WellKnownPolicies()));
   for (int i = 0; i < kMaxRequests && !bytes.empty(); ++i) {
     rest::Request request;
     if (!ReadRequest(bytes, request)) break;

@@ -227,13 +227,13 @@ void RouteContext::Route() {
     if (request_.method() != Verb::get) return MethodNotAllowed();
     const bool devices = seg()[1] == "devices";
     if (!Authorize(devices ? kRegistryRead : kServiceConnect)) return;
-    return Answer(devices ? router_.hub_.GetRegistryStatistics() : router_.hub_.GetServiceStatistics());
+    return Answer(devices ? router_.hub_.registry.GetRegistryStatistics() : router_.hub_.registry.GetServiceStatistics());
   }
   Fail(Error(ErrorCode::GenericNotFound, "No such resource: " + std::string(request_.target())));
 }
 
 void RouteContext::RouteDevices() {
-  auto& hub = router_.hub_;
+  auto& registry = router_.hub_.registry;
   const auto verb = request_.method();
   if (Is({"devices"})) {
     if (verb != Verb::get) return MethodNotAllowed();
@@ -242,14 +242,14 @@ void RouteContext::RouteDevices() {
     if (const auto it = target_.query.find("top"); it != target_.query.end()) {
       std::from_chars(it->second.data(), it->second.data() + it->second.size(), top);
     }
-    return Answer(hub.ListDevices(top));
+    return Answer(registry.ListDevices(top));
   }
   if (Is({"devices", "query"}) && verb == Verb::post) return Query();
   if (Is({"devices", "*"})) return RouteIdentity(seg()[1], {});
   if (Is({"devices", "*", "modules"})) {
     if (verb != Verb::get) return MethodNotAllowed();
     if (!Authorize(kRegistryRead)) return;
-    return Answer(hub.ListModules(seg()[1]));
+    return Answer(registry.ListModules(seg()[1]));
   }
   if (Is({"devices", "*", "modules", "*"})) return RouteIdentity(seg()[1], seg()[3]);
   Fail(Error(ErrorCode::GenericNotFound, "No such resource"));
@@ -257,17 +257,17 @@ void RouteContext::RouteDevices() {
 
 // GET, PUT and DELETE of /devices/{d}, or of /devices/{d}/modules/{m} when module_id is set.
 void RouteContext::RouteIdentity(const std::string& device_id, const std::string& module_id) {
-  auto& hub = router_.hub_;
+  auto& registry = router_.hub_.registry;
   const auto verb = request_.method();
   const bool is_module = !module_id.empty();
+  const ports::Identity identity{device_id, module_id};
   if (verb == Verb::get) {
     if (!Authorize(kRegistryRead)) return;
-    return Answer(is_module ? hub.GetModule(device_id, module_id) : hub.GetDevice(device_id));
+    return Answer(registry.GetIdentity(identity));
   }
   if (verb == Verb::delete_) {
     if (!Authorize(kRegistryWrite)) return;
-    const auto deleted =
-        is_module ? hub.DeleteModule(device_id, module_id, IfMatch()) : hub.DeleteDevice(device_id, IfMatch());
+    const auto deleted = registry.DeleteIdentity(identity, IfMatch());
     if (!deleted) return Fail(deleted.error());
     return Send(http::status::no_content, nullptr);
   }
@@ -278,12 +278,12 @@ void RouteContext::RouteIdentity(const std::string& device_id, const std::string
   const auto spec =
       is_module ? domain::ParseModuleSpec(*body, device_id, module_id) : domain::ParseDeviceSpec(*body, device_id);
   if (!spec) return Fail(spec.error());
-  Answer(is_module ? hub.PutModule(*spec, IfMatch()) : hub.PutDevice(*spec, IfMatch()));
+  Answer(registry.PutIdentity(*spec, IfMatch()));
 }
 
 // /twins/{d}[/modules/{m}] and their /methods.
 void RouteContext::RouteTwins() {
-  auto& hub = router_.hub_;
+  auto& twins = router_.hub_.twins;
   const auto verb = request_.method();
   const bool is_module = seg().size() >= 4 && seg()[2] == "modules";
   const std::size_t twin_segments = is_module ? 4 : 2;
@@ -298,13 +298,12 @@ void RouteContext::RouteTwins() {
   }
   if (verb != Verb::get && verb != Verb::patch && verb != Verb::put) return MethodNotAllowed();
   if (!Authorize(kServiceConnect)) return;
-  if (verb == Verb::get) return Answer(is_module ? hub.GetModuleTwin(id, module_id) : hub.GetTwin(id));
+  const ports::Identity identity{id, module_id};
+  if (verb == Verb::get) return Answer(twins.GetTwin(identity));
   const auto body = Body();
   if (!body) return;
-  if (verb == Verb::patch) {
-    return Answer(is_module ? hub.PatchModuleTwin(id, module_id, *body, IfMatch()) : hub.PatchTwin(id, *body, IfMatch()));
-  }
-  Answer(is_module ? hub.ReplaceModuleTwin(id, module_id, *body, IfMatch()) : hub.ReplaceTwin(id, *body, IfMatch()));
+  if (verb == Verb::patch) return Answer(twins.PatchTwin(identity, *body, IfMatch()));
+  Answer(twins.ReplaceTwin(identity, *body, IfMatch()));
 }
 
 void RouteContext::Query() {
@@ -315,7 +314,7 @@ void RouteContext::Query() {
   if (!body->is_object() || sql == body->end() || !sql->is_string()) {
     return Fail(Error::ArgumentInvalid("The body must be {\"query\":\"<query text>\"}"));
   }
-  AnswerPage(router_.hub_.Query(sql->get<std::string>(), PageRequest()));
+  AnswerPage(router_.hub_.queries.Query(sql->get<std::string>(), PageRequest()));
 }
 
 void RouteContext::InvokeMethod(const std::string& device_id, const std::string& module_id) {
@@ -332,33 +331,32 @@ void RouteContext::InvokeMethod(const std::string& device_id, const std::string&
         error.code() == ErrorCode::DeviceNotOnline ? json{{"timeout", TimeSpan(connect_timeout)}} : json::object();
     self->Fail(error, /*method_style=*/true, info);
   };
-  if (module_id.empty()) return router_.hub_.InvokeMethod(device_id, *request, std::move(done));
-  router_.hub_.InvokeModuleMethod(device_id, module_id, *request, std::move(done));
+  router_.hub_.methods.InvokeMethod({device_id, module_id}, *request, std::move(done));
 }
 
 void RouteContext::RouteJobs() {
-  auto& hub = router_.hub_;
+  auto& jobs = router_.hub_.jobs;
   const auto verb = request_.method();
   if (!Authorize(kServiceConnect)) return;
   if (Is({"jobs", "v2", "query"}) && verb == Verb::get) {
     ports::JobListFilter filter;
     if (const auto it = target_.query.find("jobType"); it != target_.query.end()) filter.job_type = it->second;
     if (const auto it = target_.query.find("jobStatus"); it != target_.query.end()) filter.job_status = it->second;
-    return AnswerPage(hub.ListJobs(filter, PageRequest()));
+    return AnswerPage(jobs.ListJobs(filter, PageRequest()));
   }
   if (Is({"jobs", "v2", "*", "cancel"})) {
     if (verb != Verb::post) return MethodNotAllowed();
-    return Answer(hub.CancelJob(seg()[2]));
+    return Answer(jobs.CancelJob(seg()[2]));
   }
   if (!Is({"jobs", "v2", "*"})) return Fail(Error(ErrorCode::GenericNotFound, "No such resource"));
   const std::string& id = seg()[2];
-  if (verb == Verb::get) return Answer(hub.GetJob(id));
+  if (verb == Verb::get) return Answer(jobs.GetJob(id));
   if (verb != Verb::put) return MethodNotAllowed();
   const auto body = Body();
   if (!body) return;
   const auto request = domain::ParseJobRequest(id, *body, router_.clock_.Now());
   if (!request) return Fail(request.error());
-  Answer(hub.CreateJob(*request));
+  Answer(jobs.CreateJob(*request));
 }
 
 void Router::Handle(const Request& request, std::function<void(Response)> respond) {

@@ -1,6 +1,6 @@
 #pragma once
 // The REST front's router: one HTTP request in, one IoT Hub answer out, by
-// way of HubService. It never sees a socket, so doctest drives it directly.
+// way of the service ports (ports/hub_services.hpp). It never sees a socket, so doctest drives it directly.
 // https://learn.microsoft.com/rest/api/iothub/service
 //
 // - Any api-version is accepted. Paths are percent-decoded per segment (the
@@ -28,7 +28,7 @@
 
 #include "adapters/emulator/rest/sas_auth.hpp"
 #include "ports/clock.hpp"
-#include "ports/hub_service.hpp"
+#include "ports/hub_services.hpp"
 
 namespace offhub::emulator::rest {
 
@@ -49,13 +49,13 @@ using HealthCheck = std::function<HealthReport()>;
 
 class Router {
  public:
-  Router(ports::HubService& hub, ports::Clock& clock, SasAuthorizer authorizer, HealthCheck health = {})
+  Router(ports::HubServices hub, ports::Clock& clock, SasAuthorizer authorizer, HealthCheck health = {})
       : hub_(hub), clock_(clock), authorizer_(std::move(authorizer)), health_(std::move(health)) {}
 
   void Handle(const Request& request, std::function<void(Response)> respond);
 
  private:
-  ports::HubService& hub_;
+  ports::HubServices hub_;
   ports::Clock& clock_;
   SasAuthorizer authorizer_;
   HealthCheck health_;
