@@ -1,6 +1,7 @@
 // LocalHub's registry, twins and direct methods through the service ports, on the
 // manual clock and fake devices.
 #include "tests/emulator/hub_fixture.hpp"
+#include "tests/fakes/failing_store.hpp"
 
 using namespace offhub;
 using offhub::testing::HubFixture;
@@ -153,26 +154,7 @@ TEST_CASE("direct methods: no answer within the response timeout is 504101") {
   f.clock.AdvanceSeconds(5);  // the late answer is dropped, not delivered twice
 }
 
-namespace {
-// A store that fails every write once armed, to prove writes are all or nothing.
-class FailingStore final : public ports::StateStore {
- public:
-  explicit FailingStore(ports::StateStore& inner) : inner_(inner) {}
-  bool failing = false;
-  domain::Result<ports::StoredState> Load() override { return inner_.Load(); }
-  domain::Status SaveDevice(const ports::StoredDevice& d) override { return failing ? Fail() : inner_.SaveDevice(d); }
-  domain::Status DeleteDevice(std::string_view id) override { return failing ? Fail() : inner_.DeleteDevice(id); }
-  domain::Status SaveJob(const domain::Job& j) override { return failing ? Fail() : inner_.SaveJob(j); }
-  domain::Status SaveDeviceJob(const domain::DeviceJob& r) override { return failing ? Fail() : inner_.SaveDeviceJob(r); }
-  domain::Status SaveJobStart(const domain::Job& j, const std::vector<domain::DeviceJob>& r) override {
-    return failing ? Fail() : inner_.SaveJobStart(j, r);
-  }
-
- private:
-  static domain::Status Fail() { return domain::Error(domain::ErrorCode::ServerError, "disk full"); }
-  ports::StateStore& inner_;
-};
-}  // namespace
+using fakes::FailingStore;
 
 TEST_CASE("a failing store: the caller gets 500 and the hub's state is unchanged") {
   fakes::ManualClock clock{testing::kT0};
