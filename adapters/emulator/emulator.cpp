@@ -7,8 +7,8 @@
 
 #include "adapters/asio/asio_clock.hpp"
 #include "adapters/emulator/data_directory.hpp"
-#include "adapters/emulator/memory_state_store.hpp"
-#include "adapters/emulator/sqlite_state_store.hpp"
+#include "adapters/emulator/stores/memory_state_store.hpp"
+#include "adapters/emulator/stores/sqlite_state_store.hpp"
 #include "adapters/emulator/mqtt/broker_process.hpp"
 #include "adapters/emulator/mqtt/broker_supervisor.hpp"
 #include "adapters/emulator/mqtt/mqtt_device_channel.hpp"

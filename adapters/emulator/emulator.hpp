@@ -25,7 +25,7 @@
 
 #include <boost/asio/io_context.hpp>
 
-#include "adapters/emulator/local_hub.hpp"
+#include "adapters/emulator/hub/local_hub.hpp"
 #include "adapters/emulator/tls_material.hpp"
 
 namespace offhub::emulator {

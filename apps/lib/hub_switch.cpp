@@ -7,9 +7,9 @@
 #include "adapters/azure/mqtt/mqtt_device_transport.hpp"
 #include "adapters/azure/rest_hub_service.hpp"
 #include "adapters/asio/asio_clock.hpp"
-#include "adapters/emulator/local_hub.hpp"
-#include "adapters/emulator/memory_state_store.hpp"
-#include "adapters/emulator/simulated_devices.hpp"
+#include "adapters/emulator/hub/local_hub.hpp"
+#include "adapters/emulator/stores/memory_state_store.hpp"
+#include "adapters/emulator/hub/simulated_devices.hpp"
 
 namespace offhub::apps {
 namespace {

@@ -11,7 +11,7 @@
 
 #include "domain/method_result.hpp"
 #include "ports/hub_services.hpp"
-#include "adapters/emulator/simulated_devices.hpp"
+#include "adapters/emulator/hub/simulated_devices.hpp"
 
 namespace offhub::contract {
 

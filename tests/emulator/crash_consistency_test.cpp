@@ -3,7 +3,7 @@
 // job and with a method call in flight, then started again on the same data
 // dir. The job's device count always equals what its query matched, every
 // matched twin ends patched, and a call in flight at the crash is sent again
-// (the rule written in adapters/emulator/job_engine.hpp).
+// (the rule written in adapters/emulator/hub/job_engine.hpp).
 #include "tests/emulator/process_fixture.hpp"
 
 using namespace offhub;

@@ -7,10 +7,10 @@
 #include <memory>
 #include <string>
 
-#include "adapters/emulator/local_hub.hpp"
-#include "adapters/emulator/memory_state_store.hpp"
+#include "adapters/emulator/hub/local_hub.hpp"
+#include "adapters/emulator/stores/memory_state_store.hpp"
 #include "domain/job_request.hpp"
-#include "adapters/emulator/simulated_devices.hpp"
+#include "adapters/emulator/hub/simulated_devices.hpp"
 #include "tests/fakes/manual_clock.hpp"
 
 namespace offhub::testing {

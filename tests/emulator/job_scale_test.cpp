@@ -6,7 +6,7 @@
 
 #include <functional>
 
-#include "adapters/emulator/job_engine.hpp"
+#include "adapters/emulator/hub/job_engine.hpp"
 #include "tests/emulator/hub_fixture.hpp"
 
 using namespace offhub;

@@ -7,7 +7,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "adapters/emulator/sqlite_state_store.hpp"
+#include "adapters/emulator/stores/sqlite_state_store.hpp"
 #include "tests/emulator/hub_fixture.hpp"
 
 using namespace offhub;

@@ -19,9 +19,9 @@
 #include <spdlog/sinks/null_sink.h>
 #include <spdlog/spdlog.h>
 
-#include "adapters/emulator/local_hub.hpp"
-#include "adapters/emulator/memory_state_store.hpp"
-#include "adapters/emulator/simulated_devices.hpp"
+#include "adapters/emulator/hub/local_hub.hpp"
+#include "adapters/emulator/stores/memory_state_store.hpp"
+#include "adapters/emulator/hub/simulated_devices.hpp"
 #include "domain/device.hpp"
 #include "domain/job_request.hpp"
 #include "tests/fakes/manual_clock.hpp"

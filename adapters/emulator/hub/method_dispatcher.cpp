@@ -1,4 +1,4 @@
-#include "adapters/emulator/method_dispatcher.hpp"
+#include "adapters/emulator/hub/method_dispatcher.hpp"
 
 
 namespace offhub::emulator {

@@ -39,9 +39,9 @@
 
 #include <nlohmann/json.hpp>
 
-#include "adapters/emulator/hub_state.hpp"
-#include "adapters/emulator/method_dispatcher.hpp"
-#include "adapters/emulator/registry.hpp"
+#include "adapters/emulator/hub/hub_state.hpp"
+#include "adapters/emulator/hub/method_dispatcher.hpp"
+#include "adapters/emulator/hub/registry.hpp"
 #include "domain/job_request.hpp"
 #include "ports/hub_services.hpp"
 

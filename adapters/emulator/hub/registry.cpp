@@ -1,4 +1,4 @@
-#include "adapters/emulator/registry.hpp"
+#include "adapters/emulator/hub/registry.hpp"
 
 #include <iterator>
 #include <vector>

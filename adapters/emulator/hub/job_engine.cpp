@@ -1,4 +1,4 @@
-#include "adapters/emulator/job_engine.hpp"
+#include "adapters/emulator/hub/job_engine.hpp"
 
 #include <spdlog/spdlog.h>
 

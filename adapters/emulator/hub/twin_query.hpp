@@ -4,7 +4,7 @@
 
 #include <string_view>
 
-#include "adapters/emulator/hub_state.hpp"
+#include "adapters/emulator/hub/hub_state.hpp"
 #include "ports/hub_services.hpp"
 
 namespace offhub::emulator {

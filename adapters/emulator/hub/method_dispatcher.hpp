@@ -10,7 +10,7 @@
 #include <map>
 #include <string>
 
-#include "adapters/emulator/hub_state.hpp"
+#include "adapters/emulator/hub/hub_state.hpp"
 #include "domain/method_request.hpp"
 #include "domain/method_result.hpp"
 #include "domain/result.hpp"

@@ -22,8 +22,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "adapters/emulator/hub_state.hpp"
-#include "adapters/emulator/local_hub.hpp"
+#include "adapters/emulator/hub/hub_state.hpp"
+#include "adapters/emulator/hub/local_hub.hpp"
 #include "domain/device.hpp"
 #include "ports/device_channel.hpp"
 #include "ports/hub_services.hpp"

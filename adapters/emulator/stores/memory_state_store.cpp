@@ -1,4 +1,4 @@
-#include "adapters/emulator/memory_state_store.hpp"
+#include "adapters/emulator/stores/memory_state_store.hpp"
 
 #include <map>
 #include <string>

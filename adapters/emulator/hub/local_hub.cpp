@@ -1,10 +1,10 @@
-#include "adapters/emulator/local_hub.hpp"
+#include "adapters/emulator/hub/local_hub.hpp"
 
-#include "adapters/emulator/hub_state.hpp"
-#include "adapters/emulator/job_engine.hpp"
-#include "adapters/emulator/method_dispatcher.hpp"
-#include "adapters/emulator/registry.hpp"
-#include "adapters/emulator/twin_query.hpp"
+#include "adapters/emulator/hub/hub_state.hpp"
+#include "adapters/emulator/hub/job_engine.hpp"
+#include "adapters/emulator/hub/method_dispatcher.hpp"
+#include "adapters/emulator/hub/registry.hpp"
+#include "adapters/emulator/hub/twin_query.hpp"
 
 namespace offhub::emulator {
 namespace {

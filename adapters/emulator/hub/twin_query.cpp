@@ -1,4 +1,4 @@
-#include "adapters/emulator/twin_query.hpp"
+#include "adapters/emulator/hub/twin_query.hpp"
 
 #include "domain/job_json.hpp"
 #include "domain/query/paging.hpp"

@@ -1,4 +1,4 @@
-#include "adapters/emulator/sqlite_state_store.hpp"
+#include "adapters/emulator/stores/sqlite_state_store.hpp"
 
 #include <sqlite3.h>
 
