@@ -3,6 +3,7 @@
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <optional>
+#include <spdlog/spdlog.h>
 #include <stdexcept>
 
 #include "adapters/emulator/asio_clock.hpp"
@@ -36,11 +37,12 @@ class CredentialsForwarder final : public RegistryObserver {
 };
 
 std::unique_ptr<rest::HttpServer> Listen(asio::io_context& io, rest::Router& router, const std::string& address,
-                                         int port, asio::ssl::context* tls, int mqtt_port, const char* what) {
+                                         int port, asio::ssl::context* tls, int mqtt_port,
+                                         std::shared_ptr<rest::ConnectionLimit> limit, const char* what) {
   if (port == 0) return nullptr;
   try {
     return rest::StartHttpServer(io, router, address, static_cast<std::uint16_t>(port), tls,
-                                 static_cast<std::uint16_t>(mqtt_port));
+                                 static_cast<std::uint16_t>(mqtt_port), std::move(limit));
   } catch (const boost::system::system_error& e) {
     throw std::runtime_error(std::string("cannot listen for ") + what + " on " + address + ":" + std::to_string(port) +
                              ": " + e.code().message());
@@ -160,8 +162,13 @@ void Emulator::StartRest() {
   p.server_tls.use_certificate_chain_file(p.tls.server_certificate.string());
   p.server_tls.use_private_key_file(p.tls.server_key.string(), asio::ssl::context::pem);
   const int mqtt_port = p.broker->mqtt_port();
-  p.http = Listen(p.io, *p.router, p.config.bind_address, p.config.http_port, nullptr, mqtt_port, "HTTP");
-  p.https = Listen(p.io, *p.router, p.config.bind_address, p.config.https_port, &p.server_tls, mqtt_port, "HTTPS");
+  // One budget for both listeners: together they stay within the open-file limit.
+  const auto limit = rest::ConnectionLimit::ForOpenFiles();
+  spdlog::info("REST front: at most {} connections (the open-file limit less {} for the rest)", limit->max(),
+               rest::ConnectionLimit::kReservedFiles);
+  p.http = Listen(p.io, *p.router, p.config.bind_address, p.config.http_port, nullptr, mqtt_port, limit, "HTTP");
+  p.https =
+      Listen(p.io, *p.router, p.config.bind_address, p.config.https_port, &p.server_tls, mqtt_port, limit, "HTTPS");
 }
 
 Emulator::~Emulator() { Stop(); }
