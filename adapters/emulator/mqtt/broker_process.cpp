@@ -181,6 +181,7 @@ void BrokerProcess::Launch() {
 }
 
 void BrokerProcess::Spawn() {
+  RemoveSecrets();  // a killed run's (old keys) go even when no snapshot replaces them
   std::filesystem::create_directories(config_.directory);
   if (!config_.persistence_directory.empty()) std::filesystem::create_directories(config_.persistence_directory);
   std::string keys_file;
@@ -196,7 +197,11 @@ void BrokerProcess::Spawn() {
 BrokerProcess::Progress BrokerProcess::Poll() {
   if (!running() || Reap()) return Progress::kExited;
   const bool ready = ProcessListensOn(pid_, mqtt_port_) && (!config_.tls || ProcessListensOn(pid_, tls_port_));
-  return ready ? Progress::kReady : Progress::kStarting;
+  if (!ready) return Progress::kStarting;
+  // The plugin read the keys before the broker opened its listeners: no copy stays on disk.
+  std::error_code ignored;
+  std::filesystem::remove(keys_path(), ignored);
+  return Progress::kReady;
 }
 
 bool BrokerProcess::Reap() {

@@ -19,6 +19,9 @@
 //   then removes the files holding secrets (mosquitto.conf with the hub's
 //   password, device-keys.json); both are written 0600. Start() after Stop()
 //   restarts the broker. The destructor stops it.
+// - device-keys.json lives only while the broker starts: it is removed once
+//   the broker listens (the plugin has read it by then). Every launch first
+//   removes both secret files, so those a killed run left go at the next start.
 // - Launch()/Poll()/Reap() are Start()'s steps, for a supervisor on an event
 //   loop (broker_supervisor.hpp): none of them blocks.
 // - Listeners bind 127.0.0.1 only. Called from one thread; Start() blocks
