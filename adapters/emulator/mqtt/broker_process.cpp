@@ -49,9 +49,11 @@ void WritePrivateFile(const std::string& path, const std::string& text) {
 }
 
 // Without a directory persistent (clean=false) sessions stay in memory for
-// the broker's life. With one, mosquitto saves them on SIGTERM and every
-// kAutosaveSeconds (a kill loses at most that much), and the plugin keeps
-// what they subscribed to beside them.
+// the broker's life. With one, mosquitto saves them on SIGTERM, when the
+// plugin sees them change (see broker_process.hpp), and every
+// kAutosaveSeconds; the plugin keeps what they subscribed to beside them.
+// Not autosave_on_changes: it counts every QoS 1 message as a change, and a
+// save per change writes every session again (quadratic in a connect storm).
 void RenderPersistence(std::ostream& out, const std::filesystem::path& directory) {
   if (directory.empty()) {
     out << "persistence false\n";

@@ -27,9 +27,16 @@
 // - Listeners bind 127.0.0.1 only. Called from one thread; Start() blocks
 //   (it checks the child's listeners every few milliseconds while it comes up).
 // - With a persistence_directory, mosquitto keeps persistent (clean session
-//   = false) sessions there across restarts (mosquitto.db, saved on SIGTERM
-//   and every kAutosaveSeconds), and the plugin keeps which of them hold
-//   IoT Hub's method and desired-property subscriptions (offhub-sessions.json).
+//   = false) sessions there across restarts (mosquitto.db), and the plugin
+//   keeps which of them hold IoT Hub's method and desired-property
+//   subscriptions (offhub-sessions.json). Both are saved on SIGTERM and,
+//   after a persistent session is made, ended, subscribes or unsubscribes,
+//   once such changes have paused for 0.2 s, or 1 s after the first unsaved
+//   one while they go on (BrokerCore::SaveDue; the plugin has the broker
+//   save with SIGUSR1). So a kill -9 loses at most about the last second of
+//   session changes; a device's CONNECT and the SUBSCRIBEs right after it
+//   are saved together. Anything else the broker keeps is also saved every
+//   kAutosaveSeconds.
 
 #include <sys/types.h>
 #include <chrono>
@@ -64,7 +71,7 @@ struct BrokerConfig {
   std::chrono::milliseconds stop_timeout{5000};
 };
 
-inline constexpr int kAutosaveSeconds = 10;
+inline constexpr int kAutosaveSeconds = 60;  // a backstop: session changes are saved as they happen
 
 // 32 random hex digits (OpenSSL RAND_bytes).
 std::string MakeRunSecret();
