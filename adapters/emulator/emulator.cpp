@@ -140,6 +140,8 @@ void Emulator::StartBroker() {
   // A restarted broker starts with the keys it had, so devices reconnecting
   // before the hub does are not refused.
   p.broker->SetKeysSnapshot([channel = p.channel.get()] { return channel->CredentialsSnapshot(); });
+  // A hung broker (alive, not answering) shows in /health and is restarted.
+  p.supervisor->SetSilenceProbe([channel = p.channel.get()] { return channel->BrokerSilence(); });
 }
 
 void Emulator::StartRest() {
@@ -147,8 +149,9 @@ void Emulator::StartRest() {
   auto health = [&p] {
     const auto broker = p.supervisor->health();
     rest::HealthReport report;
-    report.details = {{"broker", broker.up ? "running" : "down"}, {"brokerRestarts", broker.restarts}};
-    if (!broker.up) {
+    const char* state = !broker.up ? "down" : broker.answering ? "running" : "not answering";
+    report.details = {{"broker", state}, {"brokerRestarts", broker.restarts}};
+    if (!broker.up || !broker.answering) {
       report.ok = false;
       report.reason = broker.reason;
     } else if (!p.channel->connected()) {

@@ -215,6 +215,10 @@ bool BrokerProcess::Reap() {
   return true;
 }
 
+void BrokerProcess::Kill() {
+  if (running()) ::kill(pid_, SIGKILL);
+}
+
 bool BrokerProcess::WaitUntilReady() {
   const auto deadline = std::chrono::steady_clock::now() + config_.start_timeout;
   while (std::chrono::steady_clock::now() < deadline) {

@@ -109,6 +109,8 @@ class BrokerProcess {
   Progress Poll();
   // Reaps the child if it has exited; true when it is gone (or none runs).
   bool Reap();
+  // SIGKILLs the child (a hung one); Reap() collects it.
+  void Kill();
   // How the last child ended: "exited with status 1", "killed by signal 9".
   const std::string& exit_reason() const { return exit_reason_; }
 
