@@ -3,10 +3,12 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <charconv>
+#include <cstring>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -65,6 +67,20 @@ void RemoveStaleTemporaryDirectories(const fs::path& temp) {
   }
 }
 
+// Owner-only: the directory holds every device's keys. One that exists
+// already keeps its mode, unless `always`.
+void MakePrivateDirectory(const fs::path& dir, bool always) {
+  std::error_code ec;
+  if (!fs::exists(dir, ec)) {
+    if (dir.has_parent_path()) fs::create_directories(dir.parent_path(), ec);
+    if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) {
+      throw std::runtime_error("cannot create the data directory " + dir.string() + ": " + std::strerror(errno));
+    }
+    always = true;
+  }
+  if (always) fs::permissions(dir, fs::perms::owner_all, ec);
+}
+
 }  // namespace
 
 std::unique_ptr<DataDirectory> DataDirectory::Open(const fs::path& requested) {
@@ -74,9 +90,8 @@ std::unique_ptr<DataDirectory> DataDirectory::Open(const fs::path& requested) {
     RemoveStaleTemporaryDirectories(fs::temp_directory_path());
     dir = fs::temp_directory_path() / (std::string(kTemporaryPrefix) + std::to_string(::getpid()));
   }
-  std::error_code ec;
-  fs::create_directories(dir / "broker", ec);
-  if (ec) throw std::runtime_error("cannot create the data directory " + dir.string() + ": " + ec.message());
+  MakePrivateDirectory(dir, /*always=*/false);
+  MakePrivateDirectory(dir / "broker", /*always=*/true);
   if (::access(dir.c_str(), W_OK) != 0) throw std::runtime_error("the data directory " + dir.string() + " is not writable");
   const int fd = TryLock(dir);
   if (fd < 0) {

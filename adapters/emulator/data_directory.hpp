@@ -1,7 +1,9 @@
 #pragma once
 // The emulator's data directory, held for the process's life.
 //
-// - Open(requested) creates the directory (and broker/ in it) and takes an
+// - Open(requested) creates the directory (and broker/ in it) owner-only
+//   (0700: it holds every device's keys; a directory that exists already
+//   keeps its mode, broker/ is made 0700 always) and takes an
 //   exclusive flock on <dir>/offhub.lock (close-on-exec, so the broker never
 //   inherits it): a second emulator on the same directory is refused with
 //   std::runtime_error "the data directory <dir> is in use by another

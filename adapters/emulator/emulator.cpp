@@ -3,6 +3,7 @@
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <optional>
+#include <spdlog/spdlog.h>
 #include <stdexcept>
 
 #include "adapters/asio/asio_clock.hpp"
@@ -36,11 +37,12 @@ class CredentialsForwarder final : public RegistryObserver {
 };
 
 std::unique_ptr<rest::HttpServer> Listen(asio::io_context& io, rest::Router& router, const std::string& address,
-                                         int port, asio::ssl::context* tls, int mqtt_port, const char* what) {
+                                         int port, asio::ssl::context* tls, int mqtt_port,
+                                         std::shared_ptr<rest::ConnectionLimit> limit, const char* what) {
   if (port == 0) return nullptr;
   try {
     return rest::StartHttpServer(io, router, address, static_cast<std::uint16_t>(port), tls,
-                                 static_cast<std::uint16_t>(mqtt_port));
+                                 static_cast<std::uint16_t>(mqtt_port), std::move(limit));
   } catch (const boost::system::system_error& e) {
     throw std::runtime_error(std::string("cannot listen for ") + what + " on " + address + ":" + std::to_string(port) +
                              ": " + e.code().message());
@@ -138,6 +140,8 @@ void Emulator::StartBroker() {
   // A restarted broker starts with the keys it had, so devices reconnecting
   // before the hub does are not refused.
   p.broker->SetKeysSnapshot([channel = p.channel.get()] { return channel->CredentialsSnapshot(); });
+  // A hung broker (alive, not answering) shows in /health and is restarted.
+  p.supervisor->SetSilenceProbe([channel = p.channel.get()] { return channel->BrokerSilence(); });
 }
 
 void Emulator::StartRest() {
@@ -145,8 +149,9 @@ void Emulator::StartRest() {
   auto health = [&p] {
     const auto broker = p.supervisor->health();
     rest::HealthReport report;
-    report.details = {{"broker", broker.up ? "running" : "down"}, {"brokerRestarts", broker.restarts}};
-    if (!broker.up) {
+    const char* state = !broker.up ? "down" : broker.answering ? "running" : "not answering";
+    report.details = {{"broker", state}, {"brokerRestarts", broker.restarts}};
+    if (!broker.up || !broker.answering) {
       report.ok = false;
       report.reason = broker.reason;
     } else if (!p.channel->connected()) {
@@ -160,8 +165,13 @@ void Emulator::StartRest() {
   p.server_tls.use_certificate_chain_file(p.tls.server_certificate.string());
   p.server_tls.use_private_key_file(p.tls.server_key.string(), asio::ssl::context::pem);
   const int mqtt_port = p.broker->mqtt_port();
-  p.http = Listen(p.io, *p.router, p.config.bind_address, p.config.http_port, nullptr, mqtt_port, "HTTP");
-  p.https = Listen(p.io, *p.router, p.config.bind_address, p.config.https_port, &p.server_tls, mqtt_port, "HTTPS");
+  // One budget for both listeners: together they stay within the open-file limit.
+  const auto limit = rest::ConnectionLimit::ForOpenFiles();
+  spdlog::info("REST front: at most {} connections (the open-file limit less {} for the rest)", limit->max(),
+               rest::ConnectionLimit::kReservedFiles);
+  p.http = Listen(p.io, *p.router, p.config.bind_address, p.config.http_port, nullptr, mqtt_port, limit, "HTTP");
+  p.https =
+      Listen(p.io, *p.router, p.config.bind_address, p.config.https_port, &p.server_tls, mqtt_port, limit, "HTTPS");
 }
 
 Emulator::~Emulator() { Stop(); }

@@ -14,6 +14,9 @@
 #   offhub_wait_ready NAME     waits (20 s) for that emulator's ready line; fails if it exits
 #   offhub_broker_pid PID      prints the pid of emulator PID's broker (its mosquitto child)
 #   offhub_cpu_ticks PID       prints PID's user + system CPU time in clock ticks (/proc/PID/stat)
+#   offhub_fail MESSAGE        (tests) prints FAIL: MESSAGE and the tail of every $work/*.out and
+#                              *.err, and exits 1
+#   offhub_now_ms              prints the time in milliseconds
 
 offhub_free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
@@ -89,3 +92,11 @@ offhub_broker_pid() {
 
 # Fields 14 and 15 of /proc/PID/stat, counted after the ")" closing the command name.
 offhub_cpu_ticks() { sed 's/.*) //' /proc/"$1"/stat | awk '{print $12 + $13}'; }
+
+offhub_fail() {
+  echo "FAIL: $*"
+  for f in "$work"/*.out "$work"/*.err; do echo "--- $f"; tail -20 "$f"; done
+  exit 1
+}
+
+offhub_now_ms() { date +%s%3N; }

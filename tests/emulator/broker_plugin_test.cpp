@@ -459,6 +459,47 @@ TEST_CASE_FIXTURE(CoreFixture, "BrokerCore keeps persistent sessions' subscripti
             ->sessions_file == "/s.json");
 }
 
+TEST_CASE_FIXTURE(CoreFixture, "BrokerCore: persistent session changes are saved once settled, at most 1 s late") {
+  SetKeys("dev1");
+  SetKeys("dev2");
+  constexpr std::int64_t t = 5'000'000;
+  CHECK_FALSE(core.SaveDue(t));  // nothing changed
+  REQUIRE(Connect("dev2", 2, /*clean=*/true) == AuthResult::kAccepted);
+  CHECK(core.Allow("dev2", "$iothub/methods/POST/#", BrokerCore::Access::kSubscribe));
+  CHECK_FALSE(core.SaveDue(t));
+  CHECK_FALSE(core.SaveDue(t + 5000));  // clean sessions are not saved
+
+  // A CONNECT and its SUBSCRIBEs: one save, once they have settled.
+  REQUIRE(Connect("dev1", 1, /*clean=*/false) == AuthResult::kAccepted);
+  CHECK_FALSE(core.SaveDue(t + 10'000));
+  CHECK(core.Allow("dev1", "$iothub/methods/POST/#", BrokerCore::Access::kSubscribe));
+  CHECK_FALSE(core.SaveDue(t + 10'100));
+  CHECK_FALSE(core.SaveDue(t + 10'299));
+  CHECK(core.SaveDue(t + 10'300));
+  CHECK_FALSE(core.SaveDue(t + 10'400));
+
+  SUBCASE("changes that go on are saved a second after the first") {
+    for (std::int64_t ms = 20'000; ms < 21'000; ms += 100) {
+      CHECK(core.Allow("dev1", "$iothub/twin/res/#", BrokerCore::Access::kSubscribe));
+      CHECK_FALSE(core.SaveDue(t + ms));
+    }
+    CHECK(core.Allow("dev1", "$iothub/twin/res/#", BrokerCore::Access::kSubscribe));
+    CHECK(core.SaveDue(t + 21'000));
+  }
+  SUBCASE("a resumed session is on disk already; unsubscribing and a clean connect change it") {
+    core.Disconnected(&handles[1], "dev1");
+    REQUIRE(Connect("dev1", 3, /*clean=*/false) == AuthResult::kAccepted);
+    CHECK_FALSE(core.SaveDue(t + 20'000));
+    CHECK_FALSE(core.SaveDue(t + 30'000));
+    CHECK(core.Allow("dev1", "$iothub/methods/POST/#", BrokerCore::Access::kUnsubscribe));
+    CHECK_FALSE(core.SaveDue(t + 30'000));
+    CHECK(core.SaveDue(t + 30'200));
+    REQUIRE(Connect("dev1", 4, /*clean=*/true) == AuthResult::kAccepted);
+    CHECK_FALSE(core.SaveDue(t + 40'000));
+    CHECK(core.SaveDue(t + 40'200));
+  }
+}
+
 TEST_CASE("modules: username, token resource, ACLs") {
   const auto module = ParseDeviceUsername("h.net/dev1/cam%1/?api-version=2021-04-12&DeviceClientType=x");
   REQUIRE(module);

@@ -3,8 +3,13 @@
 // job and with a method call in flight, then started again on the same data
 // dir. The job's device count always equals what its query matched, every
 // matched twin ends patched, and a call in flight at the crash is sent again
-// (the rule written in adapters/emulator/hub/job_engine.hpp).
+// (the rule written in adapters/emulator/hub/job_engine.hpp). And the files
+// holding every device's keys stay private, also across a SIGKILL.
 #include "tests/emulator/process_fixture.hpp"
+
+#include <sys/stat.h>
+
+#include <fstream>
 
 using namespace offhub;
 using namespace offhub::testing;
@@ -37,7 +42,33 @@ std::int64_t CountDevices(int port, const std::string& where) {
   return json::parse(response.body())[0]["n"];
 }
 
+// The permission bits of `path`, or -1 when it does not exist.
+int Mode(const std::filesystem::path& path) {
+  struct stat info {};
+  return ::stat(path.c_str(), &info) == 0 ? static_cast<int>(info.st_mode & 07777) : -1;
+}
+
 }  // namespace
+
+TEST_CASE("the data directory and the state files are owner-only; SIGKILL leaves no device keys behind") {
+  EmulatorProcess emulator;
+  CreateDevice(emulator.http_port(), "private-1");
+  const auto data = emulator.dir() / "data";
+  CHECK(Mode(data) == 0700);
+  CHECK(Mode(data / "broker") == 0700);
+  CHECK(Mode(data / "state.db") == 0600);
+  CHECK(Mode(data / "state.db-wal") == 0600);
+  CHECK(Mode(data / "state.db-shm") == 0600);
+  CHECK(Mode(data / "broker" / "mosquitto.conf") == 0600);
+  CHECK(Mode(data / "broker" / "device-keys.json") == -1);  // only while the broker starts
+
+  emulator.Kill();
+  // As an older version, or a kill while the broker started, would leave it.
+  std::ofstream(data / "broker" / "device-keys.json") << R"({"private-1":{"primaryKey":"old"}})";
+  emulator.Start();
+  CHECK(Mode(data / "broker" / "device-keys.json") == -1);
+  CHECK(Mode(data / "state.db") == 0600);
+}
 
 TEST_CASE("SIGKILL while a twin job starts or runs: after the restart the job covers every matched device") {
   EmulatorProcess emulator;

@@ -11,8 +11,17 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
 #include <filesystem>
+#include <optional>
 #include <thread>
+#include <vector>
 
 #include "adapters/emulator/rest/http_server.hpp"
 #include "adapters/emulator/tls_material.hpp"
@@ -36,9 +45,9 @@ struct TempDir {
 
 // Runs the server's io_context on a thread while the test acts as a client.
 struct Server {
-  Server(asio::ssl::context* tls)
+  explicit Server(asio::ssl::context* tls, std::shared_ptr<emulator::rest::ConnectionLimit> limit = nullptr)
       : router(hub.hub->services(), hub.clock, emulator::rest::SasAuthorizer("localhost", emulator::rest::WellKnownPolicies())),
-        server(emulator::rest::StartHttpServer(io, router, "127.0.0.1", 0, tls)),
+        server(emulator::rest::StartHttpServer(io, router, "127.0.0.1", 0, tls, 0, std::move(limit))),
         work(asio::make_work_guard(io)),
         thread([this] { io.run(); }) {}
   ~Server() {
@@ -62,6 +71,32 @@ http::response<http::string_body> Get(Stream& stream, const std::string& target)
   http::response<http::string_body> response;
   http::read(stream, buffer, response);
   return response;
+}
+
+tcp::socket Connect(asio::io_context& io, int port) {
+  tcp::socket socket(io);
+  socket.connect({asio::ip::make_address("127.0.0.1"), static_cast<unsigned short>(port)});
+  return socket;
+}
+
+// True when `socket` has something to read (bytes, end of file, an error) within `timeout`.
+bool Readable(tcp::socket& socket, std::chrono::milliseconds timeout) {
+  pollfd fd{socket.native_handle(), POLLIN, 0};
+  return ::poll(&fd, 1, static_cast<int>(timeout.count())) == 1;
+}
+
+// True when the server has closed `socket` (end of file or reset) within `timeout`.
+bool ClosedByServer(tcp::socket& socket, std::chrono::milliseconds timeout = std::chrono::milliseconds(1000)) {
+  if (!Readable(socket, timeout)) return false;
+  char byte;
+  return ::recv(socket.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT) <= 0;
+}
+
+double ProcessCpuSeconds() {
+  rusage usage{};
+  ::getrusage(RUSAGE_SELF, &usage);
+  const auto seconds = [](const timeval& t) { return static_cast<double>(t.tv_sec) + t.tv_usec / 1e6; };
+  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
 }
 
 }  // namespace
@@ -126,4 +161,68 @@ TEST_CASE("HTTPS with a generated CA: the client verifies the chain and the host
   plain.read_some(asio::buffer(&byte, 1), ec);
   CHECK(ec);
   CHECK(connect("localhost") == http::status::ok);
+}
+
+TEST_CASE("beyond the connection limit the connection idle longest is closed; busy ones are kept") {
+  Server s(nullptr, emulator::rest::ConnectionLimit::Make(4));
+  const int port = s.server->port();
+  asio::io_context client;
+  std::vector<tcp::socket> idle;
+  for (int i = 0; i < 3; ++i) idle.push_back(Connect(client, port));
+  // Half a request counts as idle too: it has not reached the router.
+  tcp::socket partial = Connect(client, port);
+  asio::write(partial, asio::buffer(std::string("GET /health HTTP/1.1\r\nHost: local")));
+
+  tcp::socket fresh = Connect(client, port);  // the fifth: the oldest idle one goes
+  CHECK(Get(fresh, "/health").result() == http::status::ok);
+  CHECK(ClosedByServer(idle[0]));
+  tcp::socket another = Connect(client, port);
+  CHECK(Get(another, "/health").result() == http::status::ok);
+  CHECK(ClosedByServer(idle[1]));
+  CHECK(Get(fresh, "/health").result() == http::status::ok);  // kept alive
+}
+
+TEST_CASE("out of file descriptors, the server pauses accepting instead of spinning, and recovers") {
+  Server s(nullptr, emulator::rest::ConnectionLimit::Make(1000));
+  asio::io_context client;
+  tcp::socket socket(client);
+  socket.open(tcp::v4());  // the client's descriptors (and its io_context's), before they run out
+  rlimit original{};
+  REQUIRE(::getrlimit(RLIMIT_NOFILE, &original) == 0);
+  std::size_t in_use = 0;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc/self/fd")) (void)entry, ++in_use;
+  rlimit lowered = original;
+  lowered.rlim_cur = in_use + 32;
+  REQUIRE(::setrlimit(RLIMIT_NOFILE, &lowered) == 0);
+
+  std::vector<int> filler;
+  for (int fd; (fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC)) >= 0;) filler.push_back(fd);
+  // Completes in the kernel's backlog; the server's accept() finds no descriptor for it.
+  socket.connect({asio::ip::make_address("127.0.0.1"), s.server->port()});
+  asio::write(socket, asio::buffer(std::string("GET /health HTTP/1.1\r\nHost: localhost\r\n\r\n")));
+
+  const double cpu_before = ProcessCpuSeconds();
+  std::this_thread::sleep_for(std::chrono::seconds(1));
+  const double cpu_used = ProcessCpuSeconds() - cpu_before;
+  MESSAGE("CPU while accept() fails with EMFILE: " << cpu_used << " s in 1 s");
+  CHECK(cpu_used < 0.2);
+
+  for (int i = 0; i < 4; ++i) {
+    ::close(filler.back());
+    filler.pop_back();
+  }
+  const auto freed_at = std::chrono::steady_clock::now();
+  REQUIRE(Readable(socket, std::chrono::seconds(2)));
+  beast::flat_buffer buffer;
+  http::response<http::string_body> answer;
+  beast::error_code ec;
+  http::read(socket, buffer, answer, ec);
+  const auto waited = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - freed_at).count();
+  MESSAGE("answered " << waited << " ms after descriptors were freed");
+  CHECK(!ec);
+  CHECK(answer.result() == http::status::ok);
+  CHECK(waited < 1000);
+
+  for (const int fd : filler) ::close(fd);
+  ::setrlimit(RLIMIT_NOFILE, &original);
 }

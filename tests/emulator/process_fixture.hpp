@@ -50,12 +50,15 @@ inline std::int64_t NowSeconds() {
 // The emulator process on free ports with its own data dir; stopped
 // (SIGTERM) and the dir removed at scope exit. Kill() and Start() again
 // reuse the ports and the data dir, as a restart after a crash does.
+// `open_files` > 0 sets the child's RLIMIT_NOFILE, soft and hard (the
+// emulator raises its soft limit to the hard one itself).
 class EmulatorProcess {
  public:
-  explicit EmulatorProcess(std::vector<std::string> extra_args = {})
+  explicit EmulatorProcess(std::vector<std::string> extra_args = {}, int open_files = 0)
       : http_port_(emulator::PickFreeLoopbackPort()),
         mqtt_port_(emulator::PickFreeLoopbackPort()),
-        extra_args_(std::move(extra_args)) {
+        extra_args_(std::move(extra_args)),
+        open_files_(open_files) {
     static int counter = 0;
     dir_ = std::filesystem::temp_directory_path() /
            ("offhub-process-test-" + std::to_string(::getpid()) + "-" + std::to_string(++counter));
@@ -76,6 +79,9 @@ class EmulatorProcess {
                                   "--https-port", "0", "--mqtt-port", std::to_string(mqtt_port_),
                                   "--mqtts-port", "0", "--data-dir", (dir_ / "data").string(), "--log-level", "warn"};
     args.insert(args.end(), extra_args_.begin(), extra_args_.end());
+    if (open_files_ > 0) {  // the shell execs the emulator: the pid stays the same
+      args.insert(args.begin(), {"/bin/sh", "-c", "ulimit -n " + std::to_string(open_files_) + " && exec \"$0\" \"$@\""});
+    }
     std::vector<char*> argv;
     for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
     argv.push_back(nullptr);
@@ -102,6 +108,7 @@ class EmulatorProcess {
   }
 
   bool Alive() const { return pid_ > 0 && ::kill(pid_, 0) == 0 && ::waitpid(pid_, nullptr, WNOHANG) == 0; }
+  pid_t pid() const { return pid_; }
   int http_port() const { return http_port_; }
   int mqtt_port() const { return mqtt_port_; }
   const std::filesystem::path& dir() const { return dir_; }
@@ -125,6 +132,7 @@ class EmulatorProcess {
   std::filesystem::path dir_;
   int http_port_, mqtt_port_;
   std::vector<std::string> extra_args_;
+  int open_files_ = 0;
   pid_t pid_ = -1;
 };
 

@@ -62,7 +62,10 @@ AuthResult BrokerCore::AuthenticateDevice(const Connect& connect, std::int64_t n
   const AuthResult result = VerifyDeviceToken(*token, username->host, client_id, *keys, now_seconds);
   if (result != AuthResult::kAccepted) return result;
 
-  Session& session = sessions_[client_id];
+  const auto [entry, fresh] = sessions_.try_emplace(client_id);
+  Session& session = entry->second;
+  // Made or ended here; resumed, it is on disk already.
+  persistent_changed_ |= (!fresh && !session.clean) != !connect.clean_session;
   if (session.handle) expiries_.erase({session.token_expiry, client_id});
   // A takeover replaces the old connection, its expiry and a kick still queued for it.
   std::erase_if(kicks_, [&](const Kick& kick) { return kick.client_id == client_id; });
@@ -84,11 +87,14 @@ bool BrokerCore::Allow(std::string_view client_id, std::string_view topic, Acces
   switch (access) {
     case Access::kRead: return DeviceMayRead(client_id, topic);
     case Access::kWrite: return DeviceMayPublish(client_id, topic);
-    case Access::kUnsubscribe: return true;
+    case Access::kUnsubscribe:
+      persistent_changed_ |= !sessions_.find(client_id)->second.clean;
+      return true;
     case Access::kSubscribe: break;
   }
   if (!DeviceMaySubscribe(client_id, topic)) return false;
   Session& session = sessions_.find(client_id)->second;
+  persistent_changed_ |= !session.clean;
   const auto persisted = session.Persisted();
   if (IsMethodsFilter(topic)) {
     session.methods = true;
@@ -163,6 +169,18 @@ std::optional<std::string> BrokerCore::TakeSessionsSnapshot() {
     if (session.Kept()) document[id] = {{"methods", session.methods}, {"desired", session.desired}};
   }
   return document.dump();
+}
+
+bool BrokerCore::SaveDue(std::int64_t now_ms) {
+  if (std::exchange(persistent_changed_, false)) {  // changes are timed by the tick that sees them
+    if (!unsaved_since_ms_) unsaved_since_ms_ = now_ms;
+    last_change_ms_ = now_ms;
+  }
+  if (!unsaved_since_ms_) return false;
+  const bool settled = now_ms - last_change_ms_ >= kSaveSettleMs;
+  if (!settled && now_ms - *unsaved_since_ms_ < kMaxSaveDelayMs) return false;
+  unsaved_since_ms_.reset();
+  return true;
 }
 
 void BrokerCore::Disconnected(ClientHandle handle, std::string_view client_id) {

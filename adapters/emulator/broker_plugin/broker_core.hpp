@@ -121,6 +121,21 @@ class BrokerCore {
   std::size_t LoadSessions(std::string_view json_text);
   std::optional<std::string> TakeSessionsSnapshot();
 
+  // When to save the broker's persistent state (mosquitto's database and the
+  // sessions document) so that a kill loses little: after a persistent
+  // session (clean = false) was begun or ended, or such a session subscribed
+  // or unsubscribed. Called at every broker tick (at least every 100 ms):
+  // a save is due once no such change came for kSaveSettleMs, so a device's
+  // CONNECT and the SUBSCRIBEs right after it are saved together (saved
+  // alone, the session would come back present without its subscriptions),
+  // or once the oldest unsaved change is kMaxSaveDelayMs old. A storm of
+  // 10,000 devices connecting thus saves about once a second, not once per
+  // device (each save writes every session). SaveDue(now_ms) says whether a
+  // save is due now, and counts it done when it is.
+  static constexpr std::int64_t kSaveSettleMs = 200;
+  static constexpr std::int64_t kMaxSaveDelayMs = 1000;
+  bool SaveDue(std::int64_t now_ms);
+
   // MOSQ_EVT_DISCONNECT, for any client (also ones refused or taken over).
   // Only the current connection of a device produces "disconnected".
   void Disconnected(ClientHandle handle, std::string_view client_id);
@@ -165,6 +180,9 @@ class BrokerCore {
   std::set<std::pair<std::int64_t, std::string>> expiries_;  // (se, id) of connected devices not kicked yet
   std::vector<Kick> kicks_;
   bool sessions_changed_ = false;
+  bool persistent_changed_ = false;               // since the last SaveDue call
+  std::optional<std::int64_t> unsaved_since_ms_;  // the first change not saved yet
+  std::int64_t last_change_ms_ = 0;
 };
 
 }  // namespace offhub::broker

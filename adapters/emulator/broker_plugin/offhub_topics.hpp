@@ -7,6 +7,7 @@
 //   plugin -> hub  $offhub/from/{id}/<device topic> a device's publish, re-addressed
 //   plugin -> hub  $offhub/presence/{id}            "connected" | "methods" | "desired" | "disconnected"
 //                  ("methods"/"desired": the session holds that subscription)
+//   hub -> plugin  $offhub/probe                    ignored; its PUBACK tells the hub the broker answers
 //
 // {id} is the client id (device id, or "{deviceId}/{moduleId}") with '%', '+', '#', '/' and control bytes
 // percent-encoded (IoT Hub allows '+', '#' and '%' in device ids; MQTT topic
@@ -27,6 +28,7 @@ inline constexpr std::string_view kToPrefix = "$offhub/to/";
 inline constexpr std::string_view kFromPrefix = "$offhub/from/";
 inline constexpr std::string_view kKeysPrefix = "$offhub/keys/";
 inline constexpr std::string_view kPresencePrefix = "$offhub/presence/";
+inline constexpr std::string_view kProbeTopic = "$offhub/probe";
 
 inline constexpr std::string_view kPresenceConnected = "connected";
 inline constexpr std::string_view kPresenceMethods = "methods";

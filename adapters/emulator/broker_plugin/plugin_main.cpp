@@ -3,6 +3,8 @@
 // out what the core queued. All state lives in the PluginContext passed as
 // userdata. See broker_core.hpp for the behaviour.
 
+#include <chrono>
+#include <csignal>
 #include <cstdint>
 #include <cstdio>
 #include <ctime>
@@ -28,18 +30,20 @@ using offhub::broker::KickReasonName;
 
 constexpr char kSinkTopic[] = "$offhub/consumed";
 
-constexpr std::int64_t kSessionsWriteInterval = 1;  // seconds: a connect storm writes once a second
-
 struct PluginContext {
   mosquitto_plugin_id_t* id = nullptr;
   BrokerCore core;
   std::string sessions_file;  // empty: persistent sessions are not kept across restarts
-  std::int64_t sessions_written_at = 0;
 };
 
 std::string_view OrEmpty(const char* text) { return text ? std::string_view(text) : std::string_view(); }
 
 std::int64_t NowSeconds() { return static_cast<std::int64_t>(std::time(nullptr)); }
+
+std::int64_t NowMillis() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
 
 void Flush(PluginContext& ctx) {
   for (const auto& out : ctx.core.TakeOutbox()) {
@@ -67,6 +71,15 @@ void SaveSessions(PluginContext& ctx) {
   }
 }
 
+// Persistence on: the sessions document now, and mosquitto's database at the
+// start of its next main-loop pass. SIGUSR1 is mosquitto's documented "save
+// the database now" (mosquitto(8)); its handler only sets a flag.
+void SavePersistentState(PluginContext& ctx) {
+  if (ctx.sessions_file.empty()) return;
+  SaveSessions(ctx);
+  std::raise(SIGUSR1);
+}
+
 // Kicks are carried out only here, never inside a client's own packet: on
 // 2.0.11, kicking the client whose PUBLISH is being handled makes the broker
 // go on with a torn-down client (a second disconnect event, without a client
@@ -84,10 +97,7 @@ int OnTick(int, void*, void* userdata) {
     mosquitto_kick_client_by_clientid(kick.client_id.c_str(), false);
   }
   Flush(ctx);
-  if (NowSeconds() - ctx.sessions_written_at >= kSessionsWriteInterval) {
-    ctx.sessions_written_at = NowSeconds();
-    SaveSessions(ctx);
-  }
+  if (ctx.core.SaveDue(NowMillis())) SavePersistentState(ctx);
   return MOSQ_ERR_SUCCESS;
 }
 

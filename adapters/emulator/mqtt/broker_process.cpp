@@ -49,9 +49,11 @@ void WritePrivateFile(const std::string& path, const std::string& text) {
 }
 
 // Without a directory persistent (clean=false) sessions stay in memory for
-// the broker's life. With one, mosquitto saves them on SIGTERM and every
-// kAutosaveSeconds (a kill loses at most that much), and the plugin keeps
-// what they subscribed to beside them.
+// the broker's life. With one, mosquitto saves them on SIGTERM, when the
+// plugin sees them change (see broker_process.hpp), and every
+// kAutosaveSeconds; the plugin keeps what they subscribed to beside them.
+// Not autosave_on_changes: it counts every QoS 1 message as a change, and a
+// save per change writes every session again (quadratic in a connect storm).
 void RenderPersistence(std::ostream& out, const std::filesystem::path& directory) {
   if (directory.empty()) {
     out << "persistence false\n";
@@ -181,6 +183,7 @@ void BrokerProcess::Launch() {
 }
 
 void BrokerProcess::Spawn() {
+  RemoveSecrets();  // a killed run's (old keys) go even when no snapshot replaces them
   std::filesystem::create_directories(config_.directory);
   if (!config_.persistence_directory.empty()) std::filesystem::create_directories(config_.persistence_directory);
   std::string keys_file;
@@ -196,7 +199,11 @@ void BrokerProcess::Spawn() {
 BrokerProcess::Progress BrokerProcess::Poll() {
   if (!running() || Reap()) return Progress::kExited;
   const bool ready = ProcessListensOn(pid_, mqtt_port_) && (!config_.tls || ProcessListensOn(pid_, tls_port_));
-  return ready ? Progress::kReady : Progress::kStarting;
+  if (!ready) return Progress::kStarting;
+  // The plugin read the keys before the broker opened its listeners: no copy stays on disk.
+  std::error_code ignored;
+  std::filesystem::remove(keys_path(), ignored);
+  return Progress::kReady;
 }
 
 bool BrokerProcess::Reap() {
@@ -206,6 +213,10 @@ bool BrokerProcess::Reap() {
   exit_reason_ = DescribeWaitStatus(status);
   pid_ = -1;
   return true;
+}
+
+void BrokerProcess::Kill() {
+  if (running()) ::kill(pid_, SIGKILL);
 }
 
 bool BrokerProcess::WaitUntilReady() {

@@ -19,14 +19,24 @@
 //   then removes the files holding secrets (mosquitto.conf with the hub's
 //   password, device-keys.json); both are written 0600. Start() after Stop()
 //   restarts the broker. The destructor stops it.
+// - device-keys.json lives only while the broker starts: it is removed once
+//   the broker listens (the plugin has read it by then). Every launch first
+//   removes both secret files, so those a killed run left go at the next start.
 // - Launch()/Poll()/Reap() are Start()'s steps, for a supervisor on an event
 //   loop (broker_supervisor.hpp): none of them blocks.
 // - Listeners bind 127.0.0.1 only. Called from one thread; Start() blocks
 //   (it checks the child's listeners every few milliseconds while it comes up).
 // - With a persistence_directory, mosquitto keeps persistent (clean session
-//   = false) sessions there across restarts (mosquitto.db, saved on SIGTERM
-//   and every kAutosaveSeconds), and the plugin keeps which of them hold
-//   IoT Hub's method and desired-property subscriptions (offhub-sessions.json).
+//   = false) sessions there across restarts (mosquitto.db), and the plugin
+//   keeps which of them hold IoT Hub's method and desired-property
+//   subscriptions (offhub-sessions.json). Both are saved on SIGTERM and,
+//   after a persistent session is made, ended, subscribes or unsubscribes,
+//   once such changes have paused for 0.2 s, or 1 s after the first unsaved
+//   one while they go on (BrokerCore::SaveDue; the plugin has the broker
+//   save with SIGUSR1). So a kill -9 loses at most about the last second of
+//   session changes; a device's CONNECT and the SUBSCRIBEs right after it
+//   are saved together. Anything else the broker keeps is also saved every
+//   kAutosaveSeconds.
 
 #include <sys/types.h>
 #include <chrono>
@@ -61,7 +71,7 @@ struct BrokerConfig {
   std::chrono::milliseconds stop_timeout{5000};
 };
 
-inline constexpr int kAutosaveSeconds = 10;
+inline constexpr int kAutosaveSeconds = 60;  // a backstop: session changes are saved as they happen
 
 // 32 random hex digits (OpenSSL RAND_bytes).
 std::string MakeRunSecret();
@@ -99,6 +109,8 @@ class BrokerProcess {
   Progress Poll();
   // Reaps the child if it has exited; true when it is gone (or none runs).
   bool Reap();
+  // SIGKILLs the child (a hung one); Reap() collects it.
+  void Kill();
   // How the last child ended: "exited with status 1", "killed by signal 9".
   const std::string& exit_reason() const { return exit_reason_; }
 

@@ -3,9 +3,11 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <stdexcept>
+#include <utility>
 
 #include <spdlog/spdlog.h>
 
@@ -19,7 +21,7 @@ int PidfdOpen(pid_t pid) { return static_cast<int>(::syscall(SYS_pidfd_open, pid
 }  // namespace
 
 BrokerSupervisor::BrokerSupervisor(asio::io_context& io, BrokerProcess& broker)
-    : io_(io), broker_(broker), timer_(io) {}
+    : io_(io), broker_(broker), timer_(io), hang_timer_(io) {}
 
 BrokerSupervisor::~BrokerSupervisor() { Unwatch(); }
 
@@ -38,11 +40,13 @@ void BrokerSupervisor::Watch() {
                        if (alive.expired() || ec || stopped_) return;
                        OnExited();
                      });
+  ArmHangCheck();
 }
 
 void BrokerSupervisor::Unwatch() {
   boost::system::error_code ignored;
   timer_.cancel();
+  hang_timer_.cancel();
   if (pidfd_) pidfd_->close(ignored);
   pidfd_.reset();
 }
@@ -52,7 +56,10 @@ void BrokerSupervisor::OnExited() {
   if (!broker_.Reap()) return Watch();  // spurious wake-up: the child still runs
   Unwatch();
   health_.up = false;
-  health_.reason = "the MQTT broker (pid " + std::to_string(pid) + ") " + broker_.exit_reason() + "; restarting it";
+  const std::string how = std::exchange(killed_silent_, false)
+                              ? "did not answer for " + std::to_string(kHungAfter.count()) + " s and was killed"
+                              : broker_.exit_reason();
+  health_.reason = "the MQTT broker (pid " + std::to_string(pid) + ") " + how + "; restarting it";
   spdlog::warn("{} on ports {}{}", health_.reason, broker_.mqtt_port(),
                broker_.tls_port() ? " and " + std::to_string(broker_.tls_port()) : std::string());
   ScheduleLaunch(NextDelay());
@@ -114,6 +121,46 @@ void BrokerSupervisor::LaunchFailed(const std::string& why) {
   const auto delay = NextDelay();
   spdlog::error("{}; trying again in {} ms", health_.reason, delay.count());
   ScheduleLaunch(delay);
+}
+
+BrokerSupervisor::Health BrokerSupervisor::health() const {
+  Health health = health_;
+  const auto silence = Silence();
+  if (!health.up || silence < kNotAnsweringAfter) return health;
+  health.answering = false;
+  health.reason = "the MQTT broker (pid " + std::to_string(broker_.pid()) + ") has not answered for " +
+                  std::to_string(silence.count() / 1000) + " s; it is restarted after " +
+                  std::to_string(kHungAfter.count()) + " s";
+  return health;
+}
+
+std::chrono::milliseconds BrokerSupervisor::Silence() const {
+  if (!silence_) return {};
+  const auto up_for = std::chrono::steady_clock::now() - started_at_;
+  return std::min(silence_(), std::chrono::duration_cast<std::chrono::milliseconds>(up_for));
+}
+
+void BrokerSupervisor::SetSilenceProbe(std::function<std::chrono::milliseconds()> silence) {
+  silence_ = std::move(silence);
+  if (pidfd_) ArmHangCheck();  // watching already
+}
+
+void BrokerSupervisor::ArmHangCheck() {
+  if (!silence_) return;
+  hang_timer_.expires_after(kHangCheckInterval);
+  hang_timer_.async_wait([alive = std::weak_ptr<bool>(alive_), this](const boost::system::error_code& ec) {
+    if (alive.expired() || ec || stopped_) return;
+    CheckAnswering();
+  });
+}
+
+// A hung broker is killed; its pidfd then wakes OnExited, which restarts it.
+void BrokerSupervisor::CheckAnswering() {
+  if (!broker_.running() || Silence() < kHungAfter) return ArmHangCheck();
+  spdlog::warn("the MQTT broker (pid {}) has not answered for {} s; killing it", broker_.pid(),
+               Silence().count() / 1000);
+  killed_silent_ = true;
+  broker_.Kill();
 }
 
 void BrokerSupervisor::Stop() {

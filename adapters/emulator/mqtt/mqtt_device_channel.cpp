@@ -1,5 +1,6 @@
 #include "adapters/emulator/mqtt/mqtt_device_channel.hpp"
 
+#include <boost/asio/steady_timer.hpp>
 #include <spdlog/spdlog.h>
 
 #include <charconv>
@@ -52,8 +53,9 @@ std::optional<std::uint64_t> ParseRid(std::string_view text) {
 class MqttDeviceChannelImpl final : public MqttDeviceChannel {
  public:
   MqttDeviceChannelImpl(boost::asio::io_context& io, ports::Clock& clock, MqttChannelOptions options)
-      : clock_(clock), connection_(io, ConnectionOptions(options), Handlers()) {
+      : clock_(clock), probe_timer_(io), connection_(io, ConnectionOptions(options), Handlers()) {
     connection_.Start();
+    ArmProbe();
   }
 
   bool SendMethod(const ports::MethodCall& call, std::function<void(domain::MethodResult)> on_answer) override {
@@ -100,6 +102,10 @@ class MqttDeviceChannelImpl final : public MqttDeviceChannel {
 
   bool connected() const override { return connection_.connected(); }
 
+  std::chrono::milliseconds BrokerSilence() const override {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - last_heard_);
+  }
+
  private:
   static iothub::MqttConnectionOptions ConnectionOptions(const MqttChannelOptions& options) {
     iothub::MqttConnectionOptions out;
@@ -128,10 +134,12 @@ class MqttDeviceChannelImpl final : public MqttDeviceChannel {
 
   void OnConnect(int rc) {
     if (rc != 0) return;
+    Heard();
     for (const auto& entry : credentials_) PushKeys(entry.first);
   }
 
   void OnDisconnect() {
+    probe_mid_.reset();  // its PUBACK will not come
     for (auto& [mid, pending] : acks_) {
       auto& waiting = waiting_[pending.first];
       for (auto& fn : pending.second) waiting.push_back(std::move(fn));
@@ -139,6 +147,25 @@ class MqttDeviceChannelImpl final : public MqttDeviceChannel {
     acks_.clear();
     auto gone = std::exchange(devices_, {});
     for (const auto& entry : gone) Notify(entry.first, ports::Presence::kDisconnected);
+  }
+
+  // --- is the broker answering? -------------------------------------------
+
+  void Heard() { last_heard_ = std::chrono::steady_clock::now(); }
+
+  void ArmProbe() {
+    probe_timer_.expires_after(kProbeInterval);
+    probe_timer_.async_wait([alive = std::weak_ptr<bool>(alive_), this](boost::system::error_code ec) {
+      if (ec || alive.expired()) return;  // the channel is gone
+      Probe();
+      ArmProbe();
+    });
+  }
+
+  // One probe at a time: while it is unanswered the silence grows.
+  void Probe() {
+    if (probe_mid_ || !connection_.connected()) return;
+    probe_mid_ = connection_.Publish(broker::kProbeTopic, "", 1);
   }
 
   // --- keys ---------------------------------------------------------------
@@ -163,6 +190,10 @@ class MqttDeviceChannelImpl final : public MqttDeviceChannel {
   }
 
   void OnPublished(int mid) {
+    if (probe_mid_ == mid) {
+      probe_mid_.reset();
+      return Heard();
+    }
     const auto node = acks_.extract(mid);
     if (node.empty()) return;
     const std::string& device_id = node.mapped().first;
@@ -176,6 +207,7 @@ class MqttDeviceChannelImpl final : public MqttDeviceChannel {
   // The last-resort guard for everything a device sends: a message whose
   // handling throws is dropped with a log line; the hub goes on.
   void OnMessage(std::string_view topic, std::string_view payload) {
+    Heard();
     try {
       RouteMessage(topic, payload);
     } catch (const std::exception& e) {
@@ -285,6 +317,10 @@ class MqttDeviceChannelImpl final : public MqttDeviceChannel {
   std::map<std::string, DeviceState, std::less<>> devices_;                         // connected devices
   std::map<std::uint64_t, PendingCall> calls_;
   std::uint64_t tracking_counter_ = 0;
+  std::chrono::steady_clock::time_point last_heard_ = std::chrono::steady_clock::now();
+  std::optional<int> probe_mid_;  // the probe awaiting its PUBACK
+  boost::asio::steady_timer probe_timer_;
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);  // guards the probe timer's handler
   iothub::MqttConnection connection_;  // last: destroyed first, so no callback sees a half-destroyed channel
 };
 

@@ -72,6 +72,14 @@ class MqttDeviceChannel : public ports::DeviceChannel {
 
   // True while the channel's own broker connection is up.
   virtual bool connected() const = 0;
+
+  // How long since the broker last answered the channel: a CONNACK, a
+  // message, or the PUBACK of the probe the channel publishes (QoS 1, one at
+  // a time) every kProbeInterval while connected. About a second at most
+  // while the broker is well; it grows while the broker is hung (e.g.
+  // SIGSTOP), although the TCP connection stays up, and while disconnected.
+  static constexpr auto kProbeInterval = std::chrono::seconds(1);
+  virtual std::chrono::milliseconds BrokerSilence() const = 0;
 };
 
 std::unique_ptr<MqttDeviceChannel> MakeMqttDeviceChannel(boost::asio::io_context& io, ports::Clock& clock,

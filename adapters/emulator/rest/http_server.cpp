@@ -3,6 +3,7 @@
 #include <chrono>
 
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/ssl/error.hpp>
 #include <boost/asio/ssl/stream.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
@@ -30,17 +31,26 @@ namespace http = beast::http;
 using tcp = asio::ip::tcp;
 
 constexpr auto kIdleTimeout = std::chrono::seconds(120);
+constexpr auto kHeaderTimeout = std::chrono::seconds(30);
+constexpr auto kBodyTimeout = std::chrono::seconds(120);
 constexpr auto kHandshakeTimeout = std::chrono::seconds(10);
+constexpr auto kAcceptPause = std::chrono::milliseconds(100);
+constexpr std::size_t kFirstReadBytes = 4096;
 
 // Plain or TLS: the session is the same but for the handshake and shutdown.
+// Idle (evictable by the connection limit) until a request is in hand.
 template <class Stream>
-class Session : public std::enable_shared_from_this<Session<Stream>> {
+class Session : public ConnectionLimit::Evictable, public std::enable_shared_from_this<Session<Stream>> {
  public:
   template <class... Args>
-  Session(Router& router, std::uint16_t mqtt_bridge_port, Args&&... args)
-      : router_(router), mqtt_bridge_port_(mqtt_bridge_port), stream_(std::forward<Args>(args)...) {}
+  Session(Router& router, std::uint16_t mqtt_bridge_port, ConnectionLimit::Slot slot, Args&&... args)
+      : router_(router),
+        mqtt_bridge_port_(mqtt_bridge_port),
+        slot_(std::move(slot)),
+        stream_(std::forward<Args>(args)...) {}
 
   void Start() {
+    slot_.SetIdle(this);
     if constexpr (std::is_same_v<Stream, beast::tcp_stream>) {
       DoRead();
     } else {
@@ -53,11 +63,40 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     }
   }
 
+  void Evict() override {
+    slot_.Release();
+    beast::error_code ignored;
+    beast::get_lowest_layer(stream_).socket().close(ignored);  // pending reads end with operation_aborted
+  }
+
  private:
+  // Waits for the next request's first bytes (a keep-alive connection may
+  // wait long), then gives the request kHeaderTimeout for its headers.
   void DoRead() {
+    slot_.SetIdle(this);
     parser_.emplace();
     parser_->body_limit(kMaxBodyBytes + 1);  // the router answers 413 for one byte over
+    if (buffer_.size() > 0) return DoReadHeader();  // pipelined: it has begun already
     beast::get_lowest_layer(stream_).expires_after(kIdleTimeout);
+    stream_.async_read_some(buffer_.prepare(kFirstReadBytes),
+                            [self = this->shared_from_this()](beast::error_code ec, std::size_t n) {
+                              if (ec) return self->OnRead(ec);
+                              self->buffer_.commit(n);
+                              self->DoReadHeader();
+                            });
+  }
+
+  void DoReadHeader() {
+    beast::get_lowest_layer(stream_).expires_after(kHeaderTimeout);
+    http::async_read_header(stream_, buffer_, *parser_,
+                            [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
+                              if (ec) return self->OnRead(ec);
+                              self->DoReadBody();
+                            });
+  }
+
+  void DoReadBody() {
+    beast::get_lowest_layer(stream_).expires_after(kBodyTimeout);
     http::async_read(stream_, buffer_, *parser_,
                      [self = this->shared_from_this()](beast::error_code ec, std::size_t) { self->OnRead(ec); });
   }
@@ -66,9 +105,11 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     // The client went away (TLS clients often skip close_notify): nothing to answer.
     if (ec == http::error::end_of_stream || ec == beast::error::timeout || ec == asio::error::operation_aborted ||
         ec == asio::ssl::error::stream_truncated || ec == asio::error::eof || ec == asio::error::connection_reset ||
+        ec == asio::error::bad_descriptor ||  // evicted
         (ec == http::error::partial_message && parser_->get().method() == http::verb::unknown && buffer_.size() == 0)) {
       return Close();
     }
+    slot_.SetIdle(nullptr);
     request_ = {};
     started_ = std::chrono::steady_clock::now();
     if (ec == http::error::body_limit) return Reject(domain::Error::MessageTooLarge("The request body is too large"));
@@ -78,7 +119,8 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     if (mqtt_bridge_port_ != 0 && IsMqttWebSocketUpgrade(request_)) {
       spdlog::info("{} {} -> MQTT over WebSocket", std::string(request_.method_string()), std::string(request_.target()));
       beast::get_lowest_layer(stream_).expires_never();
-      return StartMqttBridge(std::move(stream_), std::move(request_), mqtt_bridge_port_);
+      slot_.Grow(1);  // its socket to the broker
+      return StartMqttBridge(std::move(stream_), std::move(request_), mqtt_bridge_port_, std::move(slot_));
     }
     beast::get_lowest_layer(stream_).expires_never();  // a direct method may take minutes
     router_.Handle(request_, [self = this->shared_from_this()](Response response) { self->Write(std::move(response)); });
@@ -113,6 +155,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   }
 
   void Close() {
+    slot_.SetIdle(this);
     beast::error_code ignored;
     if constexpr (std::is_same_v<Stream, beast::tcp_stream>) {
       stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
@@ -124,6 +167,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
 
   Router& router_;
   std::uint16_t mqtt_bridge_port_;
+  ConnectionLimit::Slot slot_;  // before the stream: released after the socket closes
   Stream stream_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
@@ -135,8 +179,13 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
 class Listener final : public HttpServer, public std::enable_shared_from_this<Listener> {
  public:
   Listener(asio::io_context& io, Router& router, tcp::endpoint endpoint, asio::ssl::context* tls,
-           std::uint16_t mqtt_bridge_port)
-      : io_(io), router_(router), acceptor_(io), tls_(tls), mqtt_bridge_port_(mqtt_bridge_port) {
+           std::uint16_t mqtt_bridge_port, std::shared_ptr<ConnectionLimit> limit)
+      : router_(router),
+        acceptor_(io),
+        pause_(io),
+        tls_(tls),
+        mqtt_bridge_port_(mqtt_bridge_port),
+        limit_(std::move(limit)) {
     acceptor_.open(endpoint.protocol());
     acceptor_.set_option(asio::socket_base::reuse_address(true));
     acceptor_.bind(endpoint);
@@ -147,33 +196,57 @@ class Listener final : public HttpServer, public std::enable_shared_from_this<Li
   void Stop() override {
     beast::error_code ignored;
     acceptor_.close(ignored);
+    pause_.cancel();
   }
 
   void DoAccept() {
     acceptor_.async_accept([self = shared_from_this()](beast::error_code ec, tcp::socket s) {
-      if (ec == asio::error::operation_aborted) return;
-      if (!ec) self->StartSession(std::move(s));
+      if (ec == asio::error::operation_aborted || !self->acceptor_.is_open()) return;
+      if (ec) return self->PauseAccepting(ec);
+      self->OnAccepted(std::move(s));
       self->DoAccept();
     });
   }
 
  private:
-  void StartSession(tcp::socket socket) {
-    socket.set_option(tcp::no_delay(true));
+  // Out of descriptors (EMFILE, ENFILE) or any other failure: retrying at
+  // once would fail again at once, for ever. Wait a moment; free a
+  // descriptor for the next accept if an idle connection holds one.
+  void PauseAccepting(const beast::error_code& ec) {
+    if (++failed_accepts_ == 1) spdlog::warn("accept failed: {}; pausing {} ms", ec.message(), kAcceptPause.count());
+    if (ec == asio::error::no_descriptors || ec.value() == ENFILE) limit_->EvictOldestIdle();
+    pause_.expires_after(kAcceptPause);
+    pause_.async_wait([self = shared_from_this()](beast::error_code wait_ec) {
+      if (!wait_ec) self->DoAccept();
+    });
+  }
+
+  void OnAccepted(tcp::socket socket) {
+    if (failed_accepts_ > 0) spdlog::info("accepting again after {} failed accepts", std::exchange(failed_accepts_, 0));
+    if (!limit_->MakeRoom()) {
+      if (++refused_ % 100 == 1) spdlog::warn("refused a connection: all {} connections are busy", limit_->max());
+      return;  // the socket closes here
+    }
+    beast::error_code ignored;
+    socket.set_option(tcp::no_delay(true), ignored);
     if (tls_) {
-      std::make_shared<Session<beast::ssl_stream<beast::tcp_stream>>>(router_, mqtt_bridge_port_, std::move(socket),
-                                                                      *tls_)
+      std::make_shared<Session<beast::ssl_stream<beast::tcp_stream>>>(router_, mqtt_bridge_port_, limit_->Take(),
+                                                                      std::move(socket), *tls_)
           ->Start();
     } else {
-      std::make_shared<Session<beast::tcp_stream>>(router_, mqtt_bridge_port_, std::move(socket))->Start();
+      std::make_shared<Session<beast::tcp_stream>>(router_, mqtt_bridge_port_, limit_->Take(), std::move(socket))
+          ->Start();
     }
   }
 
-  asio::io_context& io_;
   Router& router_;
   tcp::acceptor acceptor_;
+  asio::steady_timer pause_;
   asio::ssl::context* tls_;
   std::uint16_t mqtt_bridge_port_;
+  std::shared_ptr<ConnectionLimit> limit_;
+  std::uint64_t failed_accepts_ = 0;
+  std::uint64_t refused_ = 0;
 };
 
 // The app holds a unique_ptr; the accept loop holds the listener alive too.
@@ -192,9 +265,10 @@ class ListenerHandle final : public HttpServer {
 
 std::unique_ptr<HttpServer> StartHttpServer(asio::io_context& io, Router& router, const std::string& address,
                                             std::uint16_t port, asio::ssl::context* tls,
-                                            std::uint16_t mqtt_bridge_port) {
+                                            std::uint16_t mqtt_bridge_port, std::shared_ptr<ConnectionLimit> limit) {
   const tcp::endpoint endpoint(asio::ip::make_address(address), port);
-  auto listener = std::make_shared<Listener>(io, router, endpoint, tls, mqtt_bridge_port);
+  if (!limit) limit = ConnectionLimit::ForOpenFiles();
+  auto listener = std::make_shared<Listener>(io, router, endpoint, tls, mqtt_bridge_port, std::move(limit));
   listener->DoAccept();
   return std::make_unique<ListenerHandle>(std::move(listener));
 }

@@ -24,8 +24,8 @@ using tcp = asio::ip::tcp;
 template <class Stream>
 class MqttBridge : public std::enable_shared_from_this<MqttBridge<Stream>> {
  public:
-  MqttBridge(Stream stream, std::uint16_t broker_port)
-      : ws_(std::move(stream)), broker_(ws_.get_executor()), broker_port_(broker_port) {}
+  MqttBridge(Stream stream, std::uint16_t broker_port, ConnectionLimit::Slot slot)
+      : slot_(std::move(slot)), ws_(std::move(stream)), broker_(ws_.get_executor()), broker_port_(broker_port) {}
 
   void Start(Request request) {
     ws_.binary(true);
@@ -89,6 +89,7 @@ class MqttBridge : public std::enable_shared_from_this<MqttBridge<Stream>> {
     if (ws_.is_open()) ws_.async_close(websocket::close_code::normal, [self = this->shared_from_this()](beast::error_code) {});
   }
 
+  ConnectionLimit::Slot slot_;  // first: released after both sockets close
   websocket::stream<Stream> ws_;
   tcp::socket broker_;
   std::uint16_t broker_port_;
@@ -105,12 +106,15 @@ bool IsMqttWebSocketUpgrade(const Request& request) {
   return websocket::is_upgrade(request) && target.substr(0, target.find('?')) == kMqttWebSocketPath;
 }
 
-void StartMqttBridge(beast::tcp_stream stream, Request request, std::uint16_t broker_port) {
-  std::make_shared<MqttBridge<beast::tcp_stream>>(std::move(stream), broker_port)->Start(std::move(request));
+void StartMqttBridge(beast::tcp_stream stream, Request request, std::uint16_t broker_port,
+                     ConnectionLimit::Slot slot) {
+  std::make_shared<MqttBridge<beast::tcp_stream>>(std::move(stream), broker_port, std::move(slot))
+      ->Start(std::move(request));
 }
 
-void StartMqttBridge(beast::ssl_stream<beast::tcp_stream> stream, Request request, std::uint16_t broker_port) {
-  std::make_shared<MqttBridge<beast::ssl_stream<beast::tcp_stream>>>(std::move(stream), broker_port)
+void StartMqttBridge(beast::ssl_stream<beast::tcp_stream> stream, Request request, std::uint16_t broker_port,
+                     ConnectionLimit::Slot slot) {
+  std::make_shared<MqttBridge<beast::ssl_stream<beast::tcp_stream>>>(std::move(stream), broker_port, std::move(slot))
       ->Start(std::move(request));
 }
 

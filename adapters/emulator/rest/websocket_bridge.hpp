@@ -10,6 +10,7 @@
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
 
+#include "adapters/emulator/rest/connection_limit.hpp"
 #include "adapters/emulator/rest/router.hpp"
 
 namespace offhub::emulator::rest {
@@ -20,9 +21,11 @@ inline constexpr std::string_view kMqttWebSocketPath = "/$iothub/websocket";
 bool IsMqttWebSocketUpgrade(const Request& request);
 
 // Takes over `stream` (the session ends), completes the WebSocket handshake
-// and pumps MQTT bytes to and from 127.0.0.1:`broker_port` until either side closes.
-void StartMqttBridge(boost::beast::tcp_stream stream, Request request, std::uint16_t broker_port);
+// and pumps MQTT bytes to and from 127.0.0.1:`broker_port` until either side
+// closes. `slot` (the connection's count) is held until then.
+void StartMqttBridge(boost::beast::tcp_stream stream, Request request, std::uint16_t broker_port,
+                     ConnectionLimit::Slot slot = {});
 void StartMqttBridge(boost::beast::ssl_stream<boost::beast::tcp_stream> stream, Request request,
-                     std::uint16_t broker_port);
+                     std::uint16_t broker_port, ConnectionLimit::Slot slot = {});
 
 }  // namespace offhub::emulator::rest

@@ -1,6 +1,9 @@
 #include "adapters/emulator/stores/sqlite_state_store.hpp"
 
+#include <fcntl.h>
 #include <sqlite3.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <string>
 
@@ -153,9 +156,22 @@ class SqliteStateStore final : public ports::StateStore {
   bool ready() const { return save_device_.ok() && delete_device_.ok() && save_job_.ok() && save_record_.ok(); }
 };
 
+// The file holds every device's keys: owner-only. SQLite gives the -wal and
+// -shm files it creates the database file's mode, so making the file first
+// (an empty file is an empty database) covers all three; files an older run
+// left wider are narrowed.
+void MakePrivate(const std::filesystem::path& file) {
+  const int fd = ::open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0) return;  // sqlite3_open_v2 reports why
+  ::fchmod(fd, 0600);
+  ::close(fd);
+  for (const char* suffix : {"-wal", "-shm", "-journal"}) ::chmod((file.string() + suffix).c_str(), 0600);
+}
+
 }  // namespace
 
 domain::Result<std::unique_ptr<ports::StateStore>> MakeSqliteStateStore(const std::filesystem::path& file) {
+  MakePrivate(file);
   sqlite3* db = nullptr;
   const int rc = sqlite3_open_v2(file.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
                                  nullptr);

@@ -12,7 +12,8 @@
 
 namespace offhub::emulator {
 
-// Opens or creates the file. Fails (500 ServerError naming the file and
+// Opens or creates the file, owner-only (0600, its -wal and -shm files too:
+// it holds every device's keys). Fails (500 ServerError naming the file and
 // SQLite's reason) when it cannot be opened or is not an offhub state file.
 domain::Result<std::unique_ptr<ports::StateStore>> MakeSqliteStateStore(const std::filesystem::path& file);
 
