@@ -204,25 +204,27 @@ TEST_CASE("out of file descriptors, the server pauses accepting instead of spinn
   const double cpu_before = ProcessCpuSeconds();
   std::this_thread::sleep_for(std::chrono::seconds(1));
   const double cpu_used = ProcessCpuSeconds() - cpu_before;
-  MESSAGE("CPU while accept() fails with EMFILE: " << cpu_used << " s in 1 s");
-  CHECK(cpu_used < 0.2);
 
   for (int i = 0; i < 4; ++i) {
     ::close(filler.back());
     filler.pop_back();
   }
   const auto freed_at = std::chrono::steady_clock::now();
-  REQUIRE(Readable(socket, std::chrono::seconds(2)));
+  const bool readable = Readable(socket, std::chrono::seconds(2));
   beast::flat_buffer buffer;
   http::response<http::string_body> answer;
   beast::error_code ec;
-  http::read(socket, buffer, answer, ec);
+  if (readable) http::read(socket, buffer, answer, ec);
   const auto waited = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - freed_at).count();
+  for (const int fd : filler) ::close(fd);
+  ::setrlimit(RLIMIT_NOFILE, &original);
+
+  // Reported only now: the test framework's own reporting needs descriptors too.
+  MESSAGE("CPU while accept() fails with EMFILE: " << cpu_used << " s in 1 s");
+  CHECK(cpu_used < 0.2);
   MESSAGE("answered " << waited << " ms after descriptors were freed");
+  REQUIRE(readable);
   CHECK(!ec);
   CHECK(answer.result() == http::status::ok);
   CHECK(waited < 1000);
-
-  for (const int fd : filler) ::close(fd);
-  ::setrlimit(RLIMIT_NOFILE, &original);
 }
