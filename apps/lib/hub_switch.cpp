@@ -1,7 +1,6 @@
 #include "apps/lib/hub_switch.hpp"
 
 #include <CLI/CLI.hpp>
-#include <cstdlib>
 
 #include "adapters/iothub/connection_string.hpp"
 #include "adapters/azure/mqtt/mqtt_device_transport.hpp"
@@ -13,11 +12,6 @@
 
 namespace offhub::apps {
 namespace {
-
-std::string Env(const char* name) {
-  const char* value = std::getenv(name);
-  return value ? value : "";
-}
 
 domain::Error Invalid(std::string message) { return domain::Error::ArgumentInvalid(std::move(message)); }
 
@@ -88,26 +82,23 @@ domain::Result<Endpoint> ParseEndpoint(const std::string& text, std::string_view
 }
 
 void AddServiceOptions(CLI::App& app, ServiceSettings& s) {
-  s.connection_string = Env("IOTHUB_CONNECTION_STRING");
-  s.ca_file = Env("OFFHUB_CA_FILE");
-  s.endpoint = Env("OFFHUB_ENDPOINT");
   app.add_option("--hub", s.hub, "auto (from the connection string) or embedded (LocalHub in this process)")
       ->check(CLI::IsMember({"auto", "embedded"}))
       ->capture_default_str();
-  app.add_option("--connection-string", s.connection_string, "Service connection string [$IOTHUB_CONNECTION_STRING]");
-  app.add_option("--ca-file", s.ca_file, "PEM file of CAs to trust [$OFFHUB_CA_FILE]");
-  app.add_option("--endpoint", s.endpoint, "https://host:port or http://host:port instead of HostName:443 [$OFFHUB_ENDPOINT]");
+  app.add_option("--connection-string", s.connection_string, "Service connection string")
+      ->envname("IOTHUB_CONNECTION_STRING");
+  app.add_option("--ca-file", s.ca_file, "PEM file of CAs to trust")->envname("OFFHUB_CA_FILE");
+  app.add_option("--endpoint", s.endpoint, "https://host:port or http://host:port instead of HostName:443")
+      ->envname("OFFHUB_ENDPOINT");
   app.add_option("--device", s.embedded_devices, "Simulated devices of the embedded hub")->capture_default_str();
 }
 
 void AddDeviceOptions(CLI::App& app, DeviceSettings& s) {
-  s.connection_string = Env("IOTHUB_DEVICE_CONNECTION_STRING");
-  s.ca_file = Env("OFFHUB_CA_FILE");
-  s.endpoint = Env("OFFHUB_DEVICE_ENDPOINT");
-  app.add_option("--connection-string", s.connection_string,
-                 "Device (or module, with ModuleId=) connection string [$IOTHUB_DEVICE_CONNECTION_STRING]");
-  app.add_option("--ca-file", s.ca_file, "PEM file of CAs to trust [$OFFHUB_CA_FILE]");
-  app.add_option("--endpoint", s.endpoint, "mqtts://host:port or mqtt://host:port instead of HostName:8883 [$OFFHUB_DEVICE_ENDPOINT]");
+  app.add_option("--connection-string", s.connection_string, "Device (or module, with ModuleId=) connection string")
+      ->envname("IOTHUB_DEVICE_CONNECTION_STRING");
+  app.add_option("--ca-file", s.ca_file, "PEM file of CAs to trust")->envname("OFFHUB_CA_FILE");
+  app.add_option("--endpoint", s.endpoint, "mqtts://host:port or mqtt://host:port instead of HostName:8883")
+      ->envname("OFFHUB_DEVICE_ENDPOINT");
 }
 
 domain::Result<std::unique_ptr<ServiceHub>> ConnectServiceHub(boost::asio::io_context& io, const ServiceSettings& s) {

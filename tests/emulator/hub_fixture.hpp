@@ -37,6 +37,12 @@ struct HubFixture {
     return *created;
   }
 
+  // A fake device that is registered and scripted, not connected yet.
+  emulator::SimulatedDevice& AddOfflineDevice(const std::string& id, emulator::DeviceScript script = {}) {
+    AddDevice(id);
+    return devices.Script(id, std::move(script));
+  }
+
   // A fake device that is registered, connected and answers methods.
   emulator::SimulatedDevice& AddOnlineDevice(const std::string& id, emulator::DeviceScript script = {}) {
     AddDevice(id);

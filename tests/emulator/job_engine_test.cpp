@@ -88,8 +88,7 @@ TEST_CASE("cancel of a running job is refused and the job goes on") {
 
 TEST_CASE("an offline device that connects within the window gets the call") {
   HubFixture f;
-  f.AddDevice("late");
-  auto& device = f.devices.Script("late");
+  auto& device = f.AddOfflineDevice("late");
   REQUIRE(f.CreateJob("j", MethodJob("*")).ok());
   f.clock.AdvanceSeconds(60);
   CHECK(f.Job("j")["status"] == "running");
@@ -100,6 +99,81 @@ TEST_CASE("an offline device that connects within the window gets the call") {
   CHECK(device.calls.size() == 1);
   CHECK(f.Job("j")["status"] == "completed");
   CHECK(f.Job("j")["deviceJobStatistics"]["succeededCount"] == 1);
+}
+
+// A direct method call through the methods port; the answer lands in the returned slot.
+std::shared_ptr<std::optional<domain::Result<domain::MethodResult>>> DirectCall(HubFixture& f, const std::string& id,
+                                                                                std::string method,
+                                                                                std::int64_t connect_timeout) {
+  domain::MethodRequest request;
+  request.method_name = std::move(method);
+  request.connect_timeout_seconds = connect_timeout;
+  auto answer = std::make_shared<std::optional<domain::Result<domain::MethodResult>>>();
+  f.hub->InvokeMethod(offhub::ports::Identity::Device(id), request, [answer](auto result) { *answer = std::move(result); });
+  return answer;
+}
+
+TEST_CASE("one waiting list: a direct call and a job's call for one offline device both go out when it subscribes") {
+  HubFixture f;
+  auto& device = f.AddOfflineDevice("late");
+  REQUIRE(f.CreateJob("j", MethodJob("*")).ok());
+  f.clock.AdvanceSeconds(1);
+  const auto answer = DirectCall(f, "late", "reboot", 30);
+  f.clock.AdvanceSeconds(10);
+  CHECK(device.calls.empty());
+  CHECK_FALSE(answer->has_value());
+  f.devices.Connect("late");
+  f.clock.AdvanceSeconds(1);
+  REQUIRE(device.calls.size() == 2);
+  CHECK(device.calls[0].method_name == "lockDoor");  // placed first, sent first
+  CHECK(device.calls[1].method_name == "reboot");
+  REQUIRE(answer->has_value());
+  CHECK((*answer)->ok());
+  CHECK(f.Job("j")["status"] == "completed");
+}
+
+TEST_CASE("a direct call waiting for an offline device ends 404103 at its connect timeout; the job's call waits on") {
+  HubFixture f;
+  auto& device = f.AddOfflineDevice("late");
+  REQUIRE(f.CreateJob("j", MethodJob("*", {{"maxExecutionTimeInSeconds", 120}})).ok());
+  f.clock.AdvanceSeconds(1);
+  const auto answer = DirectCall(f, "late", "reboot", 5);
+  f.clock.AdvanceSeconds(6);
+  REQUIRE(answer->has_value());
+  REQUIRE_FALSE((*answer)->ok());
+  CHECK((*answer)->error().code() == domain::ErrorCode::DeviceNotOnline);
+  f.devices.Connect("late");
+  f.clock.AdvanceSeconds(1);
+  REQUIRE(device.calls.size() == 1);
+  CHECK(device.calls[0].method_name == "lockDoor");
+  CHECK(f.Job("j")["deviceJobStatistics"]["succeededCount"] == 1);
+}
+
+TEST_CASE("after the window closes, a device that connects gets no call from the job") {
+  HubFixture f;
+  auto& device = f.AddOfflineDevice("late");
+  REQUIRE(f.CreateJob("j", MethodJob("*", {{"maxExecutionTimeInSeconds", 60}})).ok());
+  f.clock.AdvanceSeconds(61);
+  CHECK(f.Job("j")["status"] == "completed");
+  f.devices.Connect("late");
+  f.clock.AdvanceSeconds(1);
+  CHECK(device.calls.empty());
+  CHECK(f.DeviceJobs("j")[0]["error"]["code"] == "JobRunPreconditionFailed");
+}
+
+TEST_CASE("a job targets exactly what a query with its condition returns") {
+  HubFixture f;
+  for (const char* id : {"q1-abc-1", "q1-abc-2", "q1-xyz-3"}) f.AddOnlineDevice(id);
+  REQUIRE(f.CreateJob("j", TwinJob("STARTSWITH(deviceId, 'q1-abc')")).ok());
+  f.clock.AdvanceSeconds(1);
+  const json records = f.DeviceJobs("j");
+  REQUIRE(records.size() == 2);
+  CHECK(records[0]["deviceId"] == "q1-abc-1");
+  CHECK(records[1]["deviceId"] == "q1-abc-2");
+  CHECK(f.Job("j")["status"] == "completed");
+  const auto queried = f.hub->Query("SELECT deviceId FROM devices WHERE STARTSWITH(deviceId, 'q1-abc')", {});
+  REQUIRE(queried.ok());
+  CHECK(queried->items.size() == records.size());
 }
 
 TEST_CASE("a device that never connects fails when the window ends") {

@@ -5,7 +5,7 @@
 #include "domain/base64.hpp"
 #include "domain/job_filter.hpp"
 #include "domain/job_json.hpp"
-#include "domain/query/eval.hpp"
+#include "domain/query/paging.hpp"
 #include "domain/query/query.hpp"
 #include "domain/twin.hpp"
 
@@ -24,42 +24,110 @@ Error JobNotFound(std::string_view id) { return {ErrorCode::JobNotFound, "Job " 
 
 }  // namespace
 
-domain::Result<nlohmann::json> JobEngine::Create(const domain::JobRequest& request) {
-  if (state_.FindJob(request.job_id)) {
+JobEngine::JobEngine(Parts parts, std::size_t max_in_flight)
+    : clock_(parts.clock),
+      store_(parts.store),
+      queries_(parts.queries),
+      twins_(parts.twins),
+      methods_(parts.methods),
+      max_in_flight_(max_in_flight == 0 ? 1 : max_in_flight) {}
+
+JobEngine::~JobEngine() {
+  for (auto& [id, entry] : jobs_) {
+    if (entry.start_timer) clock_.Cancel(*entry.start_timer);
+    if (entry.deadline_timer) clock_.Cancel(*entry.deadline_timer);
+    if (entry.run.pump) clock_.Cancel(*entry.run.pump);
+    CancelCalls(entry, /*waiting_only=*/false);
+  }
+}
+
+JobEngine::JobEntry* JobEngine::FindJob(std::string_view id) {
+  const auto it = jobs_.find(id);
+  return it == jobs_.end() ? nullptr : &it->second;
+}
+
+void JobEngine::Records::ForEachAfter(
+    std::optional<std::string_view> after,
+    const std::function<bool(std::string_view, const nlohmann::json&)>& visit) const {
+  std::string_view after_job, after_device;
+  if (after) {
+    const auto nl = after->find('\n');
+    after_job = after->substr(0, nl);
+    after_device = nl == std::string_view::npos ? std::string_view{} : after->substr(nl + 1);
+  }
+  for (auto job = after ? jobs_.lower_bound(after_job) : jobs_.begin(); job != jobs_.end(); ++job) {
+    const bool same_job = after && job->first == after_job;
+    auto rec = same_job ? job->second.records.upper_bound(after_device) : job->second.records.begin();
+    for (; rec != job->second.records.end(); ++rec) {
+      const std::string key = job->first + '\n' + rec->first;
+      if (!visit(key, domain::ToJson(rec->second))) return;
+    }
+  }
+}
+
+void JobEngine::Load(std::vector<domain::Job> jobs, std::vector<domain::DeviceJob> records) {
+  for (auto& job : jobs) {
+    std::string id = job.id();
+    jobs_.emplace(std::move(id), JobEntry{std::move(job), {}, {}, {}, {}});
+  }
+  for (auto& record : records) {
+    if (JobEntry* job = FindJob(record.job_id)) {
+      std::string device_id = record.device_id;
+      job->records.emplace(std::move(device_id), std::move(record));
+    }
+  }
+  for (auto& [id, entry] : jobs_) {
+    using S = domain::JobStatus;
+    if (entry.job.status == S::kQueued || entry.job.status == S::kScheduled) ArmStart(entry);
+    if (entry.job.status != S::kRunning) continue;
+    for (const auto& [device_id, record] : entry.records) {
+      if (domain::IsFinal(record.status)) continue;
+      entry.run.ready.push_back(device_id);
+      entry.run.unfinished += 1;
+    }
+    // `id = id`: clang 14 cannot capture a structured binding by name.
+    entry.deadline_timer = clock_.CallAt(entry.job.request.Deadline(), [this, id = id] { OnDeadline(id); });
+    PostPump(entry);
+  }
+}
+
+domain::Result<nlohmann::json> JobEngine::CreateJob(const domain::JobRequest& request) {
+  if (FindJob(request.job_id)) {
     return Error(ErrorCode::JobAlreadyExists, "A job with id '" + request.job_id + "' already exists");
   }
-  JobEntry entry{domain::MakeJob(request, state_.clock.Now())};
-  auto accepted = domain::Transition(entry.job, jev::Accepted{}, state_.clock.Now());
+  JobEntry entry{domain::MakeJob(request, clock_.Now()), {}, {}, {}, {}};
+  auto accepted = domain::Transition(entry.job, jev::Accepted{}, clock_.Now());
   if (!accepted) return accepted.error();
   // The create answer shows `queued`, as IoT Hub's does, whatever comes next.
   const nlohmann::json created = domain::CreatedJobJson(entry.job);
   entry.job = std::move(*accepted);
-  if (auto s = state_.store.SaveJob(entry.job); !s) return s.error();
-  auto& stored = state_.jobs.emplace(request.job_id, std::move(entry)).first->second;
+  if (auto s = store_.SaveJob(entry.job); !s) return s.error();
+  auto& stored = jobs_.emplace(request.job_id, std::move(entry)).first->second;
   ArmStart(stored);
   return created;
 }
 
-domain::Result<nlohmann::json> JobEngine::Get(std::string_view job_id) {
-  const JobEntry* entry = state_.FindJob(job_id);
+domain::Result<nlohmann::json> JobEngine::GetJob(std::string_view job_id) {
+  const JobEntry* entry = FindJob(job_id);
   if (!entry) return JobNotFound(job_id);
   return JobJson(*entry);
 }
 
-domain::Result<nlohmann::json> JobEngine::Cancel(std::string_view job_id) {
-  JobEntry* entry = state_.FindJob(job_id);
+domain::Result<nlohmann::json> JobEngine::CancelJob(std::string_view job_id) {
+  JobEntry* entry = FindJob(job_id);
   if (!entry) return JobNotFound(job_id);
-  auto cancelled = domain::Transition(entry->job, jev::CancelRequested{}, state_.clock.Now());
+  auto cancelled = domain::Transition(entry->job, jev::CancelRequested{}, clock_.Now());
   if (!cancelled) return cancelled.error();
-  if (auto s = state_.store.SaveJob(*cancelled); !s) return s.error();
+  if (auto s = store_.SaveJob(*cancelled); !s) return s.error();
   entry->job = std::move(*cancelled);
-  if (entry->start_timer) state_.clock.Cancel(*entry->start_timer);
+  if (entry->start_timer) clock_.Cancel(*entry->start_timer);
   entry->start_timer.reset();
+  CancelCalls(*entry, /*waiting_only=*/true);
   return JobJson(*entry);
 }
 
-domain::Result<ports::QueryPage> JobEngine::List(const ports::JobListFilter& filter,
-                                                  const ports::QueryPageRequest& page) {
+domain::Result<ports::QueryPage> JobEngine::ListJobs(const ports::JobListFilter& filter,
+                                                     const ports::QueryPageRequest& page) {
   std::string after;
   if (page.continuation) {
     const auto decoded = domain::Base64Decode(*page.continuation);
@@ -72,8 +140,8 @@ domain::Result<ports::QueryPage> JobEngine::List(const ports::JobListFilter& fil
   const std::size_t limit = page.max_item_count == 0 ? kDefaultJobPage : page.max_item_count;
   ports::QueryPage result;
   result.item_type = "jobResponse";
-  auto it = after.empty() ? state_.jobs.begin() : state_.jobs.upper_bound(after);
-  for (; it != state_.jobs.end(); ++it) {
+  auto it = after.empty() ? jobs_.begin() : jobs_.upper_bound(after);
+  for (; it != jobs_.end(); ++it) {
     if (!match.Matches(it->second.job)) continue;
     if (result.items.size() == limit) {
       result.continuation = domain::Base64Encode(std::string(kJobTokenPrefix) + result.items.back()["jobId"].get<std::string>());
@@ -84,60 +152,64 @@ domain::Result<ports::QueryPage> JobEngine::List(const ports::JobListFilter& fil
   return result;
 }
 
-void JobEngine::Resume() {
-  for (auto& [id, entry] : state_.jobs) {
-    using S = domain::JobStatus;
-    if (entry.job.status == S::kQueued || entry.job.status == S::kScheduled) ArmStart(entry);
-    if (entry.job.status != S::kRunning) continue;
-    for (const auto& [device_id, record] : entry.records) {
-      if (domain::IsFinal(record.status)) continue;
-      entry.run.ready.push_back(device_id);
-      entry.run.unfinished += 1;
-    }
-    // `id = id`: clang 14 cannot capture a structured binding by name.
-    entry.deadline_timer = state_.clock.CallAt(entry.job.request.Deadline(), [this, id = id] { OnDeadline(id); });
-    PostPump(entry);
-  }
-}
-
 void JobEngine::ArmStart(JobEntry& entry) {
-  const auto when = std::max(entry.job.request.start_time, state_.clock.Now());
-  entry.start_timer = state_.clock.CallAt(when, [this, id = entry.job.id()] { Start(id); });
+  const auto when = std::max(entry.job.request.start_time, clock_.Now());
+  entry.start_timer = clock_.CallAt(when, [this, id = entry.job.id()] { Start(id); });
 }
 
 void JobEngine::ApplyJobEvent(JobEntry& entry, const domain::JobEvent& event) {
-  auto next = domain::Transition(entry.job, event, state_.clock.Now());
+  auto next = domain::Transition(entry.job, event, clock_.Now());
   if (!next) return;  // e.g. cancelled in the meantime: the event no longer applies
-  if (auto saved = state_.store.SaveJob(*next); !saved) {
+  if (auto saved = store_.SaveJob(*next); !saved) {
     // Memory stays as the store has it; the window's end tries again.
     spdlog::error("job {}: the store refused a status change: {}", entry.job.id(), saved.error().message());
     return;
   }
   entry.job = std::move(*next);
   if (domain::IsFinal(entry.job.status) && entry.deadline_timer) {
-    state_.clock.Cancel(*entry.deadline_timer);
+    clock_.Cancel(*entry.deadline_timer);
     entry.deadline_timer.reset();
   }
 }
 
+domain::Result<std::vector<std::string>> JobEngine::SelectDevices(const domain::Job& job) {
+  const std::string& text = job.request.query_condition;
+  const auto condition = domain::query::ParseCondition(text);
+  if (!condition) return Error::BadRequest("Invalid query condition: " + condition.error().message());
+  // A condition that parses alone is one whole expression: appended to a
+  // WHERE it cannot add clauses of its own.
+  const std::string sql = "SELECT deviceId FROM devices" + (condition->expr ? " WHERE " + text : std::string());
+  std::vector<std::string> devices;
+  ports::QueryPageRequest page{domain::query::kMaxPageSize, std::nullopt};
+  do {
+    auto result = queries_.Query(sql, page);
+    if (!result) return Error::BadRequest("The job's devices could not be selected: " + result.error().message());
+    for (const auto& item : result->items) {
+      const auto id = item.find("deviceId");
+      if (id != item.end() && id->is_string()) devices.push_back(id->get<std::string>());
+    }
+    page.continuation = std::move(result->continuation);
+  } while (page.continuation);
+  return devices;
+}
+
 void JobEngine::Start(const std::string& job_id) {
-  JobEntry* entry = state_.FindJob(job_id);
+  JobEntry* entry = FindJob(job_id);
   if (!entry) return;
   entry->start_timer.reset();
   if (domain::IsFinal(entry->job.status)) return;
-  const auto now = state_.clock.Now();
+  const auto now = clock_.Now();
   auto running = domain::Transition(entry->job, jev::StartTimeReached{}, now);
   if (!running) return;
-  const auto condition = domain::query::ParseCondition(entry->job.request.query_condition);
-  if (!condition) return ApplyJobEvent(*entry, jev::RunFailed{"Invalid query condition: " + condition.error().message()});
+  auto devices = SelectDevices(entry->job);
+  if (!devices) return ApplyJobEvent(*entry, jev::RunFailed{devices.error().message()});
   // The device set is fixed now: the job, running, and every record go to the store in one transaction.
   std::vector<domain::DeviceJob> records;
-  for (const auto& [device_id, device] : state_.devices) {
-    if (domain::query::Matches(*condition, device.twin)) records.push_back(domain::MakeDeviceJob(*running, device_id, now));
-  }
+  records.reserve(devices->size());
+  for (auto& device_id : *devices) records.push_back(domain::MakeDeviceJob(*running, std::move(device_id), now));
   auto fixed = domain::Transition(*running, jev::DeviceSetFixed{static_cast<std::int64_t>(records.size())}, now);
   if (!fixed) return;
-  if (auto saved = state_.store.SaveJobStart(*fixed, records); !saved) {
+  if (auto saved = store_.SaveJobStart(*fixed, records); !saved) {
     return ApplyJobEvent(*entry, jev::RunFailed{"The job could not be started: " + saved.error().message()});
   }
   entry->job = std::move(*fixed);
@@ -148,72 +220,93 @@ void JobEngine::Start(const std::string& job_id) {
   }
   entry->run.unfinished = entry->records.size();
   if (domain::IsFinal(entry->job.status)) return;
-  entry->deadline_timer = state_.clock.CallAt(entry->job.request.Deadline(), [this, job_id] { OnDeadline(job_id); });
+  entry->deadline_timer = clock_.CallAt(entry->job.request.Deadline(), [this, job_id] { OnDeadline(job_id); });
   PostPump(*entry);
 }
 
 void JobEngine::PostPump(JobEntry& entry) {
-  if (entry.run.pump_posted) return;
-  entry.run.pump_posted = true;
-  state_.clock.CallAt(state_.clock.Now(), [this, id = entry.job.id()] {
-    JobEntry* e = state_.FindJob(id);
+  if (entry.run.pump) return;
+  entry.run.pump = clock_.CallAt(clock_.Now(), [this, id = entry.job.id()] {
+    JobEntry* e = FindJob(id);
     if (!e) return;
-    e->run.pump_posted = false;
+    e->run.pump.reset();
     Pump(*e);
   });
 }
 
 void JobEngine::Pump(JobEntry& entry) {
+  const bool twins = entry.job.request.type == domain::JobType::kScheduleUpdateTwin;
   for (std::size_t started = 0; entry.run.in_flight < max_in_flight_ && !entry.run.ready.empty() &&
                                 entry.job.status == domain::JobStatus::kRunning;
        ++started) {
     if (started == kDevicesPerTurn) return PostPump(entry);  // the rest on a later turn of the loop
     std::string device_id = std::move(entry.run.ready.front());
     entry.run.ready.pop_front();
-    RunDevice(entry, device_id);
+    if (twins) {
+      RunTwinUpdate(entry, device_id);
+    } else {
+      RunMethod(entry, device_id);
+    }
   }
   if (entry.job.status == domain::JobStatus::kRunning && entry.run.unfinished == 0) {
     ApplyJobEvent(entry, jev::AllDevicesFinished{});
   }
 }
 
-void JobEngine::RunDevice(JobEntry& entry, const std::string& device_id) {
-  if (entry.job.request.type == domain::JobType::kScheduleUpdateTwin) return RunTwinUpdate(entry, device_id);
-  const DeviceEntry* device = state_.FindDevice(device_id);
-  if (!device) {
-    UpdateRecord(entry, device_id, dev::Failed{domain::ToDeviceJobError(Error::DeviceNotFound(device_id))});
-    return OnDeviceFinished(entry.job.id());
-  }
-  if (!device->ReachableForMethods()) {
-    entry.run.waiting.insert(device_id);  // stays pending until it subscribes or the window closes
-    return;
-  }
-  RunMethod(entry, device_id);
-}
-
 void JobEngine::RunMethod(JobEntry& entry, const std::string& device_id) {
   const std::string job_id = entry.job.id();
-  auto on_done = [this, job_id, device_id](domain::Result<domain::MethodResult> result) {
-    JobEntry* e = state_.FindJob(job_id);
-    if (!e) return;
-    bool updated = false;
-    if (result) {
-      updated = UpdateRecord(*e, device_id, dev::Answered{std::move(*result)});
-    } else if (result.error().code() == ErrorCode::GatewayTimeout) {
-      updated = UpdateRecord(*e, device_id, dev::ResponseTimedOut{});
-    } else {
-      updated = UpdateRecord(*e, device_id, dev::Failed{domain::ToDeviceJobError(result.error())});
-    }
-    if (!updated) return;  // the window closed first: the record is already final
-    e->run.in_flight -= 1;
-    OnDeviceFinished(job_id);
-  };
-  if (!dispatcher_.Send(device_id, *entry.job.request.method, on_done)) {
-    entry.run.waiting.insert(device_id);
-    return;
-  }
+  auto placed = methods_.Place(
+      device_id, *entry.job.request.method, /*connect_timeout_seconds=*/std::nullopt,
+      [this, job_id, device_id] { OnMethodSent(job_id, device_id); },
+      [this, job_id, device_id](domain::Result<domain::MethodResult> result) {
+        OnMethodDone(job_id, device_id, std::move(result));
+      });
+  if (!placed.id) return;  // answered at once (the device is gone): the record is final already
+  entry.run.calls.insert_or_assign(device_id, PlacedCall{*placed.id, placed.sent});
+  if (!placed.sent) return;  // stays pending until the device subscribes or the window closes
   entry.run.in_flight += 1;
   UpdateRecord(entry, device_id, dev::Started{});
+}
+
+void JobEngine::OnMethodSent(const std::string& job_id, const std::string& device_id) {
+  JobEntry* entry = FindJob(job_id);
+  if (!entry) return;
+  const auto call = entry->run.calls.find(device_id);
+  if (call == entry->run.calls.end() || call->second.sent) return;
+  call->second.sent = true;
+  entry->run.in_flight += 1;
+  UpdateRecord(*entry, device_id, dev::Started{});
+}
+
+void JobEngine::OnMethodDone(const std::string& job_id, const std::string& device_id,
+                             domain::Result<domain::MethodResult> result) {
+  JobEntry* entry = FindJob(job_id);
+  if (!entry) return;
+  if (const auto call = entry->run.calls.find(device_id); call != entry->run.calls.end()) {
+    if (call->second.sent) entry->run.in_flight -= 1;
+    entry->run.calls.erase(call);
+  }
+  bool updated = false;
+  if (result) {
+    updated = UpdateRecord(*entry, device_id, dev::Answered{std::move(*result)});
+  } else if (result.error().code() == ErrorCode::GatewayTimeout) {
+    updated = UpdateRecord(*entry, device_id, dev::ResponseTimedOut{});
+  } else {
+    updated = UpdateRecord(*entry, device_id, dev::Failed{domain::ToDeviceJobError(result.error())});
+  }
+  if (updated) OnDeviceFinished(job_id);
+}
+
+void JobEngine::CancelCalls(JobEntry& entry, bool waiting_only) {
+  for (auto it = entry.run.calls.begin(); it != entry.run.calls.end();) {
+    if (waiting_only && it->second.sent) {
+      ++it;
+      continue;
+    }
+    methods_.Cancel(it->second.id);
+    if (it->second.sent) entry.run.in_flight -= 1;
+    it = entry.run.calls.erase(it);
+  }
 }
 
 void JobEngine::RunTwinUpdate(JobEntry& entry, const std::string& device_id) {
@@ -222,7 +315,7 @@ void JobEngine::RunTwinUpdate(JobEntry& entry, const std::string& device_id) {
   const auto etag = patch.find("etag");
   const ports::IfMatch if_match =
       etag != patch.end() && etag->is_string() ? ports::IfMatch(etag->get_ref<const std::string&>()) : std::nullopt;
-  const auto written = registry_.ApplyTwinWrite(device_id, patch, if_match, /*replace=*/false);
+  const auto written = twins_.PatchTwin(ports::Identity::Device(device_id), patch, if_match);
   if (written) {
     UpdateRecord(entry, device_id, dev::TwinUpdated{});
   } else {
@@ -234,13 +327,13 @@ void JobEngine::RunTwinUpdate(JobEntry& entry, const std::string& device_id) {
 bool JobEngine::UpdateRecord(JobEntry& entry, const std::string& device_id, const domain::DeviceJobEvent& event) {
   const auto it = entry.records.find(device_id);
   if (it == entry.records.end() || domain::IsFinal(it->second.status)) return false;
-  const auto now = state_.clock.Now();
+  const auto now = clock_.Now();
   auto next = domain::Transition(it->second, event, now);
   if (!next) return false;
-  if (auto saved = state_.store.SaveDeviceJob(*next); !saved) {
+  if (auto saved = store_.SaveDeviceJob(*next); !saved) {
     // What the store cannot hold fails the device's record, not the hub.
     auto failed = domain::Transition(it->second, dev::Failed{domain::ToDeviceJobError(saved.error())}, now);
-    if (!failed || !state_.store.SaveDeviceJob(*failed)) {
+    if (!failed || !store_.SaveDeviceJob(*failed)) {
       spdlog::error("job {}: the store refused device {}'s record: {}", entry.job.id(), device_id,
                     saved.error().message());
       return false;
@@ -254,29 +347,22 @@ bool JobEngine::UpdateRecord(JobEntry& entry, const std::string& device_id, cons
 
 // Posted, never called: the completion that made room must not run the next device itself.
 void JobEngine::OnDeviceFinished(const std::string& job_id) {
-  JobEntry* entry = state_.FindJob(job_id);
+  JobEntry* entry = FindJob(job_id);
   if (!entry || entry->job.status != domain::JobStatus::kRunning) return;
   PostPump(*entry);
 }
 
 void JobEngine::OnDeadline(const std::string& job_id) {
-  JobEntry* entry = state_.FindJob(job_id);
+  JobEntry* entry = FindJob(job_id);
   if (!entry) return;
   entry->deadline_timer.reset();
+  CancelCalls(*entry, /*waiting_only=*/false);
   for (const auto& [device_id, record] : entry->records) {
     if (!domain::IsFinal(record.status)) UpdateRecord(*entry, device_id, dev::WindowClosed{});
   }
+  if (entry->run.pump) clock_.Cancel(*entry->run.pump);
   entry->run = {};
   ApplyJobEvent(*entry, jev::MaxExecutionTimeReached{});
-}
-
-void JobEngine::OnDeviceReachable(const std::string& device_id) {
-  for (auto& [id, entry] : state_.jobs) {
-    if (entry.job.status != domain::JobStatus::kRunning) continue;
-    if (entry.run.waiting.erase(device_id) == 0) continue;
-    entry.run.ready.push_back(device_id);
-    PostPump(entry);
-  }
 }
 
 nlohmann::json JobEngine::JobJson(const JobEntry& entry) const {

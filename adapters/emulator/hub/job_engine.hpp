@@ -5,12 +5,18 @@
 //   `scheduled`. At its start time the query condition is evaluated once:
 //   the device set is fixed then (devices matching later are not included)
 //   and each device gets a `pending` record.
-// - Method jobs call each device with the job's response timeout, at most
-//   `max_in_flight` calls at a time per job. An offline device stays pending
-//   and is called when it subscribes to methods within the job window.
+// - The device set comes from the queries port ("SELECT deviceId FROM devices
+//   WHERE {queryCondition}", paged), so a job targets exactly what a query
+//   with that condition returns.
+// - Method jobs call each device through the method dispatcher (the one owner
+//   of calls and of the list of calls waiting for a device) with the job's
+//   response timeout, at most `max_in_flight` sends at a time per job. An
+//   offline device stays pending and is called when it subscribes to methods
+//   within the job window; when many such devices come back at once, their
+//   calls go out together, beyond that bound.
 // - Twin jobs apply the patch to each twin (its etag, usually "*") through the
-//   registry, the one twin writer, which notifies connected devices; they need
-//   no device online.
+//   twins port, whose owner stores it and notifies connected devices; they
+//   need no device online.
 // - Nothing re-enters: device operations run in batches of at most
 //   kDevicesPerTurn per turn of the event loop; the next batch, and every
 //   device's completion, is posted (Clock::CallAt now), never called from the
@@ -27,56 +33,118 @@
 //   failed with the store's error instead; the hub goes on.
 // - The job ends `completed` when every record is final, or at
 //   startTime + maxExecutionTimeInSeconds (pending records fail with
-//   JobRunPreconditionFailed, calls in flight are canceled); `failed` when the
-//   job cannot run (its query condition does not parse).
+//   JobRunPreconditionFailed, calls waiting or in flight are canceled);
+//   `failed` when the job cannot run (its query condition does not parse).
+// - A cancelled job sends nothing more: its calls waiting for a device are
+//   dropped; answers to calls already sent are still recorded.
 // - A jobId already used (by any job, finished or not) is refused with 409
 //   JobAlreadyExists: IoT Hub documents no answer; offhub never overwrites a
 //   job's history. Cancel rules are the domain's (domain/job.hpp).
 
 #include <cstddef>
+#include <deque>
+#include <map>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
-#include "adapters/emulator/hub/hub_state.hpp"
 #include "adapters/emulator/hub/method_dispatcher.hpp"
-#include "adapters/emulator/hub/registry.hpp"
+#include "domain/device_job.hpp"
+#include "domain/job.hpp"
 #include "domain/job_request.hpp"
-#include "ports/hub_services.hpp"
+#include "domain/query/source.hpp"
+#include "ports/clock.hpp"
+#include "ports/job_service.hpp"
+#include "ports/query_service.hpp"
+#include "ports/state_store.hpp"
+#include "ports/twin_service.hpp"
 
 namespace offhub::emulator {
 
-class JobEngine {
+class JobEngine final : public ports::JobService {
  public:
   // Device operations started per turn of the event loop.
   static constexpr std::size_t kDevicesPerTurn = 256;
 
-  JobEngine(HubState& state, MethodDispatcher& dispatcher, Registry& registry, std::size_t max_in_flight)
-      : state_(state),
-        dispatcher_(dispatcher),
-        registry_(registry),
-        max_in_flight_(max_in_flight == 0 ? 1 : max_in_flight) {}
+  // What the engine works through; all must outlive it.
+  struct Parts {
+    ports::Clock& clock;
+    ports::StateStore& store;
+    ports::QueryService& queries;
+    ports::TwinService& twins;
+    MethodDispatcher& methods;
+  };
 
-  domain::Result<nlohmann::json> Create(const domain::JobRequest& request);
-  domain::Result<nlohmann::json> Get(std::string_view job_id);
-  domain::Result<nlohmann::json> Cancel(std::string_view job_id);
-  domain::Result<ports::QueryPage> List(const ports::JobListFilter& filter, const ports::QueryPageRequest& page);
+  JobEngine(Parts parts, std::size_t max_in_flight);
+  // Stops the engine's timers and drops its method calls.
+  ~JobEngine() override;
+  JobEngine(const JobEngine&) = delete;
+  JobEngine& operator=(const JobEngine&) = delete;
 
-  // Re-arms timers of loaded jobs that are not final (after a restart).
-  void Resume();
-  // Presence: the device subscribed to methods; pending calls of running jobs go out.
-  void OnDeviceReachable(const std::string& device_id);
+  // Jobs and records a store loaded; re-arms what is not final (after a restart).
+  void Load(std::vector<domain::Job> jobs, std::vector<domain::DeviceJob> records);
+
+  domain::Result<nlohmann::json> CreateJob(const domain::JobRequest& request) override;
+  domain::Result<nlohmann::json> GetJob(std::string_view job_id) override;
+  domain::Result<nlohmann::json> CancelJob(std::string_view job_id) override;
+  domain::Result<ports::QueryPage> ListJobs(const ports::JobListFilter& filter,
+                                            const ports::QueryPageRequest& page) override;
+
+  // Every device-job record, for `devices.jobs` queries.
+  const domain::query::DeviceJobSource& records() const { return records_; }
 
  private:
+  struct PlacedCall {
+    MethodDispatcher::CallId id = 0;
+    bool sent = false;  // false: waiting for the device
+  };
+  // What the engine needs while a job runs; rebuilt, not stored.
+  struct Run {
+    std::deque<std::string> ready;                       // devices to start next
+    std::map<std::string, PlacedCall, std::less<>> calls;  // method calls placed, by device
+    std::size_t in_flight = 0;                           // calls sent, not answered
+    std::size_t unfinished = 0;                          // records not final yet: the job ends at 0
+    std::optional<ports::Clock::TimerId> pump;           // a Pump posted to the event loop
+  };
+  struct JobEntry {
+    domain::Job job;
+    Run run;
+    std::map<std::string, domain::DeviceJob, std::less<>> records;  // by device id
+    std::optional<ports::Clock::TimerId> start_timer;
+    std::optional<ports::Clock::TimerId> deadline_timer;
+  };
+  using JobMap = std::map<std::string, JobEntry, std::less<>>;
+
+  // Keys are jobId + '\n' + deviceId: '\n' sorts below every id character,
+  // so key order is (jobId, deviceId) order.
+  class Records final : public domain::query::DeviceJobSource {
+   public:
+    explicit Records(const JobMap& jobs) : jobs_(jobs) {}
+    void ForEachAfter(std::optional<std::string_view> after,
+                      const std::function<bool(std::string_view, const nlohmann::json&)>& visit) const override;
+
+   private:
+    const JobMap& jobs_;
+  };
+
+  JobEntry* FindJob(std::string_view id);
   void ArmStart(JobEntry& entry);
   void Start(const std::string& job_id);
+  // The devices the job's query condition selects now, through the queries port.
+  domain::Result<std::vector<std::string>> SelectDevices(const domain::Job& job);
   void Pump(JobEntry& entry);
   // Posts a Pump of the job to the event loop, once.
   void PostPump(JobEntry& entry);
-  void RunDevice(JobEntry& entry, const std::string& device_id);
   void RunTwinUpdate(JobEntry& entry, const std::string& device_id);
   void RunMethod(JobEntry& entry, const std::string& device_id);
+  void OnMethodSent(const std::string& job_id, const std::string& device_id);
+  void OnMethodDone(const std::string& job_id, const std::string& device_id,
+                    domain::Result<domain::MethodResult> result);
+  // Drops the job's calls: all of them, or only those still waiting for a device.
+  void CancelCalls(JobEntry& entry, bool waiting_only);
   // Applies `event` to the record; false if the record was already final.
   bool UpdateRecord(JobEntry& entry, const std::string& device_id, const domain::DeviceJobEvent& event);
   void OnDeviceFinished(const std::string& job_id);
@@ -84,10 +152,14 @@ class JobEngine {
   void ApplyJobEvent(JobEntry& entry, const domain::JobEvent& event);
   nlohmann::json JobJson(const JobEntry& entry) const;
 
-  HubState& state_;
-  MethodDispatcher& dispatcher_;
-  Registry& registry_;
+  ports::Clock& clock_;
+  ports::StateStore& store_;
+  ports::QueryService& queries_;
+  ports::TwinService& twins_;
+  MethodDispatcher& methods_;
   std::size_t max_in_flight_;
+  JobMap jobs_;
+  Records records_{jobs_};
 };
 
 }  // namespace offhub::emulator

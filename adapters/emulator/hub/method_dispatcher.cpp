@@ -1,5 +1,6 @@
 #include "adapters/emulator/hub/method_dispatcher.hpp"
 
+#include <vector>
 
 namespace offhub::emulator {
 
@@ -7,62 +8,99 @@ using domain::DeviceNotOnlineError;
 using domain::ResponseTimeoutError;
 
 MethodDispatcher::~MethodDispatcher() {
-  for (const auto& [call_id, call] : in_flight_) {
-    state_.clock.Cancel(call.timer);
-    state_.channel.ForgetMethod(call_id);
+  for (const auto& [id, call] : calls_) {
+    if (call.timer) clock_.Cancel(*call.timer);
+    if (call.sent) channel_.ForgetMethod(id);
   }
-  for (const auto& waiter : waiters_) state_.clock.Cancel(waiter.timer);
 }
 
-bool MethodDispatcher::Send(const std::string& device_id, const domain::MethodRequest& request, Done done) {
-  const ports::MethodCall call{++next_call_id_, device_id, request.method_name, request.payload};
-  const bool sent = state_.channel.SendMethod(call, [this, id = call.call_id](domain::MethodResult answer) {
-    Finish(id, std::move(answer));
-  });
-  if (!sent) return false;
-  const auto timer = state_.clock.CallAfterSeconds(request.response_timeout_seconds, [this, id = call.call_id] {
-    state_.channel.ForgetMethod(id);
+void MethodDispatcher::InvokeMethod(const ports::Identity& identity, const domain::MethodRequest& request, Done done) {
+  Place(identity.key(), request, request.connect_timeout_seconds, nullptr, std::move(done));
+}
+
+MethodDispatcher::Placed MethodDispatcher::Place(std::string key, const domain::MethodRequest& request,
+                                                 std::optional<std::int64_t> connect_timeout_seconds,
+                                                 std::function<void()> on_sent, Done done) {
+  if (!registry_.Exists(key)) {
+    done(registry_.NotFound(key));
+    return {};
+  }
+  const CallId id = ++next_id_;
+  Call& call = calls_.emplace(id, Call{std::move(key), request, std::move(on_sent), std::move(done), {}, false})
+                   .first->second;
+  if (registry_.ReachableForMethods(call.key) && Send(id, call)) return {id, true};
+  if (connect_timeout_seconds && *connect_timeout_seconds <= 0) {
+    Done finish = std::move(call.done);
+    calls_.erase(id);
+    finish(DeviceNotOnlineError());
+    return {};
+  }
+  waiting_.emplace(call.key, id);
+  if (connect_timeout_seconds) {
+    call.timer = clock_.CallAfterSeconds(*connect_timeout_seconds, [this, id] { Finish(id, DeviceNotOnlineError()); });
+  }
+  return {id, false};
+}
+
+bool MethodDispatcher::Send(CallId id, Call& call) {
+  const ports::MethodCall message{id, call.key, call.request.method_name, call.request.payload};
+  if (!channel_.SendMethod(message, [this, id](domain::MethodResult answer) { Finish(id, std::move(answer)); })) {
+    return false;
+  }
+  call.sent = true;
+  call.timer = clock_.CallAfterSeconds(call.request.response_timeout_seconds, [this, id] {
+    channel_.ForgetMethod(id);
     Finish(id, ResponseTimeoutError());
   });
-  in_flight_.emplace(call.call_id, InFlight{std::move(done), timer});
   return true;
 }
 
-// Whichever comes first, the answer or the timeout, finishes the call.
-void MethodDispatcher::Finish(std::uint64_t call_id, domain::Result<domain::MethodResult> result) {
-  const auto it = in_flight_.find(call_id);
-  if (it == in_flight_.end()) return;
-  state_.clock.Cancel(it->second.timer);
+void MethodDispatcher::Finish(CallId id, domain::Result<domain::MethodResult> result) {
+  const auto it = calls_.find(id);
+  if (it == calls_.end()) return;
   Done done = std::move(it->second.done);
-  in_flight_.erase(it);
+  Remove(it);
   done(std::move(result));
 }
 
-void MethodDispatcher::Invoke(const std::string& device_id, const domain::MethodRequest& request, Done done) {
-  const DeviceEntry* entry = state_.FindIdentity(device_id);
-  if (!entry) return done(state_.IdentityNotFound(device_id));
-  if (entry->ReachableForMethods()) {
-    if (Send(device_id, request, done)) return;
-  }
-  if (request.connect_timeout_seconds == 0) return done(DeviceNotOnlineError());
-  auto it = waiters_.insert(waiters_.end(), Waiter{device_id, request, std::move(done), 0});
-  it->timer = state_.clock.CallAfterSeconds(request.connect_timeout_seconds, [this, it] {
-    auto finish = std::move(it->done);
-    waiters_.erase(it);
-    finish(DeviceNotOnlineError());
-  });
+void MethodDispatcher::Cancel(CallId id) {
+  const auto it = calls_.find(id);
+  if (it == calls_.end()) return;
+  if (it->second.sent) channel_.ForgetMethod(id);
+  Remove(it);
 }
 
-void MethodDispatcher::OnDeviceReachable(const std::string& device_id) {
-  for (auto it = waiters_.begin(); it != waiters_.end();) {
-    if (it->device_id != device_id) {
-      ++it;
+void MethodDispatcher::Remove(std::map<CallId, Call>::iterator it) {
+  Call& call = it->second;
+  if (call.timer) clock_.Cancel(*call.timer);
+  if (!call.sent) {
+    auto [first, last] = waiting_.equal_range(call.key);
+    for (; first != last; ++first) {
+      if (first->second == it->first) {
+        waiting_.erase(first);
+        break;
+      }
+    }
+  }
+  calls_.erase(it);
+}
+
+void MethodDispatcher::OnDeviceReachable(std::string_view key) {
+  auto [first, last] = waiting_.equal_range(key);
+  std::vector<CallId> ready;
+  for (auto it = first; it != last; ++it) ready.push_back(it->second);
+  waiting_.erase(first, last);
+  for (const CallId id : ready) {
+    const auto it = calls_.find(id);
+    if (it == calls_.end()) continue;
+    Call& call = it->second;
+    const auto connect_timer = call.timer;
+    if (!Send(id, call)) {
+      waiting_.emplace(call.key, id);  // the channel cannot deliver yet: it waits on
       continue;
     }
-    state_.clock.Cancel(it->timer);
-    Waiter waiter = std::move(*it);
-    it = waiters_.erase(it);
-    if (!Send(waiter.device_id, waiter.request, waiter.done)) waiter.done(DeviceNotOnlineError());
+    if (connect_timer) clock_.Cancel(*connect_timer);
+    if (call.on_sent) call.on_sent();
   }
 }
 

@@ -1,66 +1,87 @@
 #pragma once
-// Sends direct-method calls to devices and owns their timeouts: the response
-// timeout of every call, and for direct calls the connect timeout (how long an
-// offline device may take to connect and subscribe). Used by LocalHub's
-// InvokeMethod and by the job engine.
+// Direct-method calls, and their only owner: every call to a device or
+// module, direct or from a job, waits in one list for an offline identity
+// and is timed here (connect timeout while waiting, response timeout once
+// sent). Implements the methods port; the job engine places its calls with
+// Place(), which also tells it when a waiting call goes out and lets it
+// cancel what its window no longer allows.
+//
+// Threading: the hub's event loop only. `done` never runs after Cancel() or
+// the dispatcher's destruction; it may run inside Place()/InvokeMethod() when
+// the answer is known at once (unknown identity, offline with no connect
+// timeout).
 
 #include <cstdint>
 #include <functional>
-#include <list>
 #include <map>
+#include <optional>
 #include <string>
+#include <string_view>
 
-#include "adapters/emulator/hub/hub_state.hpp"
+#include "adapters/emulator/hub/registry.hpp"
 #include "domain/method_request.hpp"
 #include "domain/method_result.hpp"
 #include "domain/result.hpp"
+#include "ports/clock.hpp"
+#include "ports/device_channel.hpp"
+#include "ports/method_service.hpp"
 
 namespace offhub::emulator {
 
-class MethodDispatcher {
+class MethodDispatcher final : public ports::MethodService {
  public:
-  using Done = std::function<void(domain::Result<domain::MethodResult>)>;
+  using CallId = std::uint64_t;
+  using Done = MethodCallback;
 
-  explicit MethodDispatcher(HubState& state) : state_(state) {}
+  MethodDispatcher(ports::Clock& clock, ports::DeviceChannel& channel, const Registry& registry)
+      : clock_(clock), channel_(channel), registry_(registry) {}
   // Stops every timer and tells the channel to forget calls in flight.
-  ~MethodDispatcher();
+  ~MethodDispatcher() override;
   MethodDispatcher(const MethodDispatcher&) = delete;
   MethodDispatcher& operator=(const MethodDispatcher&) = delete;
 
-  // `device_id` is an identity key (a device, or "{deviceId}/{moduleId}").
-  // Sends now if the device is reachable; else waits up to the request's
+  // Sends now if the identity is reachable; else waits up to the request's
   // connect timeout for it to subscribe (404103 DeviceNotOnline after that,
   // at once when the timeout is 0). Then 504101 GatewayTimeout if no answer
   // comes within the response timeout.
-  void Invoke(const std::string& device_id, const domain::MethodRequest& request, Done done);
+  void InvokeMethod(const ports::Identity& identity, const domain::MethodRequest& request, Done done) override;
 
-  // Sends to a reachable device (precondition) with the response timeout.
-  // `done` runs once. Returns false, without calling `done`, if the channel
-  // could not deliver after all.
-  bool Send(const std::string& device_id, const domain::MethodRequest& request, Done done);
+  struct Placed {
+    std::optional<CallId> id;  // nullopt: `done` has run already
+    bool sent = false;         // false: waiting for the identity to subscribe
+  };
+  // The same call by identity key. `connect_timeout_seconds` nullopt: wait
+  // until cancelled. `on_sent` runs when a waiting call goes out.
+  Placed Place(std::string key, const domain::MethodRequest& request,
+               std::optional<std::int64_t> connect_timeout_seconds, std::function<void()> on_sent, Done done);
+  // Drops a waiting or sent call; its `done` never runs, a late answer is ignored.
+  void Cancel(CallId id);
 
-  // Presence: a device subscribed to methods; waiting direct calls go out.
-  void OnDeviceReachable(const std::string& device_id);
+  // Presence: the identity subscribed to methods; its waiting calls go out.
+  void OnDeviceReachable(std::string_view key);
 
  private:
-  struct Waiter {
-    std::string device_id;
+  struct Call {
+    std::string key;
     domain::MethodRequest request;
+    std::function<void()> on_sent;
     Done done;
-    ports::Clock::TimerId timer = 0;
+    std::optional<ports::Clock::TimerId> timer;
+    bool sent = false;
   };
+  // Sends a call the channel can deliver now; false if it could not after all.
+  bool Send(CallId id, Call& call);
+  // Whichever comes first, the answer or a timeout, finishes the call.
+  void Finish(CallId id, domain::Result<domain::MethodResult> result);
+  // Forgets a call: its timer and its place in the waiting list.
+  void Remove(std::map<CallId, Call>::iterator it);
 
-  struct InFlight {
-    Done done;
-    ports::Clock::TimerId timer = 0;
-  };
-  void Finish(std::uint64_t call_id, domain::Result<domain::MethodResult> result);
-
-  HubState& state_;
-  std::uint64_t next_call_id_ = 0;
-  std::map<std::uint64_t, InFlight> in_flight_;
-  std::list<Waiter> waiters_;
+  ports::Clock& clock_;
+  ports::DeviceChannel& channel_;
+  const Registry& registry_;
+  CallId next_id_ = 0;
+  std::map<CallId, Call> calls_;
+  std::multimap<std::string, CallId, std::less<>> waiting_;  // identity key -> calls waiting for it
 };
-
 
 }  // namespace offhub::emulator

@@ -28,47 +28,97 @@ void MirrorIdentity(const domain::Device& d, domain::Twin& twin) {
 
 }  // namespace
 
-Registry::Registry(HubState& state, RegistryObserver* observer)
-    : state_(state), observer_(observer), random_(std::random_device{}()) {}
+Registry::Registry(ports::Clock& clock, ports::DeviceChannel& channel, ports::StateStore& store,
+                   RegistryObserver* observer)
+    : clock_(clock), channel_(channel), store_(store), observer_(observer), random_(std::random_device{}()) {}
 
-void Registry::AnnounceAll() {
+void Registry::Twins::ForEachAfter(std::optional<std::string_view> after,
+                                   const std::function<bool(const domain::Twin&)>& visit) const {
+  auto it = after ? entries_.upper_bound(*after) : entries_.begin();
+  for (; it != entries_.end(); ++it) {
+    if (!visit(it->second.twin)) return;
+  }
+}
+
+void Registry::Load(std::vector<ports::StoredDevice> devices) {
+  for (auto& d : devices) {
+    const std::string key = d.identity.key();
+    auto& map = d.identity.is_module() ? modules_ : devices_;
+    Entry entry{std::move(d.identity), std::move(d.twin)};
+    // Nobody is connected to a hub that just started.
+    entry.identity.connection_state = domain::ConnectionState::kDisconnected;
+    entry.twin.connection_state = domain::ConnectionState::kDisconnected;
+    map.emplace(key, std::move(entry));
+  }
   if (!observer_) return;
-  for (const auto& [id, entry] : state_.devices) observer_->OnDeviceChanged(entry.identity);
-  for (const auto& [key, entry] : state_.modules) observer_->OnDeviceChanged(entry.identity);
+  for (const auto& [id, entry] : devices_) observer_->OnDeviceChanged(entry.identity);
+  for (const auto& [key, entry] : modules_) observer_->OnDeviceChanged(entry.identity);
+}
+
+Registry::Entry* Registry::Find(std::string_view key) {
+  auto& map = key.find('/') == std::string_view::npos ? devices_ : modules_;
+  const auto it = map.find(key);
+  return it == map.end() ? nullptr : &it->second;
+}
+
+const Registry::Entry* Registry::Find(std::string_view key) const { return const_cast<Registry*>(this)->Find(key); }
+
+std::pair<Registry::EntryMap::iterator, Registry::EntryMap::iterator> Registry::ModulesOf(std::string_view device_id) {
+  // '0' follows '/' in ASCII: every "{deviceId}/..." key sorts below "{deviceId}0".
+  return {modules_.lower_bound(std::string(device_id) + '/'), modules_.lower_bound(std::string(device_id) + '0')};
+}
+
+Error Registry::NotFound(std::string_view key) const {
+  const auto slash = key.find('/');
+  if (slash == std::string_view::npos || !Find(key.substr(0, slash))) {
+    return Error::DeviceNotFound(key.substr(0, slash));
+  }
+  return {domain::ErrorCode::ModuleNotFound, "Module '" + std::string(key.substr(slash + 1)) +
+                                                 "' not found on device '" + std::string(key.substr(0, slash)) + "'"};
+}
+
+bool Registry::ReachableForMethods(std::string_view key) const {
+  const Entry* entry = Find(key);
+  return entry && entry->connected && entry->methods_subscribed;
+}
+
+domain::Result<json> Registry::DeviceTwin(std::string_view key) const {
+  const Entry* entry = Find(key);
+  if (!entry) return NotFound(key);
+  return domain::DeviceView(entry->twin);
 }
 
 domain::Result<std::int64_t> Registry::WriteReported(std::string_view key, const json& patch) {
-  DeviceEntry* entry = state_.FindIdentity(key);
-  if (!entry) return state_.IdentityNotFound(key);
-  DeviceEntry next = *entry;
-  auto version = domain::ApplyReportedPatch(next.twin, patch, state_.clock.Now());
+  Entry* entry = Find(key);
+  if (!entry) return NotFound(key);
+  Entry next = *entry;
+  auto version = domain::ApplyReportedPatch(next.twin, patch, clock_.Now());
   if (!version) return version.error();
-  next.twin.last_activity_time = state_.clock.Now();
+  next.twin.last_activity_time = clock_.Now();
   next.identity.last_activity_time = next.twin.last_activity_time;
-  if (auto s = state_.Persist(next); !s) return s.error();
+  if (auto s = Persist(next); !s) return s.error();
   *entry = std::move(next);
   return version;
 }
 
 void Registry::Touch(std::string_view key) {
-  DeviceEntry* entry = state_.FindIdentity(key);
+  Entry* entry = Find(key);
   if (!entry) return;
-  entry->identity.last_activity_time = state_.clock.Now();
+  entry->identity.last_activity_time = clock_.Now();
   entry->twin.last_activity_time = entry->identity.last_activity_time;
 }
 
 std::string Registry::NewGenerationId() {
-  std::string digits = std::to_string(600000000000000000ULL + random_() % 100000000000000000ULL);
-  return digits;
+  return std::to_string(600000000000000000ULL + random_() % 100000000000000000ULL);
 }
 
-domain::Result<json> Registry::Put(const domain::DeviceSpec& spec, ports::IfMatch if_match) {
+domain::Result<json> Registry::PutIdentity(const domain::DeviceSpec& spec, ports::IfMatch if_match) {
   const std::string key = domain::IdentityKey(spec.device_id, spec.module_id);
   const bool is_module = !spec.module_id.empty();
-  if (is_module && !state_.FindDevice(spec.device_id)) return Error::DeviceNotFound(spec.device_id);
-  DeviceEntry* entry = state_.FindIdentity(key);
+  if (is_module && !Find(spec.device_id)) return Error::DeviceNotFound(spec.device_id);
+  Entry* entry = Find(key);
   if (if_match) {
-    if (!entry) return state_.IdentityNotFound(key);
+    if (!entry) return NotFound(key);
     return Update(*entry, spec, if_match);
   }
   if (entry && is_module) {
@@ -79,21 +129,19 @@ domain::Result<json> Registry::Put(const domain::DeviceSpec& spec, ports::IfMatc
     return Error(domain::ErrorCode::DeviceAlreadyExists,
                  "A device with ID '" + spec.device_id + "' is already registered.");
   }
-  if (is_module && ModuleCount(spec.device_id) >= kMaxModulesPerDevice) {
-    return Error(domain::ErrorCode::TooManyModulesOnDevice,
-                 "Device '" + spec.device_id + "' already has " + std::to_string(kMaxModulesPerDevice) + " modules.");
+  if (is_module) {
+    const auto [first, last] = ModulesOf(spec.device_id);
+    if (static_cast<std::size_t>(std::distance(first, last)) >= kMaxModulesPerDevice) {
+      return Error(domain::ErrorCode::TooManyModulesOnDevice,
+                   "Device '" + spec.device_id + "' already has " + std::to_string(kMaxModulesPerDevice) + " modules.");
+    }
   }
   return Create(spec);
 }
 
-std::size_t Registry::ModuleCount(std::string_view device_id) {
-  const auto [first, last] = state_.ModulesOf(device_id);
-  return static_cast<std::size_t>(std::distance(first, last));
-}
-
 domain::Result<json> Registry::Create(const domain::DeviceSpec& spec) {
-  const auto now = state_.clock.Now();
-  DeviceEntry entry;
+  const auto now = clock_.Now();
+  Entry entry;
   auto& d = entry.identity;
   d.device_id = spec.device_id;
   d.module_id = spec.module_id;
@@ -113,19 +161,19 @@ domain::Result<json> Registry::Create(const domain::DeviceSpec& spec) {
   entry.twin = domain::Twin::Create(spec.device_id, now);
   entry.twin.module_id = spec.module_id;
   MirrorIdentity(d, entry.twin);
-  if (auto s = state_.Persist(entry); !s) return s.error();
+  if (auto s = Persist(entry); !s) return s.error();
   json doc = domain::ToJson(entry.identity);
-  auto& map = d.is_module() ? state_.modules : state_.devices;
+  auto& map = d.is_module() ? modules_ : devices_;
   const auto& stored = map.emplace(d.key(), std::move(entry)).first->second;
   if (observer_) observer_->OnDeviceChanged(stored.identity);
   return doc;
 }
 
-domain::Result<json> Registry::Update(DeviceEntry& entry, const domain::DeviceSpec& spec, ports::IfMatch if_match) {
+domain::Result<json> Registry::Update(Entry& entry, const domain::DeviceSpec& spec, ports::IfMatch if_match) {
   if (auto s = domain::CheckIfMatch(entry.identity.etag(), if_match); !s) return s.error();
-  DeviceEntry next = entry;
+  Entry next = entry;
   auto& d = next.identity;
-  if (d.status != spec.status) d.status_updated_time = state_.clock.Now();
+  if (d.status != spec.status) d.status_updated_time = clock_.Now();
   d.status = spec.status;
   d.status_reason = spec.status_reason;
   d.authentication_type = spec.authentication_type;
@@ -135,49 +183,51 @@ domain::Result<json> Registry::Update(DeviceEntry& entry, const domain::DeviceSp
   d.managed_by = spec.managed_by;
   d.etag_counter += 1;
   MirrorIdentity(d, next.twin);
-  if (auto s = state_.Persist(next); !s) return s.error();
+  if (auto s = Persist(next); !s) return s.error();
   entry = std::move(next);
   if (observer_) observer_->OnDeviceChanged(entry.identity);
   return domain::ToJson(entry.identity);
 }
 
-domain::Result<json> Registry::Get(std::string_view key) {
-  const DeviceEntry* entry = state_.FindIdentity(key);
-  if (!entry) return state_.IdentityNotFound(key);
+domain::Result<json> Registry::GetIdentity(const ports::Identity& identity) {
+  const std::string key = identity.key();
+  const Entry* entry = Find(key);
+  if (!entry) return NotFound(key);
   return domain::ToJson(entry->identity);
 }
 
 domain::Result<json> Registry::ListModules(std::string_view device_id) {
-  if (!state_.FindDevice(device_id)) return Error::DeviceNotFound(device_id);
+  if (!Find(device_id)) return Error::DeviceNotFound(device_id);
   json out = json::array();
-  const auto [first, last] = state_.ModulesOf(device_id);
+  const auto [first, last] = ModulesOf(device_id);
   for (auto it = first; it != last; ++it) out.push_back(domain::ToJson(it->second.identity));
   return out;
 }
 
-domain::Result<json> Registry::List(std::size_t top) {
+domain::Result<json> Registry::ListDevices(std::size_t top) {
   if (top == 0 || top > 1000) top = 1000;
   json out = json::array();
-  for (const auto& [id, entry] : state_.devices) {
+  for (const auto& [id, entry] : devices_) {
     if (out.size() == top) break;
     out.push_back(domain::ToJson(entry.identity));
   }
   return out;
 }
 
-domain::Status Registry::Delete(std::string_view key, ports::IfMatch if_match) {
-  const DeviceEntry* entry = state_.FindIdentity(key);
-  if (!entry) return state_.IdentityNotFound(key);
+domain::Status Registry::DeleteIdentity(const ports::Identity& identity, ports::IfMatch if_match) {
+  const std::string key = identity.key();
+  const Entry* entry = Find(key);
+  if (!entry) return NotFound(key);
   if (auto s = domain::CheckIfMatch(entry->identity.etag(), if_match); !s) return s;
-  if (auto s = state_.store.DeleteDevice(key); !s) return s;
-  std::vector<std::string> removed{std::string(key)};
+  if (auto s = store_.DeleteDevice(key); !s) return s;
+  std::vector<std::string> removed{key};
   if (entry->identity.is_module()) {
-    state_.modules.erase(state_.modules.find(key));
+    modules_.erase(modules_.find(key));
   } else {
-    state_.devices.erase(state_.devices.find(key));
-    const auto [first, last] = state_.ModulesOf(key);
+    devices_.erase(devices_.find(key));
+    const auto [first, last] = ModulesOf(key);
     for (auto it = first; it != last; ++it) removed.push_back(it->first);
-    state_.modules.erase(first, last);
+    modules_.erase(first, last);
   }
   if (observer_) {
     for (const auto& gone : removed) observer_->OnDeviceRemoved(gone);
@@ -185,65 +235,70 @@ domain::Status Registry::Delete(std::string_view key, ports::IfMatch if_match) {
   return domain::Success();
 }
 
-domain::Result<json> Registry::Statistics() {
+domain::Result<json> Registry::GetRegistryStatistics() {
   std::int64_t enabled = 0;
-  for (const auto& [id, entry] : state_.devices) enabled += entry.identity.status == domain::DeviceStatus::kEnabled;
-  const auto total = static_cast<std::int64_t>(state_.devices.size());
+  for (const auto& [id, entry] : devices_) enabled += entry.identity.status == domain::DeviceStatus::kEnabled;
+  const auto total = static_cast<std::int64_t>(devices_.size());
   return json{{"totalDeviceCount", total}, {"enabledDeviceCount", enabled}, {"disabledDeviceCount", total - enabled}};
 }
 
-domain::Result<json> Registry::ServiceStatistics() {
+domain::Result<json> Registry::GetServiceStatistics() {
   std::int64_t connected = 0;
-  for (const auto& [id, entry] : state_.devices) connected += entry.connected;
+  for (const auto& [id, entry] : devices_) connected += entry.connected;
   return json{{"connectedDeviceCount", connected}};
 }
 
-domain::Result<json> Registry::GetTwin(std::string_view key) {
-  const DeviceEntry* entry = state_.FindIdentity(key);
-  if (!entry) return state_.IdentityNotFound(key);
+domain::Result<json> Registry::GetTwin(const ports::Identity& identity) {
+  const std::string key = identity.key();
+  const Entry* entry = Find(key);
+  if (!entry) return NotFound(key);
   return domain::ToJson(entry->twin);
+}
+
+domain::Result<json> Registry::PatchTwin(const ports::Identity& identity, const json& patch, ports::IfMatch if_match) {
+  return WriteTwin(identity.key(), patch, if_match, /*replace=*/false);
+}
+
+domain::Result<json> Registry::ReplaceTwin(const ports::Identity& identity, const json& twin, ports::IfMatch if_match) {
+  return WriteTwin(identity.key(), twin, if_match, /*replace=*/true);
 }
 
 domain::Result<json> Registry::WriteTwin(std::string_view key, const json& body, ports::IfMatch if_match,
                                          bool replace) {
-  if (auto written = ApplyTwinWrite(key, body, if_match, replace); !written) return written.error();
-  return domain::ToJson(state_.FindIdentity(key)->twin);
-}
-
-domain::Status Registry::ApplyTwinWrite(std::string_view key, const json& body, ports::IfMatch if_match,
-                                        bool replace) {
-  DeviceEntry* entry = state_.FindIdentity(key);
-  if (!entry) return state_.IdentityNotFound(key);
+  Entry* entry = Find(key);
+  if (!entry) return NotFound(key);
   if (auto s = domain::CheckIfMatch(entry->twin.etag(), if_match); !s) return s.error();
-  DeviceEntry next = *entry;
-  const auto now = state_.clock.Now();
+  Entry next = *entry;
+  const auto now = clock_.Now();
   auto written = replace ? domain::ApplyServiceReplace(next.twin, body, now)
                          : domain::ApplyServicePatch(next.twin, body, now);
   if (!written) return written.error();
-  if (auto s = state_.Persist(next); !s) return s.error();
+  if (auto s = Persist(next); !s) return s.error();
   *entry = std::move(next);
-  if (written->notification && entry->connected) state_.channel.SendDesired(key, *written->notification);
-  return domain::Success();
+  if (written->notification && entry->connected) channel_.SendDesired(key, *written->notification);
+  return domain::ToJson(entry->twin);
 }
 
-void Registry::OnPresence(const std::string& key, ports::Presence presence) {
-  DeviceEntry* entry = state_.FindIdentity(key);
-  if (!entry) return;
-  const auto now = state_.clock.Now();
+bool Registry::OnPresence(std::string_view key, ports::Presence presence) {
+  Entry* entry = Find(key);
+  if (!entry) return false;
   const bool was_connected = entry->connected;
   entry->connected = presence != ports::Presence::kDisconnected;
   entry->methods_subscribed = presence == ports::Presence::kMethodsSubscribed ||
                               (presence == ports::Presence::kConnected && entry->methods_subscribed);
-  if (was_connected == entry->connected) return;
-  spdlog::info("{} {} {}", entry->identity.is_module() ? "module" : "device", key,
-               entry->connected ? "connected" : "disconnected");
-  const auto state = entry->connected ? domain::ConnectionState::kConnected : domain::ConnectionState::kDisconnected;
-  entry->identity.connection_state = state;
-  entry->identity.connection_state_updated_time = now;
-  entry->identity.last_activity_time = now;
-  entry->twin.connection_state = state;
-  entry->twin.last_activity_time = now;
-  (void)state_.Persist(*entry);
+  if (was_connected != entry->connected) {
+    spdlog::info("{} {} {}", entry->identity.is_module() ? "module" : "device", key,
+                 entry->connected ? "connected" : "disconnected");
+    const auto now = clock_.Now();
+    const auto state = entry->connected ? domain::ConnectionState::kConnected : domain::ConnectionState::kDisconnected;
+    entry->identity.connection_state = state;
+    entry->identity.connection_state_updated_time = now;
+    entry->identity.last_activity_time = now;
+    entry->twin.connection_state = state;
+    entry->twin.last_activity_time = now;
+    (void)Persist(*entry);  // a fact either way; the store catches up at the next write
+  }
+  return presence == ports::Presence::kMethodsSubscribed && entry->connected;
 }
 
 }  // namespace offhub::emulator

@@ -1,8 +1,10 @@
 #pragma once
-// The identity registry and twins of LocalHub: devices and their modules with
-// etags and generated keys, twin reads and writes, and presence bookkeeping.
-// Twins, reported patches, telemetry and presence take an identity key
-// (domain::IdentityKey: "{deviceId}" or "{deviceId}/{moduleId}").
+// The identity registry and twins of LocalHub, and their only owner: devices
+// and their modules with etags and generated keys, every twin read and write
+// (service patches and replacements, twin jobs through the twins port,
+// reported patches, connection state), and presence (connected, subscribed to
+// methods). Identity keys are domain::IdentityKey: "{deviceId}" or
+// "{deviceId}/{moduleId}".
 //
 // IoT Hub's rules: a module needs its device (404 DeviceNotFound); deleting
 // a device deletes its modules. At most 50 modules per device, else 413
@@ -14,62 +16,115 @@
 //   (an update needs something to update).
 // - An update that leaves the keys empty keeps the existing ones.
 // - Every write goes to the store first; if the store fails, memory is left
-//   as it was and the caller gets the store's error.
+//   as it was and the caller gets the store's error. Presence and telemetry
+//   activity are the exception: they are facts, kept in memory even if the
+//   store cannot record them.
+//
+// Threading: the hub's event loop only.
 
+#include <map>
 #include <random>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
-#include "adapters/emulator/hub/hub_state.hpp"
 #include "adapters/emulator/hub/local_hub.hpp"
 #include "domain/device.hpp"
+#include "domain/query/source.hpp"
+#include "domain/twin.hpp"
+#include "ports/clock.hpp"
 #include "ports/device_channel.hpp"
-#include "ports/hub_services.hpp"
+#include "ports/registry_service.hpp"
+#include "ports/state_store.hpp"
+#include "ports/twin_service.hpp"
 
 namespace offhub::emulator {
 
-class Registry {
+class Registry final : public ports::RegistryService, public ports::TwinService {
  public:
-  Registry(HubState& state, RegistryObserver* observer);
+  Registry(ports::Clock& clock, ports::DeviceChannel& channel, ports::StateStore& store, RegistryObserver* observer);
+  Registry(const Registry&) = delete;
+  Registry& operator=(const Registry&) = delete;
 
-  // A device, or a module when spec.module_id is set.
-  domain::Result<nlohmann::json> Put(const domain::DeviceSpec& spec, ports::IfMatch if_match);
-  // By identity key.
-  domain::Result<nlohmann::json> Get(std::string_view key);
-  domain::Result<nlohmann::json> List(std::size_t top);
-  domain::Result<nlohmann::json> ListModules(std::string_view device_id);
-  domain::Status Delete(std::string_view key, ports::IfMatch if_match);
-  domain::Result<nlohmann::json> Statistics();
-  domain::Result<nlohmann::json> ServiceStatistics();
+  // The identities a store loaded, all disconnected; tells the observer of each.
+  void Load(std::vector<ports::StoredDevice> devices);
 
-  domain::Result<nlohmann::json> GetTwin(std::string_view key);
-  domain::Result<nlohmann::json> WriteTwin(std::string_view key, const nlohmann::json& body, ports::IfMatch if_match,
-                                           bool replace);
-  // The same write without rendering the twin (a twin job's per-device step).
-  domain::Status ApplyTwinWrite(std::string_view key, const nlohmann::json& body, ports::IfMatch if_match,
-                                bool replace);
+  domain::Result<nlohmann::json> PutIdentity(const domain::DeviceSpec& spec, ports::IfMatch if_match) override;
+  domain::Result<nlohmann::json> GetIdentity(const ports::Identity& identity) override;
+  domain::Status DeleteIdentity(const ports::Identity& identity, ports::IfMatch if_match) override;
+  domain::Result<nlohmann::json> ListDevices(std::size_t top) override;
+  domain::Result<nlohmann::json> ListModules(std::string_view device_id) override;
+  domain::Result<nlohmann::json> GetRegistryStatistics() override;
+  domain::Result<nlohmann::json> GetServiceStatistics() override;
 
-  // A device's reported patch; returns the new reported $version.
+  domain::Result<nlohmann::json> GetTwin(const ports::Identity& identity) override;
+  domain::Result<nlohmann::json> PatchTwin(const ports::Identity& identity, const nlohmann::json& patch,
+                                           ports::IfMatch if_match) override;
+  domain::Result<nlohmann::json> ReplaceTwin(const ports::Identity& identity, const nlohmann::json& twin,
+                                             ports::IfMatch if_match) override;
+
+  // What devices ask, by identity key: their twin, a reported patch (returns
+  // the new reported $version), telemetry (lastActivityTime moves).
+  domain::Result<nlohmann::json> DeviceTwin(std::string_view key) const;
   domain::Result<std::int64_t> WriteReported(std::string_view key, const nlohmann::json& patch);
-  // The device or module did something (telemetry): lastActivityTime moves.
   void Touch(std::string_view key);
 
-  void OnPresence(const std::string& key, ports::Presence presence);
-  // Tells the observer of every device and module, as after a restart.
-  void AnnounceAll();
+  // Presence, from the device channel. True when the identity has just
+  // subscribed to methods (calls waiting for it can go out).
+  bool OnPresence(std::string_view key, ports::Presence presence);
+
+  bool Exists(std::string_view key) const { return Find(key) != nullptr; }
+  bool ReachableForMethods(std::string_view key) const;
+  // 404 DeviceNotFound, or ModuleNotFound when the key names a module of an existing device.
+  domain::Error NotFound(std::string_view key) const;
+
+  // Device twins and module twins in key order, for the query runner.
+  const domain::query::TwinSource& device_twins() const { return device_twins_; }
+  const domain::query::TwinSource& module_twins() const { return module_twins_; }
 
  private:
   static constexpr std::size_t kMaxModulesPerDevice = 50;
 
+  // An identity with its twin and its presence.
+  struct Entry {
+    domain::Device identity;
+    domain::Twin twin;
+    bool connected = false;
+    bool methods_subscribed = false;
+  };
+  using EntryMap = std::map<std::string, Entry, std::less<>>;
+
+  class Twins final : public domain::query::TwinSource {
+   public:
+    explicit Twins(const EntryMap& entries) : entries_(entries) {}
+    void ForEachAfter(std::optional<std::string_view> after,
+                      const std::function<bool(const domain::Twin&)>& visit) const override;
+
+   private:
+    const EntryMap& entries_;
+  };
+
+  Entry* Find(std::string_view key);
+  const Entry* Find(std::string_view key) const;
+  // The modules of one device, as [first, last) of `modules_`.
+  std::pair<EntryMap::iterator, EntryMap::iterator> ModulesOf(std::string_view device_id);
+  domain::Status Persist(const Entry& entry) { return store_.SaveDevice({entry.identity, entry.twin}); }
   domain::Result<nlohmann::json> Create(const domain::DeviceSpec& spec);
-  domain::Result<nlohmann::json> Update(DeviceEntry& entry, const domain::DeviceSpec& spec, ports::IfMatch if_match);
-  std::size_t ModuleCount(std::string_view device_id);
+  domain::Result<nlohmann::json> Update(Entry& entry, const domain::DeviceSpec& spec, ports::IfMatch if_match);
+  domain::Result<nlohmann::json> WriteTwin(std::string_view key, const nlohmann::json& body, ports::IfMatch if_match,
+                                           bool replace);
   std::string NewGenerationId();
 
-  HubState& state_;
+  ports::Clock& clock_;
+  ports::DeviceChannel& channel_;
+  ports::StateStore& store_;
   RegistryObserver* observer_;
+  EntryMap devices_;
+  EntryMap modules_;  // by "{deviceId}/{moduleId}": a device's modules are adjacent
+  Twins device_twins_{devices_};
+  Twins module_twins_{modules_};
   std::mt19937_64 random_;  // generation ids and first etags (not secrets; keys come from OpenSSL)
 };
 

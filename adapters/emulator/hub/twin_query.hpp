@@ -1,15 +1,24 @@
 #pragma once
-// POST /devices/query over LocalHub's state: twins and device-job records
-// offered to the domain's query runner in key order.
+// POST /devices/query over LocalHub's parts: the registry's device and module
+// twins and the job engine's device-job records, offered to the domain's query
+// runner in key order. Owns nothing.
 
 #include <string_view>
 
-#include "adapters/emulator/hub/hub_state.hpp"
-#include "ports/hub_services.hpp"
+#include "adapters/emulator/hub/job_engine.hpp"
+#include "adapters/emulator/hub/registry.hpp"
+#include "ports/query_service.hpp"
 
 namespace offhub::emulator {
 
-domain::Result<ports::QueryPage> RunQuery(const HubState& state, std::string_view sql,
-                                          const ports::QueryPageRequest& page);
+class TwinQuery final : public ports::QueryService {
+ public:
+  TwinQuery(const Registry& registry, const JobEngine& jobs) : registry_(registry), jobs_(jobs) {}
+  domain::Result<ports::QueryPage> Query(std::string_view sql, const ports::QueryPageRequest& page) override;
+
+ private:
+  const Registry& registry_;
+  const JobEngine& jobs_;
+};
 
 }  // namespace offhub::emulator
