@@ -104,9 +104,10 @@ DeviceJobError PreconditionFailedError() {
 
 DeviceJobError ToDeviceJobError(const Error& error) { return {std::string(error.name()), error.message()}; }
 
-DeviceJob MakeDeviceJob(const Job& job, std::string device_id, UtcTime now) {
+DeviceJob MakeDeviceJob(const Job& job, std::string device_id, UtcTime now, std::string module_id) {
   DeviceJob record;
   record.device_id = std::move(device_id);
+  record.module_id = std::move(module_id);
   record.job_id = job.id();
   record.job_type = job.request.type;
   record.start_time = job.request.start_time;

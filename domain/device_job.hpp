@@ -34,6 +34,7 @@
 #include <string_view>
 #include <variant>
 
+#include "domain/device.hpp"
 #include "domain/job.hpp"
 #include "domain/method_result.hpp"
 #include "domain/result.hpp"
@@ -64,6 +65,7 @@ DeviceJobError ToDeviceJobError(const Error& error);  // {error.name(), error.me
 
 struct DeviceJob {
   std::string device_id;
+  std::string module_id;  // set when the job targets modules (FROM devices.modules)
   std::string job_id;
   JobType job_type = JobType::kScheduleDeviceMethod;
   DeviceJobStatus status = DeviceJobStatus::kPending;
@@ -75,10 +77,12 @@ struct DeviceJob {
   std::optional<DeviceJobError> error;          // failed records only
 
   bool operator==(const DeviceJob&) const = default;
+  // The target's identity key: "{deviceId}" or "{deviceId}/{moduleId}".
+  std::string key() const { return IdentityKey(device_id, module_id); }
 };
 
-// A `pending` record of `job` for `device_id`, created at `now`.
-DeviceJob MakeDeviceJob(const Job& job, std::string device_id, UtcTime now);
+// A `pending` record of `job` for `device_id` (or its module `module_id`), created at `now`.
+DeviceJob MakeDeviceJob(const Job& job, std::string device_id, UtcTime now, std::string module_id = {});
 
 namespace device_job_event {
 struct Started {};

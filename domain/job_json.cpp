@@ -56,6 +56,7 @@ nlohmann::json ToJson(const DeviceJob& record) {
                          {"createdDateTimeUtc", FormatUtc(record.created_time)},
                          {"lastUpdatedDateTimeUtc", FormatUtc(record.last_updated_time)},
                          {"outcome", Outcome(record)}};
+  if (!record.module_id.empty()) body["moduleId"] = record.module_id;
   if (record.error) body["error"] = {{"code", record.error->code}, {"description", record.error->description}};
   return body;
 }

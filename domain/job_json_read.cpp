@@ -104,7 +104,10 @@ Status ReadDeviceJobIdentity(const nlohmann::json& body, DeviceJob& record) {
   if (!status_text) return status_text.error();
   const auto status = ParseDeviceJobStatus(*status_text);
   if (!status) return Error::ArgumentInvalid("status '" + *status_text + "' is not a device job status.");
+  auto module_id = ReadOptionalString(FindField(body, "moduleId"), "moduleId");
+  if (!module_id) return module_id.error();
   record.device_id = std::move(*device_id);
+  record.module_id = module_id->value_or("");
   record.job_id = std::move(*job_id);
   record.job_type = *type;
   record.status = *status;

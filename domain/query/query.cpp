@@ -203,6 +203,27 @@ Result<Query> ParseQuery(std::string_view text) {
   return StatementParser(std::move(*tokens), std::string(text)).Run();
 }
 
+Result<std::string> JobTargetQuery(std::string_view text) {
+  const auto first = text.find_first_not_of(" \t\r\n");
+  const std::string_view head = first == std::string_view::npos ? std::string_view{} : text.substr(first, 5);
+  const bool from_form = head.size() == 5 && (head[0] | 0x20) == 'f' && (head[1] | 0x20) == 'r' &&
+                         (head[2] | 0x20) == 'o' && (head[3] | 0x20) == 'm' &&
+                         (head[4] == ' ' || head[4] == '\t' || head[4] == '\r' || head[4] == '\n');
+  if (!from_form) {
+    auto condition = ParseCondition(text);
+    if (!condition) return condition.error();
+    return "SELECT deviceId FROM devices" + (condition->expr ? " WHERE " + std::string(text) : std::string());
+  }
+  std::string sql = "SELECT deviceId, moduleId " + std::string(text);
+  auto query = ParseQuery(sql);
+  if (!query) return query.error();
+  if (query->source == QuerySource::kDeviceJobs) return Error::BadRequest("A job cannot target devices.jobs.");
+  if (query->top || !query->group_by.empty() || query->has_aggregates) {
+    return Error::BadRequest("A job's query condition selects identities only: no TOP, GROUP BY or aggregates.");
+  }
+  return sql;
+}
+
 Result<Condition> ParseCondition(std::string_view text) {
   if (CountCodePoints(text) > kMaxQueryLength) {
     return SyntaxError(kMaxQueryLength + 1, "condition longer than 8192 characters");

@@ -72,4 +72,15 @@ struct Condition {
 
 Result<Condition> ParseCondition(std::string_view text);
 
+// The query a job runs to fix its targets, from its queryCondition:
+// - a condition (as ParseCondition) -> "SELECT deviceId FROM devices WHERE {condition}";
+// - "FROM devices.modules [WHERE ...]" (a module job, as IoT Hub accepts) ->
+//   "SELECT deviceId, moduleId FROM devices.modules [WHERE ...]", and
+//   "FROM devices [WHERE ...]" likewise over devices.
+// Rows carry deviceId, and moduleId for modules. A condition that does not
+// parse, or a FROM form with TOP, GROUP BY, aggregates or devices.jobs, is
+// 400 with the parser's message. The condition is kept verbatim: parsed
+// alone it is one whole expression, so it cannot add clauses of its own.
+Result<std::string> JobTargetQuery(std::string_view query_condition);
+
 }  // namespace offhub::domain::query

@@ -180,6 +180,22 @@ TEST_CASE("a job's queryCondition") {
   CHECK(Matches(*all, other));
 }
 
+TEST_CASE("a job's targets: its queryCondition as the query that selects them") {
+  CHECK(*JobTargetQuery("deviceId IN ['myDeviceId']") == "SELECT deviceId FROM devices WHERE deviceId IN ['myDeviceId']");
+  CHECK(*JobTargetQuery("*") == "SELECT deviceId FROM devices");
+  CHECK(*JobTargetQuery("FROM devices.modules WHERE moduleId = 'm1'") ==
+        "SELECT deviceId, moduleId FROM devices.modules WHERE moduleId = 'm1'");
+  CHECK(*JobTargetQuery("  from\tdevices.modules") == "SELECT deviceId, moduleId   from\tdevices.modules");
+  // A condition cannot smuggle clauses in: it must parse as one expression first.
+  CHECK_FALSE(JobTargetQuery("deviceId = 'a' GROUP BY status").ok());
+  CHECK_FALSE(JobTargetQuery("FROM devices.jobs").ok());
+  CHECK_FALSE(JobTargetQuery("FROM devices GROUP BY status").ok());
+  CHECK_FALSE(JobTargetQuery("FROM devices.modules WHERE").ok());
+  CHECK_FALSE(JobTargetQuery("fromage = 1 AND").ok());
+  CHECK(JobTargetQuery("fromage = 1").ok());  // a property named like the keyword is a condition
+  CHECK_FALSE(JobTargetQuery("").ok());
+}
+
 TEST_CASE("projections") {
   VectorTwinSource source({Sample(), MakeTwin("dev2", {{"floor", 1}})});
   auto rows = Run("SELECT deviceId, tags.location.region AS loc, tags.floor * 2 AS twice, tags.floor + 0.5 FROM devices",

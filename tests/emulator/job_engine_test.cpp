@@ -344,3 +344,73 @@ TEST_CASE("jobs survive a restart on the same store and finish afterwards") {
   CHECK(f.Job("later")["status"] == "completed");
   CHECK(f.Job("later")["deviceJobStatistics"]["succeededCount"] == 1);
 }
+
+TEST_CASE("a job over modules: FROM devices.modules calls each matching module on its own connection") {
+  HubFixture f;
+  for (const char* device : {"gw1", "gw2"}) {
+    f.AddDevice(device);
+    for (const char* module : {"m1", "m2"}) {
+      REQUIRE(f.hub->PutIdentity(*domain::ParseModuleSpec(json::object(), device, module), std::nullopt).ok());
+    }
+  }
+  auto& gw1_m1 = f.devices.Script("gw1/m1");
+  f.devices.Connect("gw1/m1");
+  auto& gw2_m1 = f.devices.Script("gw2/m1");  // offline until later
+  auto& gw1_m2 = f.devices.Script("gw1/m2");
+  f.devices.Connect("gw1/m2");
+  REQUIRE(f.CreateJob("mj", MethodJob("FROM devices.modules WHERE moduleId = 'm1'")).ok());
+  f.clock.AdvanceSeconds(1);
+  CHECK(gw1_m1.calls.size() == 1);
+  CHECK(gw1_m2.calls.empty());
+  CHECK(f.Job("mj")["status"] == "running");
+  f.devices.Connect("gw2/m1");
+  f.clock.AdvanceSeconds(1);
+  CHECK(gw2_m1.calls.size() == 1);
+  const json job = f.Job("mj");
+  CHECK(job["status"] == "completed");
+  CHECK(job["deviceJobStatistics"]["deviceCount"] == 2);
+  CHECK(job["deviceJobStatistics"]["succeededCount"] == 2);
+  const json records = f.DeviceJobs("mj");
+  REQUIRE(records.size() == 2);
+  CHECK(records[0]["deviceId"] == "gw1");
+  CHECK(records[0]["moduleId"] == "m1");
+  CHECK(records[1]["deviceId"] == "gw2");
+  CHECK(records[1]["moduleId"] == "m1");
+  CHECK(records[1]["status"] == "completed");
+
+  // The records, with their module ids, survive a restart.
+  f.Rebuild();
+  CHECK(f.DeviceJobs("mj") == records);
+}
+
+TEST_CASE("a twin job over modules patches the module twins, not the devices'") {
+  HubFixture f;
+  f.AddDevice("gw");
+  REQUIRE(f.hub->PutIdentity(*domain::ParseModuleSpec(json::object(), "gw", "cam"), std::nullopt).ok());
+  REQUIRE(f.hub->PutIdentity(*domain::ParseModuleSpec(json::object(), "gw", "mic"), std::nullopt).ok());
+  REQUIRE(f.CreateJob("tj", TwinJob("FROM devices.modules WHERE moduleId IN ['cam']")).ok());
+  f.clock.AdvanceSeconds(1);
+  CHECK(f.Job("tj")["status"] == "completed");
+  CHECK((*f.hub->GetTwin(offhub::ports::Identity::Module("gw", "cam")))["properties"]["desired"]["building"] == "43");
+  CHECK_FALSE((*f.hub->GetTwin(offhub::ports::Identity::Module("gw", "mic")))["properties"]["desired"].contains("building"));
+  CHECK_FALSE((*f.hub->GetTwin(offhub::ports::Identity::Device("gw")))["properties"]["desired"].contains("building"));
+  const json records = f.DeviceJobs("tj");
+  REQUIRE(records.size() == 1);
+  CHECK(records[0]["moduleId"] == "cam");
+}
+
+TEST_CASE("job conditions in FROM form: devices work, devices.jobs and aggregates fail the job") {
+  HubFixture f;
+  f.AddOnlineDevice("d1");
+  REQUIRE(f.CreateJob("ok", MethodJob("from devices where deviceId = 'd1'")).ok());
+  REQUIRE(f.CreateJob("jobs", MethodJob("FROM devices.jobs")).ok());
+  REQUIRE(f.CreateJob("agg", MethodJob("FROM devices GROUP BY status")).ok());
+  f.clock.AdvanceSeconds(1);
+  CHECK(f.Job("ok")["status"] == "completed");
+  CHECK(f.Job("ok")["deviceJobStatistics"]["succeededCount"] == 1);
+  CHECK_FALSE(f.DeviceJobs("ok")[0].contains("moduleId"));
+  for (const char* id : {"jobs", "agg"}) {
+    CAPTURE(id);
+    CHECK(f.Job(id)["status"] == "failed");
+  }
+}

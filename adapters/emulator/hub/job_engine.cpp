@@ -72,17 +72,17 @@ void JobEngine::Load(std::vector<domain::Job> jobs, std::vector<domain::DeviceJo
   }
   for (auto& record : records) {
     if (JobEntry* job = FindJob(record.job_id)) {
-      std::string device_id = record.device_id;
-      job->records.emplace(std::move(device_id), std::move(record));
+      std::string key = record.key();
+      job->records.emplace(std::move(key), std::move(record));
     }
   }
   for (auto& [id, entry] : jobs_) {
     using S = domain::JobStatus;
     if (entry.job.status == S::kQueued || entry.job.status == S::kScheduled) ArmStart(entry);
     if (entry.job.status != S::kRunning) continue;
-    for (const auto& [device_id, record] : entry.records) {
+    for (const auto& [key, record] : entry.records) {
       if (domain::IsFinal(record.status)) continue;
-      entry.run.ready.push_back(device_id);
+      entry.run.ready.push_back(key);
       entry.run.unfinished += 1;
     }
     // `id = id`: clang 14 cannot capture a structured binding by name.
@@ -172,25 +172,24 @@ void JobEngine::ApplyJobEvent(JobEntry& entry, const domain::JobEvent& event) {
   }
 }
 
-domain::Result<std::vector<std::string>> JobEngine::SelectDevices(const domain::Job& job) {
-  const std::string& text = job.request.query_condition;
-  const auto condition = domain::query::ParseCondition(text);
-  if (!condition) return Error::BadRequest("Invalid query condition: " + condition.error().message());
-  // A condition that parses alone is one whole expression: appended to a
-  // WHERE it cannot add clauses of its own.
-  const std::string sql = "SELECT deviceId FROM devices" + (condition->expr ? " WHERE " + text : std::string());
-  std::vector<std::string> devices;
+domain::Result<std::vector<ports::Identity>> JobEngine::SelectTargets(const domain::Job& job) {
+  const auto sql = domain::query::JobTargetQuery(job.request.query_condition);
+  if (!sql) return Error::BadRequest("Invalid query condition: " + sql.error().message());
+  std::vector<ports::Identity> targets;
   ports::QueryPageRequest page{domain::query::kMaxPageSize, std::nullopt};
   do {
-    auto result = queries_.Query(sql, page);
+    auto result = queries_.Query(*sql, page);
     if (!result) return Error::BadRequest("The job's devices could not be selected: " + result.error().message());
     for (const auto& item : result->items) {
-      const auto id = item.find("deviceId");
-      if (id != item.end() && id->is_string()) devices.push_back(id->get<std::string>());
+      const auto device = item.find("deviceId");
+      if (device == item.end() || !device->is_string()) continue;
+      const auto module = item.find("moduleId");
+      targets.push_back({device->get<std::string>(),
+                         module != item.end() && module->is_string() ? module->get<std::string>() : std::string()});
     }
     page.continuation = std::move(result->continuation);
   } while (page.continuation);
-  return devices;
+  return targets;
 }
 
 void JobEngine::Start(const std::string& job_id) {
@@ -201,12 +200,14 @@ void JobEngine::Start(const std::string& job_id) {
   const auto now = clock_.Now();
   auto running = domain::Transition(entry->job, jev::StartTimeReached{}, now);
   if (!running) return;
-  auto devices = SelectDevices(entry->job);
-  if (!devices) return ApplyJobEvent(*entry, jev::RunFailed{devices.error().message()});
+  auto targets = SelectTargets(entry->job);
+  if (!targets) return ApplyJobEvent(*entry, jev::RunFailed{targets.error().message()});
   // The device set is fixed now: the job, running, and every record go to the store in one transaction.
   std::vector<domain::DeviceJob> records;
-  records.reserve(devices->size());
-  for (auto& device_id : *devices) records.push_back(domain::MakeDeviceJob(*running, std::move(device_id), now));
+  records.reserve(targets->size());
+  for (auto& target : *targets) {
+    records.push_back(domain::MakeDeviceJob(*running, std::move(target.device_id), now, std::move(target.module_id)));
+  }
   auto fixed = domain::Transition(*running, jev::DeviceSetFixed{static_cast<std::int64_t>(records.size())}, now);
   if (!fixed) return;
   if (auto saved = store_.SaveJobStart(*fixed, records); !saved) {
@@ -214,9 +215,9 @@ void JobEngine::Start(const std::string& job_id) {
   }
   entry->job = std::move(*fixed);
   for (auto& record : records) {
-    entry->run.ready.push_back(record.device_id);
-    std::string device_id = record.device_id;
-    entry->records.emplace(std::move(device_id), std::move(record));
+    std::string key = record.key();
+    entry->run.ready.push_back(key);
+    entry->records.emplace(std::move(key), std::move(record));
   }
   entry->run.unfinished = entry->records.size();
   if (domain::IsFinal(entry->job.status)) return;
@@ -240,12 +241,12 @@ void JobEngine::Pump(JobEntry& entry) {
                                 entry.job.status == domain::JobStatus::kRunning;
        ++started) {
     if (started == kDevicesPerTurn) return PostPump(entry);  // the rest on a later turn of the loop
-    std::string device_id = std::move(entry.run.ready.front());
+    std::string key = std::move(entry.run.ready.front());
     entry.run.ready.pop_front();
     if (twins) {
-      RunTwinUpdate(entry, device_id);
+      RunTwinUpdate(entry, key);
     } else {
-      RunMethod(entry, device_id);
+      RunMethod(entry, key);
     }
   }
   if (entry.job.status == domain::JobStatus::kRunning && entry.run.unfinished == 0) {
@@ -253,46 +254,46 @@ void JobEngine::Pump(JobEntry& entry) {
   }
 }
 
-void JobEngine::RunMethod(JobEntry& entry, const std::string& device_id) {
+void JobEngine::RunMethod(JobEntry& entry, const std::string& key) {
   const std::string job_id = entry.job.id();
   auto placed = methods_.Place(
-      device_id, *entry.job.request.method, /*connect_timeout_seconds=*/std::nullopt,
-      [this, job_id, device_id] { OnMethodSent(job_id, device_id); },
-      [this, job_id, device_id](domain::Result<domain::MethodResult> result) {
-        OnMethodDone(job_id, device_id, std::move(result));
+      key, *entry.job.request.method, /*connect_timeout_seconds=*/std::nullopt,
+      [this, job_id, key] { OnMethodSent(job_id, key); },
+      [this, job_id, key](domain::Result<domain::MethodResult> result) {
+        OnMethodDone(job_id, key, std::move(result));
       });
   if (!placed.id) return;  // answered at once (the device is gone): the record is final already
-  entry.run.calls.insert_or_assign(device_id, PlacedCall{*placed.id, placed.sent});
+  entry.run.calls.insert_or_assign(key, PlacedCall{*placed.id, placed.sent});
   if (!placed.sent) return;  // stays pending until the device subscribes or the window closes
   entry.run.in_flight += 1;
-  UpdateRecord(entry, device_id, dev::Started{});
+  UpdateRecord(entry, key, dev::Started{});
 }
 
-void JobEngine::OnMethodSent(const std::string& job_id, const std::string& device_id) {
+void JobEngine::OnMethodSent(const std::string& job_id, const std::string& key) {
   JobEntry* entry = FindJob(job_id);
   if (!entry) return;
-  const auto call = entry->run.calls.find(device_id);
+  const auto call = entry->run.calls.find(key);
   if (call == entry->run.calls.end() || call->second.sent) return;
   call->second.sent = true;
   entry->run.in_flight += 1;
-  UpdateRecord(*entry, device_id, dev::Started{});
+  UpdateRecord(*entry, key, dev::Started{});
 }
 
-void JobEngine::OnMethodDone(const std::string& job_id, const std::string& device_id,
+void JobEngine::OnMethodDone(const std::string& job_id, const std::string& key,
                              domain::Result<domain::MethodResult> result) {
   JobEntry* entry = FindJob(job_id);
   if (!entry) return;
-  if (const auto call = entry->run.calls.find(device_id); call != entry->run.calls.end()) {
+  if (const auto call = entry->run.calls.find(key); call != entry->run.calls.end()) {
     if (call->second.sent) entry->run.in_flight -= 1;
     entry->run.calls.erase(call);
   }
   bool updated = false;
   if (result) {
-    updated = UpdateRecord(*entry, device_id, dev::Answered{std::move(*result)});
+    updated = UpdateRecord(*entry, key, dev::Answered{std::move(*result)});
   } else if (result.error().code() == ErrorCode::GatewayTimeout) {
-    updated = UpdateRecord(*entry, device_id, dev::ResponseTimedOut{});
+    updated = UpdateRecord(*entry, key, dev::ResponseTimedOut{});
   } else {
-    updated = UpdateRecord(*entry, device_id, dev::Failed{domain::ToDeviceJobError(result.error())});
+    updated = UpdateRecord(*entry, key, dev::Failed{domain::ToDeviceJobError(result.error())});
   }
   if (updated) OnDeviceFinished(job_id);
 }
@@ -309,23 +310,24 @@ void JobEngine::CancelCalls(JobEntry& entry, bool waiting_only) {
   }
 }
 
-void JobEngine::RunTwinUpdate(JobEntry& entry, const std::string& device_id) {
-  UpdateRecord(entry, device_id, dev::Started{});
+void JobEngine::RunTwinUpdate(JobEntry& entry, const std::string& key) {
+  UpdateRecord(entry, key, dev::Started{});
   const nlohmann::json& patch = *entry.job.request.update_twin;
   const auto etag = patch.find("etag");
   const ports::IfMatch if_match =
       etag != patch.end() && etag->is_string() ? ports::IfMatch(etag->get_ref<const std::string&>()) : std::nullopt;
-  const auto written = twins_.PatchTwin(ports::Identity::Device(device_id), patch, if_match);
+  const auto& record = entry.records.at(key);
+  const auto written = twins_.PatchTwin({record.device_id, record.module_id}, patch, if_match);
   if (written) {
-    UpdateRecord(entry, device_id, dev::TwinUpdated{});
+    UpdateRecord(entry, key, dev::TwinUpdated{});
   } else {
-    UpdateRecord(entry, device_id, dev::Failed{domain::ToDeviceJobError(written.error())});
+    UpdateRecord(entry, key, dev::Failed{domain::ToDeviceJobError(written.error())});
   }
   OnDeviceFinished(entry.job.id());
 }
 
-bool JobEngine::UpdateRecord(JobEntry& entry, const std::string& device_id, const domain::DeviceJobEvent& event) {
-  const auto it = entry.records.find(device_id);
+bool JobEngine::UpdateRecord(JobEntry& entry, const std::string& key, const domain::DeviceJobEvent& event) {
+  const auto it = entry.records.find(key);
   if (it == entry.records.end() || domain::IsFinal(it->second.status)) return false;
   const auto now = clock_.Now();
   auto next = domain::Transition(it->second, event, now);
@@ -334,7 +336,7 @@ bool JobEngine::UpdateRecord(JobEntry& entry, const std::string& device_id, cons
     // What the store cannot hold fails the device's record, not the hub.
     auto failed = domain::Transition(it->second, dev::Failed{domain::ToDeviceJobError(saved.error())}, now);
     if (!failed || !store_.SaveDeviceJob(*failed)) {
-      spdlog::error("job {}: the store refused device {}'s record: {}", entry.job.id(), device_id,
+      spdlog::error("job {}: the store refused the record of {}: {}", entry.job.id(), key,
                     saved.error().message());
       return false;
     }
@@ -357,8 +359,8 @@ void JobEngine::OnDeadline(const std::string& job_id) {
   if (!entry) return;
   entry->deadline_timer.reset();
   CancelCalls(*entry, /*waiting_only=*/false);
-  for (const auto& [device_id, record] : entry->records) {
-    if (!domain::IsFinal(record.status)) UpdateRecord(*entry, device_id, dev::WindowClosed{});
+  for (const auto& [key, record] : entry->records) {
+    if (!domain::IsFinal(record.status)) UpdateRecord(*entry, key, dev::WindowClosed{});
   }
   if (entry->run.pump) clock_.Cancel(*entry->run.pump);
   entry->run = {};

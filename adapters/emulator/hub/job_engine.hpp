@@ -7,7 +7,10 @@
 //   and each device gets a `pending` record.
 // - The device set comes from the queries port ("SELECT deviceId FROM devices
 //   WHERE {queryCondition}", paged), so a job targets exactly what a query
-//   with that condition returns.
+//   with that condition returns. A condition "FROM devices.modules WHERE ..."
+//   targets modules: each gets its own record (deviceId and moduleId), its
+//   method call on its own connection, its own twin patch
+//   (domain::query::JobTargetQuery).
 // - Method jobs call each device through the method dispatcher (the one owner
 //   of calls and of the list of calls waiting for a device) with the job's
 //   response timeout, at most `max_in_flight` sends at a time per job. An
@@ -103,8 +106,8 @@ class JobEngine final : public ports::JobService {
   };
   // What the engine needs while a job runs; rebuilt, not stored.
   struct Run {
-    std::deque<std::string> ready;                       // devices to start next
-    std::map<std::string, PlacedCall, std::less<>> calls;  // method calls placed, by device
+    std::deque<std::string> ready;                       // identity keys to start next
+    std::map<std::string, PlacedCall, std::less<>> calls;  // method calls placed, by identity key
     std::size_t in_flight = 0;                           // calls sent, not answered
     std::size_t unfinished = 0;                          // records not final yet: the job ends at 0
     std::optional<ports::Clock::TimerId> pump;           // a Pump posted to the event loop
@@ -112,14 +115,14 @@ class JobEngine final : public ports::JobService {
   struct JobEntry {
     domain::Job job;
     Run run;
-    std::map<std::string, domain::DeviceJob, std::less<>> records;  // by device id
+    std::map<std::string, domain::DeviceJob, std::less<>> records;  // by identity key
     std::optional<ports::Clock::TimerId> start_timer;
     std::optional<ports::Clock::TimerId> deadline_timer;
   };
   using JobMap = std::map<std::string, JobEntry, std::less<>>;
 
   // Keys are jobId + '\n' + deviceId: '\n' sorts below every id character,
-  // so key order is (jobId, deviceId) order.
+  // so key order is (jobId, identity key) order.
   class Records final : public domain::query::DeviceJobSource {
    public:
     explicit Records(const JobMap& jobs) : jobs_(jobs) {}
@@ -133,20 +136,20 @@ class JobEngine final : public ports::JobService {
   JobEntry* FindJob(std::string_view id);
   void ArmStart(JobEntry& entry);
   void Start(const std::string& job_id);
-  // The devices the job's query condition selects now, through the queries port.
-  domain::Result<std::vector<std::string>> SelectDevices(const domain::Job& job);
+  // The devices or modules the job's query condition selects now, through the queries port.
+  domain::Result<std::vector<ports::Identity>> SelectTargets(const domain::Job& job);
   void Pump(JobEntry& entry);
   // Posts a Pump of the job to the event loop, once.
   void PostPump(JobEntry& entry);
-  void RunTwinUpdate(JobEntry& entry, const std::string& device_id);
-  void RunMethod(JobEntry& entry, const std::string& device_id);
-  void OnMethodSent(const std::string& job_id, const std::string& device_id);
-  void OnMethodDone(const std::string& job_id, const std::string& device_id,
+  void RunTwinUpdate(JobEntry& entry, const std::string& key);
+  void RunMethod(JobEntry& entry, const std::string& key);
+  void OnMethodSent(const std::string& job_id, const std::string& key);
+  void OnMethodDone(const std::string& job_id, const std::string& key,
                     domain::Result<domain::MethodResult> result);
   // Drops the job's calls: all of them, or only those still waiting for a device.
   void CancelCalls(JobEntry& entry, bool waiting_only);
   // Applies `event` to the record; false if the record was already final.
-  bool UpdateRecord(JobEntry& entry, const std::string& device_id, const domain::DeviceJobEvent& event);
+  bool UpdateRecord(JobEntry& entry, const std::string& key, const domain::DeviceJobEvent& event);
   void OnDeviceFinished(const std::string& job_id);
   void OnDeadline(const std::string& job_id);
   void ApplyJobEvent(JobEntry& entry, const domain::JobEvent& event);

@@ -33,7 +33,7 @@ class MemoryStateStore final : public ports::StateStore {
     return domain::Success();
   }
   domain::Status SaveDeviceJob(const domain::DeviceJob& record) override {
-    device_jobs_.insert_or_assign(std::pair(record.job_id, record.device_id), record);
+    device_jobs_.insert_or_assign(std::pair(record.job_id, record.key()), record);
     return domain::Success();
   }
   domain::Status SaveJobStart(const domain::Job& job, const std::vector<domain::DeviceJob>& records) override {

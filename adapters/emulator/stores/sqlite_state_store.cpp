@@ -20,6 +20,7 @@ constexpr const char* kSchema = R"sql(
   PRAGMA synchronous = NORMAL;
   CREATE TABLE IF NOT EXISTS devices (id TEXT PRIMARY KEY, identity TEXT NOT NULL, twin TEXT NOT NULL);
   CREATE TABLE IF NOT EXISTS jobs (id TEXT PRIMARY KEY, job TEXT NOT NULL);
+  -- device_jobs.device_id holds the target's identity key: "{deviceId}" or "{deviceId}/{moduleId}".
   CREATE TABLE IF NOT EXISTS device_jobs (job_id TEXT NOT NULL, device_id TEXT NOT NULL, record TEXT NOT NULL,
                                           PRIMARY KEY (job_id, device_id));
 )sql";
@@ -122,7 +123,7 @@ class SqliteStateStore final : public ports::StateStore {
   domain::Status SaveDeviceJob(const domain::DeviceJob& record) override {
     const auto text = JsonText(domain::ToJson(record));
     if (!text) return text.error();
-    return save_record_.Bind(1, record.job_id).Bind(2, record.device_id).Bind(3, *text).Run();
+    return save_record_.Bind(1, record.job_id).Bind(2, record.key()).Bind(3, *text).Run();
   }
   domain::Status SaveJobStart(const domain::Job& job, const std::vector<domain::DeviceJob>& records) override {
     if (auto s = Exec("BEGIN IMMEDIATE"); !s) return s;
