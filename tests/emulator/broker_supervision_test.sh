@@ -115,9 +115,10 @@ offhub_launch_emulator second "$bin" "${flags[@]}"
 offhub_wait_ready second || fail "the emulator did not restart after a clean stop"
 broker="$(offhub_broker_pid "$emulator_pid")" || fail "no broker under the emulator"
 kill -9 "$emulator_pid"; wait "$emulator_pid" 2>/dev/null
-gone_within "$broker" 1000 || fail "the broker outlived kill -9 of the emulator by more than 1 s"
+# At once, as a supervisor would: the dying broker may still hold the MQTT ports for a moment.
 offhub_launch_emulator third "$bin" "${flags[@]}"
-offhub_wait_ready third || fail "the same start command failed after kill -9"
+gone_within "$broker" 1000 || fail "the broker outlived kill -9 of the emulator by more than 1 s"
+offhub_wait_ready third || fail "the same start command, run at once, failed after kill -9: $(cat "$work/third.err" 2>/dev/null)"
 kill "$emulator_pid"; wait "$emulator_pid"
 echo "kill -9: the broker went with the emulator; the same command started again"
 

@@ -4,6 +4,8 @@
 // the emulator serves the next request.
 #include "tests/emulator/process_fixture.hpp"
 
+#include <fstream>
+
 using namespace offhub;
 using namespace offhub::testing;
 
@@ -197,4 +199,61 @@ TEST_CASE("a device message over IoT Hub's 256 KB limit closes that device's con
   }
   CHECK(emulator.Alive());
   CHECK(Request(port, http::verb::get, "/health").result_int() == 200);
+}
+
+namespace {
+
+// A process's peak resident set (VmHWM) in MB.
+double PeakResidentMb(pid_t pid) {
+  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.starts_with("VmHWM:")) return std::stod(line.substr(6)) / 1024.0;
+  }
+  return 0;
+}
+
+}  // namespace
+
+TEST_CASE("a device flooding twin GETs on a large twin is throttled (429), and the hub's memory stays bounded") {
+  EmulatorProcess emulator;
+  const int port = emulator.http_port();
+  const std::string key = CreateDevice(port, "greedy");
+  json desired = json::object();
+  for (int i = 0; i < 10; ++i) desired["b" + std::to_string(i)] = std::string(2000, 'x');  // a 20 KB twin
+  REQUIRE(Request(port, http::verb::patch, "/twins/greedy?api-version=2021-04-12",
+                  json{{"properties", {{"desired", desired}}}}.dump(), {{"If-Match", "\"*\""}})
+              .result_int() == 200);
+  const double before = PeakResidentMb(emulator.pid());
+
+  asio::io_context io;
+  Device device(io, emulator.mqtt_port(), "greedy", key);
+  REQUIRE(RunUntil(io, [&] { return device.connack == 0; }));
+  device.mqtt->Subscribe("$iothub/twin/res/#", 0);
+  REQUIRE(RunUntil(io, [&] { return !device.granted_qos.empty(); }));
+  constexpr int kRequests = 50'000;  // unthrottled: 50,000 answers of 20 KB, 1 GB
+  for (int i = 0; i < kRequests; ++i) {
+    device.mqtt->Publish("$iothub/twin/GET/?$rid=" + std::to_string(i), "", 0);
+    if (i % 1000 == 0) io.poll();
+  }
+  RunUntil(io, [&] { return false; }, std::chrono::seconds(3));
+  device.mqtt->Stop();
+  // What the hub still had queued for the device that left is dropped.
+  std::this_thread::sleep_for(std::chrono::seconds(2));
+
+  std::size_t ok = 0, throttled = 0;
+  for (const auto& [topic, payload] : device.received) {
+    ok += topic.starts_with("$iothub/twin/res/200/");
+    throttled += topic.starts_with("$iothub/twin/res/429/") && payload.find("429001") != std::string::npos;
+  }
+  const double grown = PeakResidentMb(emulator.pid()) - before;
+  MESSAGE(kRequests << " twin GETs: " << ok << " answered 200, " << throttled << " answered 429; peak RSS grew "
+                    << grown << " MB");
+  CHECK(ok > 0);
+  CHECK(throttled > 0);
+  CHECK(grown < 300);
+  CHECK(emulator.Alive());
+  const auto started = std::chrono::steady_clock::now();
+  CHECK(Request(port, http::verb::get, "/twins/greedy?api-version=2021-04-12").result_int() == 200);
+  CHECK(std::chrono::steady_clock::now() - started < std::chrono::seconds(1));
 }

@@ -110,16 +110,23 @@ std::string RenderBrokerConfig(const BrokerConfig& config, int mqtt_port, int tl
   return out.str();
 }
 
-void EnsureLoopbackPortFree(int port, const std::string& what) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) throw std::runtime_error("socket() failed");
-  const int on = 1;
-  ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);  // as mosquitto binds
-  const sockaddr_in addr = Loopback(port);
-  const int rc = ::bind(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr);
-  const int error = errno;
-  ::close(fd);
-  if (rc == 0) return;
+void EnsureLoopbackPortFree(int port, const std::string& what, std::chrono::milliseconds patience) {
+  const auto give_up = std::chrono::steady_clock::now() + patience;
+  int error = 0;
+  for (;;) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) throw std::runtime_error("socket() failed");
+    const int on = 1;
+    ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);  // as mosquitto binds
+    const sockaddr_in addr = Loopback(port);
+    const int rc = ::bind(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr);
+    error = errno;
+    ::close(fd);
+    if (rc == 0) return;
+    // A broker of a run killed a moment ago lets go of its ports within tens of ms.
+    if (error != EADDRINUSE || std::chrono::steady_clock::now() >= give_up) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(25));
+  }
   throw std::runtime_error("cannot listen for " + what + " on 127.0.0.1:" + std::to_string(port) + ": " +
                            std::strerror(error) +
                            (error == EADDRINUSE ? " (another program, or a broker left from an earlier run, has it)" : ""));
@@ -147,6 +154,10 @@ BrokerProcess::~BrokerProcess() { Stop(); }
 
 void BrokerProcess::Start() {
   if (running()) return;
+  // Fixed ports first, with patience (a broker killed a moment ago may still
+  // hold them) and once: picking other ports does not free them.
+  if (config_.mqtt_port) EnsureLoopbackPortFree(config_.mqtt_port, "MQTT");
+  if (config_.tls && config_.tls->port) EnsureLoopbackPortFree(config_.tls->port, "MQTT over TLS");
   const bool auto_ports = (config_.mqtt_port == 0) || (config_.tls && config_.tls->port == 0);
   for (int attempt = 0; attempt < kSpawnAttempts; ++attempt) {
     ChoosePorts(attempt > 0);
@@ -177,8 +188,9 @@ void BrokerProcess::ChoosePorts(bool again) {
 void BrokerProcess::Launch() {
   if (running()) return;
   ChoosePorts(false);
-  EnsureLoopbackPortFree(mqtt_port_, "MQTT");
-  if (config_.tls) EnsureLoopbackPortFree(tls_port_, "MQTT over TLS");
+  // No waiting here: a restart runs on the event loop, and its supervisor retries.
+  EnsureLoopbackPortFree(mqtt_port_, "MQTT", std::chrono::milliseconds(0));
+  if (config_.tls) EnsureLoopbackPortFree(tls_port_, "MQTT over TLS", std::chrono::milliseconds(0));
   Spawn();
 }
 

@@ -86,8 +86,11 @@ int PickFreeLoopbackPort();
 
 // Throws std::runtime_error "cannot listen for <what> on 127.0.0.1:<port>: ..."
 // when something listens on (or has bound) that port, as mosquitto's own
-// bind (SO_REUSEADDR) would find it.
-void EnsureLoopbackPortFree(int port, const std::string& what);
+// bind (SO_REUSEADDR) would find it, and still does after `patience` (the
+// broker of an emulator killed a moment ago holds its ports for tens of ms:
+// a restart at once must not fail on them). Blocks the caller meanwhile.
+void EnsureLoopbackPortFree(int port, const std::string& what,
+                            std::chrono::milliseconds patience = std::chrono::milliseconds(2000));
 
 class BrokerProcess {
  public:

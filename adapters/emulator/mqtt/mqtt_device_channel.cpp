@@ -3,10 +3,12 @@
 #include <boost/asio/steady_timer.hpp>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cstdio>
 #include <map>
 #include <optional>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -31,7 +33,11 @@ struct Credentials {
 struct DeviceState {
   bool methods = false;
   bool desired = false;
+  std::size_t unsent_bytes = 0;  // published to the device, not yet written to the broker
 };
+
+constexpr std::size_t kMaxUnsentPerDevice = std::size_t{1} << 20;
+constexpr std::size_t kMaxUnsentTotal = std::size_t{256} << 20;
 
 struct PendingCall {
   std::string device_id;
@@ -145,6 +151,8 @@ class MqttDeviceChannelImpl final : public MqttDeviceChannel {
       for (auto& fn : pending.second) waiting.push_back(std::move(fn));
     }
     acks_.clear();
+    unsent_.clear();  // libmosquitto drops what it had not written
+    unsent_total_ = 0;
     auto gone = std::exchange(devices_, {});
     for (const auto& entry : gone) Notify(entry.first, ports::Presence::kDisconnected);
   }
@@ -190,6 +198,15 @@ class MqttDeviceChannelImpl final : public MqttDeviceChannel {
   }
 
   void OnPublished(int mid) {
+    if (const auto node = unsent_.extract(mid); !node.empty()) {
+      const auto& [device_id, bytes] = node.mapped();
+      unsent_total_ -= bytes;
+      if (const auto it = devices_.find(device_id); it != devices_.end()) {
+        // Saturating: a device that reconnected starts counting again from 0.
+        it->second.unsent_bytes -= std::min(it->second.unsent_bytes, bytes);
+      }
+      return;
+    }
     if (probe_mid_ == mid) {
       probe_mid_.reset();
       return Heard();
@@ -267,6 +284,15 @@ class MqttDeviceChannelImpl final : public MqttDeviceChannel {
 
   void OnTwinGet(const std::string& device_id, const std::string& rid) {
     if (rid.empty()) return;
+    const auto device = devices_.find(device_id);
+    if (device == devices_.end()) return;  // gone: the answer could not reach it
+    const std::size_t unsent = device->second.unsent_bytes;
+    if (unsent > kMaxUnsentPerDevice || unsent_total_ > kMaxUnsentTotal) {
+      if (unsent > 2 * kMaxUnsentPerDevice || unsent_total_ > 2 * kMaxUnsentTotal) return;
+      return ReplyError(device_id, rid,
+                        domain::Error(domain::ErrorCode::ThrottlingException,
+                                      "Too many twin requests: earlier answers have not been delivered yet"));
+    }
     auto result = handler_ ? handler_->OnTwinGet(device_id) : domain::Result<json>(NoHandler());
     if (!result) return ReplyError(device_id, rid, result.error());
     SendToDevice(device_id, TwinResponseTopic(200, rid), domain::DumpJson(*result), 0);
@@ -294,7 +320,15 @@ class MqttDeviceChannelImpl final : public MqttDeviceChannel {
 
   bool SendToDevice(std::string_view device_id, std::string_view topic, const std::string& payload, int qos) {
     const auto outer = broker::AddressedTopic(broker::kToPrefix, device_id, topic);
-    return outer && connection_.Publish(*outer, payload, qos).has_value();
+    if (!outer) return false;
+    const auto mid = connection_.Publish(*outer, payload, qos);
+    if (!mid) return false;
+    const std::size_t bytes = outer->size() + payload.size();
+    unsent_total_ += bytes;
+    const auto device = devices_.find(device_id);
+    if (device != devices_.end()) device->second.unsent_bytes += bytes;
+    unsent_.insert_or_assign(*mid, std::pair(std::string(device_id), bytes));
+    return true;
   }
 
   void Notify(const std::string& device_id, ports::Presence presence) {
@@ -316,6 +350,8 @@ class MqttDeviceChannelImpl final : public MqttDeviceChannel {
   std::map<int, std::pair<std::string, std::vector<std::function<void()>>>> acks_;  // mid -> device, callbacks
   std::map<std::string, DeviceState, std::less<>> devices_;                         // connected devices
   std::map<std::uint64_t, PendingCall> calls_;
+  std::unordered_map<int, std::pair<std::string, std::size_t>> unsent_;  // mid -> device, bytes
+  std::size_t unsent_total_ = 0;
   std::uint64_t tracking_counter_ = 0;
   std::chrono::steady_clock::time_point last_heard_ = std::chrono::steady_clock::now();
   std::optional<int> probe_mid_;  // the probe awaiting its PUBACK

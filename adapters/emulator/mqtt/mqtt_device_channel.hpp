@@ -19,6 +19,16 @@
 //   what the DeviceRequestHandler returns (200 + device view; 204 +
 //   $version; errors as "$iothub/twin/res/{http}/?$rid=" with a JSON body
 //   carrying errorCode). Requests without $rid are ignored.
+// - What the hub has published to devices and libmosquitto has not yet
+//   written to the broker is counted, per device and in all. A twin GET from
+//   a device with more than kMaxUnsentPerDevice bytes of answers still
+//   unsent, or while the total is above kMaxUnsentTotal, is answered 429
+//   ThrottlingException without rendering the twin (and dropped outright
+//   beyond twice those figures); requests of a device that has disconnected
+//   are dropped, as their answers could not reach it. So a device flooding
+//   twin GETs on a large twin cannot grow the hub's memory without bound.
+//   The figures are offhub's: IoT Hub throttles twin reads per unit instead
+//   (429001; https://learn.microsoft.com/azure/iot-hub/iot-hub-devguide-quotas-throttling).
 
 #include <chrono>
 #include <cstdint>
