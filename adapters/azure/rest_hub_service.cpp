@@ -75,6 +75,11 @@ class RestHubService final : public ports::Hub {
                                    ports::IfMatch if_match) override {
     return Json(ReplaceTwinCall(identity.device_id, identity.module_id, twin, if_match));
   }
+  domain::Status ApplyTwinPatch(const ports::Identity& identity, const json& patch, ports::IfMatch if_match) override {
+    auto patched = PatchTwin(identity, patch, if_match);  // IoT Hub always answers with the twin
+    if (!patched) return patched.error();
+    return domain::Success();
+  }
 
   domain::Result<ports::QueryPage> Query(std::string_view sql, const ports::QueryPageRequest& page) override {
     return Page(QueryCall(sql, page));

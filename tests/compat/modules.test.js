@@ -4,7 +4,7 @@ const assert = require('node:assert');
 const { ModuleClient } = require('azure-iot-device');
 const { Mqtt } = require('azure-iot-device-mqtt');
 const {
-  registry, serviceClient, hostName, createDevice, connectDevice, eventually, invokeModuleWhenSubscribed,
+  registry, serviceClient, jobClient, hostName, createDevice, connectDevice, eventually, invokeModuleWhenSubscribed,
 } = require('./common');
 
 function errorCodeOf(err) { return err.response && err.response.headers['iothub-errorcode']; }
@@ -96,5 +96,62 @@ test('modules: a ModuleClient over MQTT gets its own methods and twin; queries F
   } finally {
     await moduleClient.close();
     await device.close();
+  }
+});
+
+test('modules: jobs over FROM devices.modules call each module on its own connection and patch module twins', async () => {
+  const reg = registry();
+  const modules = [];
+  for (const deviceId of ['mod-job-1', 'mod-job-2']) {
+    await createDevice(deviceId);
+    for (const moduleId of ['pump', 'valve']) {
+      const { responseBody } = await reg.addModule({ deviceId, moduleId });
+      if (moduleId === 'pump') {
+        modules.push(ModuleClient.fromConnectionString(
+          `HostName=${hostName};DeviceId=${deviceId};ModuleId=${moduleId};SharedAccessKey=${responseBody.authentication.symmetricKey.primaryKey}`,
+          Mqtt));
+      }
+    }
+  }
+  const calls = [];
+  try {
+    for (const [i, client] of modules.entries()) {
+      await client.open();
+      client.onMethod('prime', (request, response) => { calls.push(i); response.send(200, { primed: i }); });
+    }
+    // Both pumps answer once subscribed; the job runs when the first has.
+    await invokeModuleWhenSubscribed('mod-job-2', 'pump', { methodName: 'prime', payload: null, responseTimeoutInSeconds: 5 });
+    await invokeModuleWhenSubscribed('mod-job-1', 'pump', { methodName: 'prime', payload: null, responseTimeoutInSeconds: 5 });
+    calls.length = 0;
+
+    const jobs = jobClient();
+    const condition = "FROM devices.modules WHERE moduleId = 'pump' AND STARTSWITH(deviceId, 'mod-job-')";
+    await jobs.scheduleDeviceMethod('pump-method-job', condition,
+      { methodName: 'prime', payload: null, responseTimeoutInSeconds: 10 }, new Date(), 300);
+    await jobs.scheduleTwinUpdate('pump-twin-job', condition,
+      { etag: '*', properties: { desired: { rpm: 1200 } } }, new Date(), 300);
+    for (const jobId of ['pump-method-job', 'pump-twin-job']) {
+      const job = await eventually(async () => {
+        const { jobStatus } = await jobs.getJob(jobId);
+        return jobStatus.status === 'completed' ? jobStatus : null;
+      }, 20000, 200);
+      assert.strictEqual(job.deviceJobStatistics.deviceCount, 2, jobId);
+      assert.strictEqual(job.deviceJobStatistics.succeededCount, 2, jobId);
+    }
+    assert.deepStrictEqual(calls.sort(), [0, 1], 'each pump module called once, on its own connection');
+
+    const query = reg.createQuery("SELECT * FROM devices.jobs WHERE devices.jobs.jobId = 'pump-method-job'", 10);
+    const { result: records } = await query.next();
+    assert.deepStrictEqual(records.map((r) => `${r.deviceId}/${r.moduleId}`), ['mod-job-1/pump', 'mod-job-2/pump']);
+    assert.deepStrictEqual(records.map((r) => r.outcome.deviceMethodResponse.payload.primed).sort(), [0, 1]);
+
+    const { responseBody: pump } = await reg.getModuleTwin('mod-job-1', 'pump');
+    assert.strictEqual(pump.properties.desired.rpm, 1200);
+    const { responseBody: valve } = await reg.getModuleTwin('mod-job-1', 'valve');
+    assert.strictEqual(valve.properties.desired.rpm, undefined, 'only the matching modules are patched');
+    const { responseBody: device } = await reg.getTwin('mod-job-1');
+    assert.strictEqual(device.properties.desired.rpm, undefined, 'the devices are not patched');
+  } finally {
+    for (const client of modules) await client.close();
   }
 });

@@ -37,4 +37,15 @@ TEST_CASE_TEMPLATE_DEFINE("twins: get, patch with If-Match, replace; desired $ve
   CHECK_FALSE((*replaced)["properties"]["desired"].contains("floor"));
   CHECK(CodeOf(h.services().twins.ReplaceTwin(offhub::ports::Identity::Device("t1"), replacement, etag)) == ErrorCode::PreconditionFailed);
   CHECK(h.services().twins.GetTwin(offhub::ports::Identity::Device("t1"))->at("etag") == (*replaced)["etag"]);
+
+  // The same write without the twin in return (a job's step): its errors are PatchTwin's.
+  const auto current = (*replaced)["etag"].get<std::string>();
+  CHECK(h.services().twins.ApplyTwinPatch(offhub::ports::Identity::Device("t1"), desired, "*").ok());
+  const auto applied = h.services().twins.GetTwin(offhub::ports::Identity::Device("t1"));
+  CHECK((*applied)["properties"]["desired"]["floor"] == 3);
+  CHECK((*applied)["etag"] != current);
+  CHECK(CodeOf(h.services().twins.ApplyTwinPatch(offhub::ports::Identity::Device("t1"), desired, current)) ==
+        ErrorCode::PreconditionFailed);
+  CHECK(CodeOf(h.services().twins.ApplyTwinPatch(offhub::ports::Identity::Device("nope"), desired, "*")) ==
+        ErrorCode::DeviceNotFound);
 }

@@ -4,7 +4,8 @@
 // a job's queryCondition), so text that is not UTF-8 is skipped. The same
 // text is tried three ways: as a query (ParseQuery, then run over a few
 // twins, modules and device-job records, every page dumped), as a job's
-// condition (ParseCondition, then Matches on each twin), and as a
+// condition (ParseCondition, then Matches on each twin; JobTargetQuery, whose
+// query must parse and select exactly the matched twins), and as a
 // continuation token of another query (DecodeContinuation). Errors are
 // dumped in the REST front's envelope.
 //
@@ -107,16 +108,39 @@ void RunAsQuery(std::string_view text) {
   if (q->top) FUZZ_CHECK(whole->size() <= static_cast<std::uint64_t>(*q->top));
 }
 
+// A job's targets: the query JobTargetQuery makes always parses, and for a
+// plain condition it selects exactly the twins the condition matches.
+void RunAsJobTarget(std::string_view text, const std::optional<json>& matched) {
+  const auto sql = query::JobTargetQuery(text);
+  if (!sql) {
+    (void)offhub::fuzz::DumpRegistryError(sql.error());
+    FUZZ_CHECK(!matched.has_value());  // a condition that parses makes a target query
+    return;
+  }
+  const auto q = query::ParseQuery(*sql);
+  FUZZ_CHECK(q.ok());
+  if (!q) return;
+  FUZZ_CHECK(q->source != query::QuerySource::kDeviceJobs && !q->top && q->group_by.empty());
+  const auto rows = AllRows(*q, query::kMaxPageSize);
+  if (!matched || !rows) return;
+  json ids = json::array();
+  for (const auto& row : *rows) ids.push_back(row.value("deviceId", ""));
+  FUZZ_CHECK(ids == *matched);
+}
+
 void RunAsCondition(std::string_view text) {
   const auto condition = query::ParseCondition(text);
   if (!condition) {
     (void)offhub::fuzz::DumpRegistryError(condition.error());
+    RunAsJobTarget(text, std::nullopt);
     return;
   }
+  json matched = json::array();
   TheSources().devices.ForEachAfter(std::nullopt, [&](const offhub::domain::Twin& twin) {
-    (void)query::Matches(*condition, twin);
+    if (query::Matches(*condition, twin)) matched.push_back(twin.device_id);
     return true;
   });
+  RunAsJobTarget(text, matched);
 }
 
 void DecodeAsToken(std::string_view text) {

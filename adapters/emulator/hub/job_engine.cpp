@@ -266,7 +266,7 @@ void JobEngine::RunMethod(JobEntry& entry, const std::string& key) {
   entry.run.calls.insert_or_assign(key, PlacedCall{*placed.id, placed.sent});
   if (!placed.sent) return;  // stays pending until the device subscribes or the window closes
   entry.run.in_flight += 1;
-  UpdateRecord(entry, key, dev::Started{});
+  UpdateRecord(entry, key, {dev::Started{}});
 }
 
 void JobEngine::OnMethodSent(const std::string& job_id, const std::string& key) {
@@ -276,7 +276,7 @@ void JobEngine::OnMethodSent(const std::string& job_id, const std::string& key) 
   if (call == entry->run.calls.end() || call->second.sent) return;
   call->second.sent = true;
   entry->run.in_flight += 1;
-  UpdateRecord(*entry, key, dev::Started{});
+  UpdateRecord(*entry, key, {dev::Started{}});
 }
 
 void JobEngine::OnMethodDone(const std::string& job_id, const std::string& key,
@@ -289,11 +289,11 @@ void JobEngine::OnMethodDone(const std::string& job_id, const std::string& key,
   }
   bool updated = false;
   if (result) {
-    updated = UpdateRecord(*entry, key, dev::Answered{std::move(*result)});
+    updated = UpdateRecord(*entry, key, {dev::Answered{std::move(*result)}});
   } else if (result.error().code() == ErrorCode::GatewayTimeout) {
-    updated = UpdateRecord(*entry, key, dev::ResponseTimedOut{});
+    updated = UpdateRecord(*entry, key, {dev::ResponseTimedOut{}});
   } else {
-    updated = UpdateRecord(*entry, key, dev::Failed{domain::ToDeviceJobError(result.error())});
+    updated = UpdateRecord(*entry, key, {dev::Failed{domain::ToDeviceJobError(result.error())}});
   }
   if (updated) OnDeviceFinished(job_id);
 }
@@ -310,28 +310,32 @@ void JobEngine::CancelCalls(JobEntry& entry, bool waiting_only) {
   }
 }
 
+// One record write per device: started and done (or failed) together.
 void JobEngine::RunTwinUpdate(JobEntry& entry, const std::string& key) {
-  UpdateRecord(entry, key, dev::Started{});
   const nlohmann::json& patch = *entry.job.request.update_twin;
   const auto etag = patch.find("etag");
   const ports::IfMatch if_match =
       etag != patch.end() && etag->is_string() ? ports::IfMatch(etag->get_ref<const std::string&>()) : std::nullopt;
   const auto& record = entry.records.at(key);
-  const auto written = twins_.PatchTwin({record.device_id, record.module_id}, patch, if_match);
+  const auto written = twins_.ApplyTwinPatch({record.device_id, record.module_id}, patch, if_match);
   if (written) {
-    UpdateRecord(entry, key, dev::TwinUpdated{});
+    UpdateRecord(entry, key, {dev::Started{}, dev::TwinUpdated{}});
   } else {
-    UpdateRecord(entry, key, dev::Failed{domain::ToDeviceJobError(written.error())});
+    UpdateRecord(entry, key, {dev::Started{}, dev::Failed{domain::ToDeviceJobError(written.error())}});
   }
   OnDeviceFinished(entry.job.id());
 }
 
-bool JobEngine::UpdateRecord(JobEntry& entry, const std::string& key, const domain::DeviceJobEvent& event) {
+bool JobEngine::UpdateRecord(JobEntry& entry, const std::string& key,
+                             std::initializer_list<domain::DeviceJobEvent> events) {
   const auto it = entry.records.find(key);
   if (it == entry.records.end() || domain::IsFinal(it->second.status)) return false;
   const auto now = clock_.Now();
-  auto next = domain::Transition(it->second, event, now);
-  if (!next) return false;
+  domain::Result<domain::DeviceJob> next = it->second;
+  for (const auto& event : events) {
+    next = domain::Transition(*next, event, now);
+    if (!next) return false;
+  }
   if (auto saved = store_.SaveDeviceJob(*next); !saved) {
     // What the store cannot hold fails the device's record, not the hub.
     auto failed = domain::Transition(it->second, dev::Failed{domain::ToDeviceJobError(saved.error())}, now);
@@ -360,7 +364,7 @@ void JobEngine::OnDeadline(const std::string& job_id) {
   entry->deadline_timer.reset();
   CancelCalls(*entry, /*waiting_only=*/false);
   for (const auto& [key, record] : entry->records) {
-    if (!domain::IsFinal(record.status)) UpdateRecord(*entry, key, dev::WindowClosed{});
+    if (!domain::IsFinal(record.status)) UpdateRecord(*entry, key, {dev::WindowClosed{}});
   }
   if (entry->run.pump) clock_.Cancel(*entry->run.pump);
   entry->run = {};

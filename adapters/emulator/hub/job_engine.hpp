@@ -46,6 +46,7 @@
 
 #include <cstddef>
 #include <deque>
+#include <initializer_list>
 #include <map>
 #include <optional>
 #include <string>
@@ -148,8 +149,9 @@ class JobEngine final : public ports::JobService {
                     domain::Result<domain::MethodResult> result);
   // Drops the job's calls: all of them, or only those still waiting for a device.
   void CancelCalls(JobEntry& entry, bool waiting_only);
-  // Applies `event` to the record; false if the record was already final.
-  bool UpdateRecord(JobEntry& entry, const std::string& key, const domain::DeviceJobEvent& event);
+  // Applies `events` to the record in turn and stores the result once; false
+  // if the record was already final or an event does not apply.
+  bool UpdateRecord(JobEntry& entry, const std::string& key, std::initializer_list<domain::DeviceJobEvent> events);
   void OnDeviceFinished(const std::string& job_id);
   void OnDeadline(const std::string& job_id);
   void ApplyJobEvent(JobEntry& entry, const domain::JobEvent& event);

@@ -61,6 +61,10 @@ class LocalHubImpl final : public LocalHub, public ports::PresenceListener {
                                              ports::IfMatch if_match) override {
     return registry_.ReplaceTwin(identity, twin, if_match);
   }
+  domain::Status ApplyTwinPatch(const ports::Identity& identity, const nlohmann::json& patch,
+                                ports::IfMatch if_match) override {
+    return registry_.ApplyTwinPatch(identity, patch, if_match);
+  }
 
   domain::Result<ports::QueryPage> Query(std::string_view sql, const ports::QueryPageRequest& page) override {
     return queries_.Query(sql, page);

@@ -256,14 +256,24 @@ domain::Result<json> Registry::GetTwin(const ports::Identity& identity) {
 }
 
 domain::Result<json> Registry::PatchTwin(const ports::Identity& identity, const json& patch, ports::IfMatch if_match) {
-  return WriteTwin(identity.key(), patch, if_match, /*replace=*/false);
+  auto written = WriteTwin(identity.key(), patch, if_match, /*replace=*/false);
+  if (!written) return written.error();
+  return domain::ToJson((*written)->twin);
 }
 
 domain::Result<json> Registry::ReplaceTwin(const ports::Identity& identity, const json& twin, ports::IfMatch if_match) {
-  return WriteTwin(identity.key(), twin, if_match, /*replace=*/true);
+  auto written = WriteTwin(identity.key(), twin, if_match, /*replace=*/true);
+  if (!written) return written.error();
+  return domain::ToJson((*written)->twin);
 }
 
-domain::Result<json> Registry::WriteTwin(std::string_view key, const json& body, ports::IfMatch if_match,
+domain::Status Registry::ApplyTwinPatch(const ports::Identity& identity, const json& patch, ports::IfMatch if_match) {
+  auto written = WriteTwin(identity.key(), patch, if_match, /*replace=*/false);
+  if (!written) return written.error();
+  return domain::Success();
+}
+
+domain::Result<const Registry::Entry*> Registry::WriteTwin(std::string_view key, const json& body, ports::IfMatch if_match,
                                          bool replace) {
   Entry* entry = Find(key);
   if (!entry) return NotFound(key);
@@ -276,7 +286,7 @@ domain::Result<json> Registry::WriteTwin(std::string_view key, const json& body,
   if (auto s = Persist(next); !s) return s.error();
   *entry = std::move(next);
   if (written->notification && entry->connected) channel_.SendDesired(key, *written->notification);
-  return domain::ToJson(entry->twin);
+  return entry;
 }
 
 bool Registry::OnPresence(std::string_view key, ports::Presence presence) {

@@ -64,6 +64,8 @@ class Registry final : public ports::RegistryService, public ports::TwinService 
                                            ports::IfMatch if_match) override;
   domain::Result<nlohmann::json> ReplaceTwin(const ports::Identity& identity, const nlohmann::json& twin,
                                              ports::IfMatch if_match) override;
+  domain::Status ApplyTwinPatch(const ports::Identity& identity, const nlohmann::json& patch,
+                                ports::IfMatch if_match) override;
 
   // What devices ask, by identity key: their twin, a reported patch (returns
   // the new reported $version), telemetry (lastActivityTime moves).
@@ -113,8 +115,9 @@ class Registry final : public ports::RegistryService, public ports::TwinService 
   domain::Status Persist(const Entry& entry) { return store_.SaveDevice({entry.identity, entry.twin}); }
   domain::Result<nlohmann::json> Create(const domain::DeviceSpec& spec);
   domain::Result<nlohmann::json> Update(Entry& entry, const domain::DeviceSpec& spec, ports::IfMatch if_match);
-  domain::Result<nlohmann::json> WriteTwin(std::string_view key, const nlohmann::json& body, ports::IfMatch if_match,
-                                           bool replace);
+  // The one twin write of the service side; the written entry, or the error.
+  domain::Result<const Entry*> WriteTwin(std::string_view key, const nlohmann::json& body, ports::IfMatch if_match,
+                                         bool replace);
   std::string NewGenerationId();
 
   ports::Clock& clock_;
