@@ -165,7 +165,8 @@ ScaleHub::CallRun ScaleHub::RawMethodCalls(int devices, std::size_t in_flight) {
   return {state->succeeded, Seconds(state->end - state->start)};
 }
 
-ScaleHub::JobRun ScaleHub::RunJob(const std::string& type, int expected_devices) {
+ScaleHub::JobRun ScaleHub::RunJob(const std::string& type, int expected_devices,
+                                  const std::function<void()>& meanwhile) {
   const std::string id = "scale-" + type + "-" + std::to_string(++jobs_);
   const auto start = Clock::now();
   const bool created = OnHub([&] {
@@ -179,6 +180,7 @@ ScaleHub::JobRun ScaleHub::RunJob(const std::string& type, int expected_devices)
     const std::string status = job.value("status", "");
     if (status == "completed" || status == "failed" || status == "cancelled") break;
     if (Clock::now() - start > std::chrono::seconds(600)) break;
+    if (meanwhile) meanwhile();
     std::this_thread::sleep_for(kPollInterval);
   }
   JobRun run;

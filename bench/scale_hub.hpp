@@ -8,6 +8,7 @@
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
+#include <functional>
 #include <memory>
 #include <string>
 #include <thread>
@@ -41,14 +42,15 @@ class ScaleHub {
   CallRun RawMethodCalls(int devices, std::size_t in_flight);
 
   // A job over every identity ("*"): "method" calls "reboot", "twin" sets a
-  // desired property. Polls it to its end (or 600 s).
+  // desired property. Polls it to its end (or 600 s), calling `meanwhile`
+  // (when given) at each poll while the job runs.
   struct JobRun {
     std::string status;
     int succeeded = 0;
     double seconds = 0;       // the job's endTime - createdTime
     double wall_seconds = 0;  // as seen by polling
   };
-  JobRun RunJob(const std::string& type, int expected_devices);
+  JobRun RunJob(const std::string& type, int expected_devices, const std::function<void()>& meanwhile = nullptr);
 
   struct Rss {
     double hub_mb = 0;     // this whole process: the hub and the benchmark's own small state

@@ -1,5 +1,7 @@
 #include "domain/job_request.hpp"
 
+#include "domain/query/query.hpp"
+
 #include <algorithm>
 
 #include "domain/job_fields.hpp"
@@ -39,9 +41,9 @@ Result<std::string> ReadQueryCondition(const nlohmann::json& body) {
   const bool blank = std::all_of(condition->begin(), condition->end(),
                                  [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; });
   if (blank) return Error::ArgumentInvalid("queryCondition must not be empty.");
-  if (condition->size() > kMaxQueryConditionLength) {
-    return Error::ArgumentInvalid("queryCondition must be at most " + std::to_string(kMaxQueryConditionLength) +
-                                  " characters.");
+  // Too long is refused now; any other fault fails the job when it starts.
+  if (auto target = query::JobTargetQuery(*condition); !target && target.error().code() == ErrorCode::PreconditionFailed) {
+    return target.error();
   }
   return condition;
 }

@@ -22,9 +22,13 @@
 //   only nesting deeper than kMaxUpdateTwinDepth is refused here, as a guard
 //   (400 ArgumentInvalid; the twin's own limit is far lower).
 // - The member for the other job type is ignored.
-// - queryCondition: required string, 1..kMaxQueryConditionLength characters,
-//   not all blanks. Stored verbatim; the query module parses it when the job
-//   starts. (8192 is IoT Hub's documented maximum query size.)
+// - queryCondition: required string, not all blanks (400 ArgumentInvalid).
+//   A condition whose query (domain::query::JobTargetQuery: the condition
+//   with the hub's SELECT around it) is longer than 8192 characters, IoT
+//   Hub's documented maximum query size, is 412 PreconditionFailed now, as
+//   IoT Hub answers (azure-iot-sdk-csharp issue 1680). Otherwise it is stored
+//   verbatim and judged when the job starts: a condition that does not parse
+//   fails the job then, as on IoT Hub (azure-iot-sdk-csharp issue 40).
 // - startTime: ISO-8601 string; absent or null means `now`. A time in the
 //   past is accepted and means "start at once"; it is kept as sent (not
 //   clamped to now), so the job window still counts from it, as the real
@@ -50,7 +54,6 @@
 namespace offhub::domain {
 
 inline constexpr std::size_t kMaxJobIdLength = 128;
-inline constexpr std::size_t kMaxQueryConditionLength = 8192;
 inline constexpr std::int64_t kDefaultMaxExecutionTimeSeconds = 3600;
 inline constexpr std::int64_t kMaxMaxExecutionTimeSeconds = 30 * 24 * 3600;
 inline constexpr std::size_t kMaxUpdateTwinDepth = 64;

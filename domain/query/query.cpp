@@ -209,12 +209,17 @@ Result<std::string> JobTargetQuery(std::string_view text) {
   const bool from_form = head.size() == 5 && (head[0] | 0x20) == 'f' && (head[1] | 0x20) == 'r' &&
                          (head[2] | 0x20) == 'o' && (head[3] | 0x20) == 'm' &&
                          (head[4] == ' ' || head[4] == '\t' || head[4] == '\r' || head[4] == '\n');
+  std::string sql = (from_form ? "SELECT deviceId, moduleId " : "SELECT deviceId FROM devices WHERE ") + std::string(text);
+  if (CountCodePoints(sql) > kMaxQueryLength) {
+    return Error::PreconditionFailed("The job's query is longer than " + std::to_string(kMaxQueryLength) +
+                                     " characters: its queryCondition with the hub's own SELECT around it.");
+  }
   if (!from_form) {
     auto condition = ParseCondition(text);
     if (!condition) return condition.error();
-    return "SELECT deviceId FROM devices" + (condition->expr ? " WHERE " + std::string(text) : std::string());
+    if (!condition->expr) return std::string("SELECT deviceId FROM devices");
+    return sql;
   }
-  std::string sql = "SELECT deviceId, moduleId " + std::string(text);
   auto query = ParseQuery(sql);
   if (!query) return query.error();
   if (query->source == QuerySource::kDeviceJobs) return Error::BadRequest("A job cannot target devices.jobs.");

@@ -77,9 +77,12 @@ Result<Condition> ParseCondition(std::string_view text);
 // - "FROM devices.modules [WHERE ...]" (a module job, as IoT Hub accepts) ->
 //   "SELECT deviceId, moduleId FROM devices.modules [WHERE ...]", and
 //   "FROM devices [WHERE ...]" likewise over devices.
-// Rows carry deviceId, and moduleId for modules. A condition that does not
-// parse, or a FROM form with TOP, GROUP BY, aggregates or devices.jobs, is
-// 400 with the parser's message. The condition is kept verbatim: parsed
+// Rows carry deviceId, and moduleId for modules. A query longer than
+// kMaxQueryLength is 412 PreconditionFailed, as IoT Hub answers a job whose
+// query exceeds its ~8,200-character limit (azure-iot-sdk-csharp issue 1680).
+// A condition that does not parse, or a FROM form with TOP, GROUP BY,
+// aggregates or devices.jobs, is 400 with the parser's message (columns
+// count in the query, as IoT Hub's do: azure-iot-sdk-csharp issue 40). The condition is kept verbatim: parsed
 // alone it is one whole expression, so it cannot add clauses of its own.
 Result<std::string> JobTargetQuery(std::string_view query_condition);
 
