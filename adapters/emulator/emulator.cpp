@@ -15,6 +15,7 @@
 #include "adapters/emulator/mqtt/mqtt_device_channel.hpp"
 #include "adapters/emulator/rest/http_server.hpp"
 #include "adapters/emulator/rest/router.hpp"
+#include "domain/json_text.hpp"
 
 namespace offhub::emulator {
 namespace {
@@ -94,7 +95,6 @@ void Emulator::Start() {
   auto& p = *parts_;
   p.tls = EnsureTlsMaterial(p.config.tls_dir.empty() ? p.data_dir / "tls" : p.config.tls_dir, p.config.host_name);
   p.clock = MakeAsioClock(p.io);
-  StartBroker();
   if (p.config.in_memory || p.data->temporary()) {
     p.store = MakeNullStateStore();  // the hub's own maps are the only copy
   } else {
@@ -102,17 +102,25 @@ void Emulator::Start() {
     if (!store) throw std::runtime_error(store.error().message());
     p.store = std::move(*store);
   }
+  auto loaded = p.store->Load();
+  if (!loaded) throw std::runtime_error("cannot load the hub's state: " + loaded.error().message());
+  // The broker starts knowing every stored device's keys: a device that
+  // reconnects the moment the broker listens is not refused while the hub loads.
+  nlohmann::json keys = nlohmann::json::object();
+  for (const auto& d : loaded->devices) {
+    keys[d.identity.key()] = BrokerKeysJson(d.identity.primary_key, d.identity.secondary_key,
+                                            d.identity.status == domain::DeviceStatus::kEnabled);
+  }
+  StartBroker(domain::DumpJson(keys));
   p.forwarder = std::make_unique<CredentialsForwarder>(*p.channel);
-  auto hub = MakeLocalHub(*p.clock, *p.channel, *p.store,
-                          {.max_in_flight_per_job = p.config.max_in_flight_per_job, .observer = p.forwarder.get()});
-  if (!hub) throw std::runtime_error("cannot load the hub's state: " + hub.error().message());
-  p.hub = std::move(*hub);
+  p.hub = MakeLocalHub(*p.clock, *p.channel, *p.store, std::move(*loaded),
+                       {.max_in_flight_per_job = p.config.max_in_flight_per_job, .observer = p.forwarder.get()});
   p.channel->SetRequestHandler(p.hub.get());
   StartRest();
 }
 
 // The broker (supervised) and the hub core's connection to it.
-void Emulator::StartBroker() {
+void Emulator::StartBroker(std::string initial_keys) {
   auto& p = *parts_;
   BrokerConfig broker;
   broker.directory = p.data_dir / "broker";
@@ -129,6 +137,7 @@ void Emulator::StartBroker() {
   if (!fs::exists(broker.mosquitto_path)) throw std::runtime_error("mosquitto not found at " + broker.mosquitto_path);
   if (!fs::exists(broker.plugin_path)) throw std::runtime_error("the broker plugin is not at " + broker.plugin_path);
   p.broker.emplace(broker);
+  p.broker->SetKeysSnapshot([keys = std::move(initial_keys)] { return keys; });
   p.broker->Start();
   p.supervisor.emplace(p.io, *p.broker);
   p.supervisor->Watch();

@@ -74,7 +74,7 @@ class Emulator {
 
  private:
   void Start();
-  void StartBroker();
+  void StartBroker(std::string initial_keys);  // initial_keys: the broker's first keys snapshot
   void StartRest();
   void PollReady(std::chrono::steady_clock::time_point deadline, std::function<void()> ready,
                  std::function<void(const std::string&)> failed);

@@ -60,7 +60,7 @@ TEST_CASE("the generated mosquitto.conf") {
   const std::string text = RenderBrokerConfig(config, 1883, 8883);
   for (const std::string_view line :
        {"per_listener_settings false\n", "allow_anonymous false\n", "persistence false\n", "set_tcp_nodelay true\n",
-        "max_queued_messages 1000000\n", "max_inflight_messages 0\n", "plugin /x/offhub_broker_plugin.so\n",
+        "max_queued_messages 100000\n", "max_inflight_messages 0\n", "max_inflight_bytes 67108864\n", "plugin /x/offhub_broker_plugin.so\n",
         "plugin_opt_hub_username hub\n", "plugin_opt_hub_password s3cret\n", "listener 1883 127.0.0.1\n",
         "listener 8883 127.0.0.1\ncertfile /c.pem\nkeyfile /k.pem\n", "user someone\n"}) {
     CHECK(text.find(line) != std::string::npos);

@@ -121,3 +121,47 @@ TEST_CASE("a clean=false device keeps its methods and desired updates across an 
     if (topic.starts_with("$iothub/twin/PATCH/properties/desired/")) CHECK(json::parse(payload)["floor"] == 5);
   }
 }
+
+// A device that reconnects (every 5-10 ms) the moment the restarted broker
+// listens must not be refused (CONNACK 5) while the hub is still loading its
+// registry: the broker starts knowing every stored device's keys.
+TEST_CASE("after a SIGKILL and restart, a registered device reconnecting at once is never refused") {
+  EmulatorProcess hub;
+  const int http_port = hub.http_port();
+  constexpr int kDevices = 400;  // a registry that takes the hub a moment to load
+  std::string key;
+  for (int i = 0; i < kDevices; ++i) key = CreateDevice(http_port, "restart-" + std::to_string(i));
+  const std::string id = "restart-" + std::to_string(kDevices - 1);
+
+  boost::asio::io_context io;
+  auto options = DeviceOptions(hub.mqtt_port(), id, key);
+  options.reconnect = true;
+  options.reconnect_delay = std::chrono::milliseconds(5);
+  options.max_reconnect_delay = std::chrono::milliseconds(10);
+  std::atomic<int> accepted = 0;
+  std::atomic<int> refused = 0;
+  std::unique_ptr<iothub::MqttConnection> device;
+  iothub::MqttHandlers handlers;
+  handlers.on_connect = [&](int rc) {
+    if (rc == 0) {
+      ++accepted;
+    } else {
+      ++refused;  // retried every 5-10 ms
+    }
+  };
+  device = std::make_unique<iothub::MqttConnection>(io, options, handlers);
+  device->Start();
+  REQUIRE(RunUntil(io, [&] { return accepted == 1; }));
+
+  std::atomic<bool> stop = false;
+  std::thread serving([&] {
+    while (!stop) io.run_for(std::chrono::milliseconds(5));
+  });
+  hub.Kill();
+  hub.Start();
+  for (int i = 0; i < 400 && accepted < 2; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(25));
+  stop = true;
+  serving.join();
+  CHECK(accepted == 2);
+  CHECK(refused == 0);
+}

@@ -257,3 +257,96 @@ TEST_CASE("a device flooding twin GETs on a large twin is throttled (429), and t
   CHECK(Request(port, http::verb::get, "/twins/greedy?api-version=2021-04-12").result_int() == 200);
   CHECK(std::chrono::steady_clock::now() - started < std::chrono::seconds(1));
 }
+
+namespace {
+
+// The current resident set (VmRSS) of the emulator's broker (its child), in MB.
+double BrokerResidentMb(pid_t emulator) {
+  std::ifstream children("/proc/" + std::to_string(emulator) + "/task/" + std::to_string(emulator) + "/children");
+  pid_t broker = 0;
+  children >> broker;
+  std::ifstream status("/proc/" + std::to_string(broker) + "/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.starts_with("VmRSS:")) return std::stod(line.substr(6)) / 1024.0;
+  }
+  return -1;
+}
+
+void AppendLength(std::string& out, std::size_t n) {  // MQTT's variable-length integer
+  do {
+    auto byte = static_cast<char>(n % 128);
+    n /= 128;
+    if (n > 0) byte = static_cast<char>(byte | 0x80);
+    out += byte;
+  } while (n > 0);
+}
+
+void AppendString(std::string& out, const std::string& s) {
+  out += static_cast<char>(s.size() >> 8);
+  out += static_cast<char>(s.size() & 0xff);
+  out += s;
+}
+
+std::string Packet(char type, const std::string& body) {
+  std::string out(1, type);
+  AppendLength(out, body.size());
+  return out + body;
+}
+
+}  // namespace
+
+// A device (a raw socket with a small receive buffer) that sends twin GETs as
+// fast as it can and never reads: the broker holds what it cannot write, but
+// only up to a bound (a per-device twin-read rate and a per-client queue),
+// and then disconnects the device.
+TEST_CASE("a device flooding twin GETs that never reads its answers cannot grow the broker without bound") {
+  EmulatorProcess emulator;
+  const int port = emulator.http_port();
+  const std::string key = CreateDevice(port, "deaf");
+  json desired = json::object();
+  for (int i = 0; i < 10; ++i) desired["b" + std::to_string(i)] = std::string(2000, 'x');  // a 20 KB twin
+  REQUIRE(Request(port, http::verb::patch, "/twins/deaf?api-version=2021-04-12",
+                  json{{"properties", {{"desired", desired}}}}.dump(), {{"If-Match", "\"*\""}})
+              .result_int() == 200);
+  const double before = BrokerResidentMb(emulator.pid());
+  REQUIRE(before > 0);
+
+  asio::io_context io;
+  tcp::socket socket(io);
+  socket.open(tcp::v4());
+  socket.set_option(asio::socket_base::receive_buffer_size(4096));
+  socket.connect({asio::ip::make_address("127.0.0.1"), static_cast<unsigned short>(emulator.mqtt_port())});
+  std::string connect;
+  AppendString(connect, "MQTT");
+  connect += std::string{4, static_cast<char>(0xC2), 0, 60};  // 3.1.1; username, password, clean session
+  AppendString(connect, "deaf");
+  AppendString(connect, "localhost/deaf/?api-version=2021-04-12");
+  AppendString(connect, iothub::MakeSasToken("localhost/devices/deaf", key, NowSeconds() + 3600).value());
+  asio::write(socket, asio::buffer(Packet(0x10, connect)));
+
+  // 400,000 GETs (unbounded, their answers would be 8 GB) or until the
+  // broker gives up on the device: once it holds its limit of unwritten
+  // packets for it, the device's next message closes the connection.
+  bool disconnected = false;
+  std::string burst;
+  for (int i = 0; i < 400'000 && !disconnected; ++i) {
+    std::string publish;
+    AppendString(publish, "$iothub/twin/GET/?$rid=" + std::to_string(i));
+    burst += Packet(0x30, publish);
+    if (burst.size() < 64 * 1024) continue;
+    boost::system::error_code ec;
+    asio::write(socket, asio::buffer(burst), ec);
+    disconnected = static_cast<bool>(ec);
+    burst.clear();
+  }
+  std::this_thread::sleep_for(std::chrono::seconds(2));  // the hub answers what it has read
+  const double grown = BrokerResidentMb(emulator.pid()) - before;
+  MESSAGE("twin GETs never read: the broker's RSS grew " << grown << " MB; the device was "
+                                                          << std::string(disconnected ? "" : "not ") << "disconnected");
+  CHECK(grown < 100);
+  CHECK(disconnected);
+  socket.close();
+  CHECK(emulator.Alive());
+  CHECK(Request(port, http::verb::get, "/twins/deaf?api-version=2021-04-12").result_int() == 200);
+}

@@ -25,13 +25,10 @@ class LocalHubImpl final : public LocalHub, public ports::PresenceListener {
 
   ~LocalHubImpl() override { channel_.SetPresenceListener(nullptr); }
 
-  domain::Status Load() {
-    auto loaded = store_.Load();
-    if (!loaded) return loaded.error();
-    registry_.Load(std::move(loaded->devices));
+  void Load(ports::StoredState loaded) {
+    registry_.Load(std::move(loaded.devices));
     channel_.SetPresenceListener(this);
-    engine_.Load(std::move(loaded->jobs), std::move(loaded->device_jobs));
-    return domain::Success();
+    engine_.Load(std::move(loaded.jobs), std::move(loaded.device_jobs));
   }
 
   domain::Result<nlohmann::json> PutIdentity(const domain::DeviceSpec& spec, ports::IfMatch if_match) override {
@@ -114,9 +111,16 @@ class LocalHubImpl final : public LocalHub, public ports::PresenceListener {
 
 domain::Result<std::unique_ptr<LocalHub>> MakeLocalHub(ports::Clock& clock, ports::DeviceChannel& channel,
                                                        ports::StateStore& store, LocalHubOptions options) {
+  auto loaded = store.Load();
+  if (!loaded) return loaded.error();
+  return MakeLocalHub(clock, channel, store, std::move(*loaded), options);
+}
+
+std::unique_ptr<LocalHub> MakeLocalHub(ports::Clock& clock, ports::DeviceChannel& channel, ports::StateStore& store,
+                                       ports::StoredState loaded, LocalHubOptions options) {
   auto hub = std::make_unique<LocalHubImpl>(clock, channel, store, options);
-  if (auto s = hub->Load(); !s) return s.error();
-  return std::unique_ptr<LocalHub>(std::move(hub));
+  hub->Load(std::move(loaded));
+  return hub;
 }
 
 }  // namespace offhub::emulator

@@ -46,5 +46,9 @@ class LocalHub : public ports::Hub, public ports::DeviceRequestHandler {
 // Loads the store's state and resumes its jobs. Fails only if the store cannot load.
 domain::Result<std::unique_ptr<LocalHub>> MakeLocalHub(ports::Clock& clock, ports::DeviceChannel& channel,
                                                        ports::StateStore& store, LocalHubOptions options = {});
+// The same with the state already loaded from `store` (the emulator reads it
+// before its broker starts, so the broker starts with every device's keys).
+std::unique_ptr<LocalHub> MakeLocalHub(ports::Clock& clock, ports::DeviceChannel& channel, ports::StateStore& store,
+                                       ports::StoredState loaded, LocalHubOptions options = {});
 
 }  // namespace offhub::emulator

@@ -92,8 +92,15 @@ std::string RenderBrokerConfig(const BrokerConfig& config, int mqtt_port, int tl
       // property bag: a larger packet is refused before it is buffered.
       << "max_packet_size " << broker::kMaxDeviceMessageBytes + 8 * 1024 << "\n"
       // Never 0: with the plugin's deny approach 0 disconnects the hub.
-      << "max_queued_messages 1000000\n"
+      // Bounds each client's outgoing queue: a QoS 0 message to a client
+      // with this many packets not yet written to its socket is dropped
+      // (a device that never reads). mosquitto checks that count for QoS 0
+      // only once an in-flight limit is set, hence max_inflight_bytes; QoS 1
+      // beyond the in-flight bytes waits in the queue, bounded in bytes too.
+      << "max_queued_messages 100000\n"
       << "max_inflight_messages 0\n"
+      << "max_inflight_bytes " << (64 << 20) << "\n"
+      << "max_queued_bytes " << (64 << 20) << "\n"
       << "plugin " << config.plugin_path << "\n"
       << "plugin_opt_hub_username " << config.hub_username << "\n"
       << "plugin_opt_hub_password " << config.hub_password << "\n";

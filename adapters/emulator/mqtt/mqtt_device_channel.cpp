@@ -30,10 +30,15 @@ struct Credentials {
   bool enabled = true;
 };
 
+constexpr double kTwinReadsPerSecond = 100;
+
 struct DeviceState {
   bool methods = false;
   bool desired = false;
   std::size_t unsent_bytes = 0;  // published to the device, not yet written to the broker
+  // Twin reads the device may still make now (a token bucket, refilled in real time).
+  double twin_read_tokens = kTwinReadsPerSecond;
+  std::chrono::steady_clock::time_point twin_read_refill = std::chrono::steady_clock::now();
 };
 
 constexpr std::size_t kMaxUnsentPerDevice = std::size_t{1} << 20;
@@ -44,10 +49,7 @@ struct PendingCall {
   std::function<void(domain::MethodResult)> on_answer;
 };
 
-// The plugin's keys message (see offhub_topics.hpp).
-json KeysJson(const Credentials& c) {
-  return {{"primaryKey", c.primary}, {"secondaryKey", c.secondary}, {"status", c.enabled ? "enabled" : "disabled"}};
-}
+json KeysJson(const Credentials& c) { return BrokerKeysJson(c.primary, c.secondary, c.enabled); }
 
 std::optional<std::uint64_t> ParseRid(std::string_view text) {
   std::uint64_t value = 0;
@@ -286,6 +288,11 @@ class MqttDeviceChannelImpl final : public MqttDeviceChannel {
     if (rid.empty()) return;
     const auto device = devices_.find(device_id);
     if (device == devices_.end()) return;  // gone: the answer could not reach it
+    if (!TakeTwinRead(device->second)) {
+      return ReplyError(device_id, rid,
+                        domain::Error(domain::ErrorCode::ThrottlingException,
+                                      "Too many twin requests: more than 100 per second from one device"));
+    }
     const std::size_t unsent = device->second.unsent_bytes;
     if (unsent > kMaxUnsentPerDevice || unsent_total_ > kMaxUnsentTotal) {
       if (unsent > 2 * kMaxUnsentPerDevice || unsent_total_ > 2 * kMaxUnsentTotal) return;
@@ -296,6 +303,16 @@ class MqttDeviceChannelImpl final : public MqttDeviceChannel {
     auto result = handler_ ? handler_->OnTwinGet(device_id) : domain::Result<json>(NoHandler());
     if (!result) return ReplyError(device_id, rid, result.error());
     SendToDevice(device_id, TwinResponseTopic(200, rid), domain::DumpJson(*result), 0);
+  }
+
+  static bool TakeTwinRead(DeviceState& device) {
+    const auto now = std::chrono::steady_clock::now();
+    const std::chrono::duration<double> elapsed = now - device.twin_read_refill;
+    device.twin_read_refill = now;
+    device.twin_read_tokens = std::min(kTwinReadsPerSecond, device.twin_read_tokens + elapsed.count() * kTwinReadsPerSecond);
+    if (device.twin_read_tokens < 1) return false;
+    device.twin_read_tokens -= 1;
+    return true;
   }
 
   void OnReportedPatch(const std::string& device_id, const std::string& rid, std::string_view payload) {
@@ -361,6 +378,11 @@ class MqttDeviceChannelImpl final : public MqttDeviceChannel {
 };
 
 }  // namespace
+
+// The plugin's keys message (see offhub_topics.hpp).
+json BrokerKeysJson(std::string_view primary_key, std::string_view secondary_key, bool enabled) {
+  return {{"primaryKey", primary_key}, {"secondaryKey", secondary_key}, {"status", enabled ? "enabled" : "disabled"}};
+}
 
 std::unique_ptr<MqttDeviceChannel> MakeMqttDeviceChannel(boost::asio::io_context& io, ports::Clock& clock,
                                                          MqttChannelOptions options) {

@@ -27,8 +27,14 @@
 //   beyond twice those figures); requests of a device that has disconnected
 //   are dropped, as their answers could not reach it. So a device flooding
 //   twin GETs on a large twin cannot grow the hub's memory without bound.
-//   The figures are offhub's: IoT Hub throttles twin reads per unit instead
-//   (429001; https://learn.microsoft.com/azure/iot-hub/iot-hub-devguide-quotas-throttling).
+// - A device gets at most 100 twin reads a second (a bucket of 100, refilled
+//   in real time); beyond that its GETs are answered 429 ThrottlingException.
+//   IoT Hub allows an S1 unit 100 twin reads a second in all (429001;
+//   https://learn.microsoft.com/azure/iot-hub/iot-hub-devguide-quotas-throttling),
+//   so no device within a real hub's limits is refused here. With the
+//   broker's per-client queue limit (RenderBrokerConfig) this bounds what a
+//   device that floods GETs and never reads can make the broker hold.
+//   The unsent figures are offhub's.
 
 #include <chrono>
 #include <cstdint>
@@ -91,6 +97,10 @@ class MqttDeviceChannel : public ports::DeviceChannel {
   static constexpr auto kProbeInterval = std::chrono::seconds(1);
   virtual std::chrono::milliseconds BrokerSilence() const = 0;
 };
+
+// One identity's entry in CredentialsSnapshot() and in the plugin's keys
+// message: {"primaryKey":..,"secondaryKey":..,"status":"enabled"|"disabled"}.
+nlohmann::json BrokerKeysJson(std::string_view primary_key, std::string_view secondary_key, bool enabled);
 
 std::unique_ptr<MqttDeviceChannel> MakeMqttDeviceChannel(boost::asio::io_context& io, ports::Clock& clock,
                                                          MqttChannelOptions options);
