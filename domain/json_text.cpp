@@ -1,6 +1,7 @@
 #include "domain/json_text.hpp"
 
 #include <cstdint>
+#include <vector>
 
 namespace offhub::domain {
 
@@ -20,8 +21,87 @@ Result<nlohmann::json> ParseJsonText(std::string_view text, std::string_view wha
   return value;
 }
 
-std::string DumpJson(const nlohmann::json& value) {
+namespace {
+
+std::string Dump(const nlohmann::json& value) {
   return value.dump(-1, ' ', /*ensure_ascii=*/false, nlohmann::json::error_handler_t::replace);
+}
+
+bool HasRaw(const nlohmann::json& value) {
+  std::vector<const nlohmann::json*> todo{&value};  // no recursion on a device's nesting
+  while (!todo.empty()) {
+    const auto* node = todo.back();
+    todo.pop_back();
+    if (node->is_binary()) return true;
+    if (node->is_structured()) {
+      for (const auto& child : *node) todo.push_back(&child);
+    }
+  }
+  return false;
+}
+
+// Only documents with a raw value come here; they are the hub's own records,
+// a few levels deep, so the recursion is bounded by what ParseJsonText admits.
+void DumpWithRaw(const nlohmann::json& value, std::string& out) {
+  if (const auto raw = RawJsonText(value)) {
+    out += *raw;
+  } else if (value.is_object()) {
+    out += '{';
+    bool first = true;
+    for (const auto& [key, child] : value.items()) {
+      if (!first) out += ',';
+      first = false;
+      out += Dump(nlohmann::json(key));
+      out += ':';
+      DumpWithRaw(child, out);
+    }
+    out += '}';
+  } else if (value.is_array()) {
+    out += '[';
+    for (std::size_t i = 0; i < value.size(); ++i) {
+      if (i > 0) out += ',';
+      DumpWithRaw(value[i], out);
+    }
+    out += ']';
+  } else {
+    out += Dump(value);
+  }
+}
+
+}  // namespace
+
+std::string DumpJson(const nlohmann::json& value) {
+  if (!HasRaw(value)) return Dump(value);
+  std::string out;
+  DumpWithRaw(value, out);
+  return out;
+}
+
+nlohmann::json RawJson(std::string_view text) {
+  const std::string utf8 = Utf8Text(text);
+  return nlohmann::json::binary(std::vector<std::uint8_t>(utf8.begin(), utf8.end()), kRawJsonSubtype);
+}
+
+std::optional<std::string_view> RawJsonText(const nlohmann::json& value) {
+  if (!value.is_binary() || !value.get_binary().has_subtype() || value.get_binary().subtype() != kRawJsonSubtype) {
+    return std::nullopt;
+  }
+  const auto& bytes = value.get_binary();
+  return std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+}
+
+nlohmann::json RawJsonAsStrings(nlohmann::json value) {
+  std::vector<nlohmann::json*> todo{&value};
+  while (!todo.empty()) {
+    auto* node = todo.back();
+    todo.pop_back();
+    if (const auto raw = RawJsonText(*node)) {
+      *node = std::string(*raw);
+    } else if (node->is_structured()) {
+      for (auto& child : *node) todo.push_back(&child);
+    }
+  }
+  return value;
 }
 
 bool IsValidUtf8(std::string_view text) {

@@ -7,6 +7,7 @@
 // device chose; `status` is the device's own number (it may be 404 or 500).
 
 #include <optional>
+#include <string>
 #include <string_view>
 
 #include <nlohmann/json.hpp>
@@ -24,10 +25,17 @@ struct MethodResult {
 
 // {"status":<int>,"payload":<json>}
 nlohmann::json ToJson(const MethodResult& result);
+// The same as IoT Hub writes it: "status" first, a raw payload spliced in (domain::DumpJson).
+std::string MethodResultText(const MethodResult& result);
 
 // The inverse of ToJson, for the Azure adapter. `status` must be an integer
 // that fits an int; payload absent means null. Else 400 ArgumentInvalid.
 Result<MethodResult> ParseMethodResult(const nlohmann::json& body);
+
+// The hub's answer text: JSON, or, when the device's answer was not JSON,
+// {"status":<int>,"payload":<the device's bytes>} with the bytes spliced in
+// as IoT Hub does (the payload is then a domain::RawJson value). Else 400.
+Result<MethodResult> ParseMethodResultText(std::string_view body);
 
 // The two ways a call fails for want of the device, as IoT Hub words them:
 // 404103 DeviceNotOnline (not connected and subscribed within the connect

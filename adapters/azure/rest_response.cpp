@@ -1,5 +1,7 @@
 #include "adapters/azure/rest_response.hpp"
 
+#include "domain/json_text.hpp"
+
 namespace offhub::azure {
 namespace {
 
@@ -27,8 +29,8 @@ domain::Error Unexpected(const HttpResponse& response, std::string_view what) {
 
 domain::Result<json> JsonResult(const HttpResponse& response) {
   if (auto error = HttpError(response)) return *error;
-  json body = json::parse(response.body(), nullptr, /*allow_exceptions=*/false);
-  if (body.is_discarded()) return Unexpected(response, "the body is not JSON");
+  auto body = domain::ParseJsonText(response.body(), "the body");
+  if (!body) return Unexpected(response, body.error().message());
   return body;
 }
 
@@ -51,9 +53,9 @@ domain::Result<ports::QueryPage> PageResult(const HttpResponse& response) {
 }
 
 domain::Result<domain::MethodResult> MethodResultOf(const HttpResponse& response) {
-  auto body = JsonResult(response);
-  if (!body) return body.error();
-  auto result = domain::ParseMethodResult(*body);
+  if (auto error = HttpError(response)) return *error;
+  // A device's answer that is not JSON arrives spliced in, as the hub sends it.
+  auto result = domain::ParseMethodResultText(response.body());
   if (!result) return Unexpected(response, result.error().message());
   return result;
 }

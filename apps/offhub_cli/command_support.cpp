@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "apps/lib/command_line.hpp"
+#include "domain/json_text.hpp"
 
 namespace offhub::cli {
 
@@ -31,8 +32,9 @@ int Fail(const domain::Error& error) {
   return 1;
 }
 
+// JSON for scripts: a device's answer that was not JSON shows as a string of its text.
 int Print(const json& value) {
-  std::cout << value.dump(2) << std::endl;
+  std::cout << domain::RawJsonAsStrings(value).dump(2, ' ', false, json::error_handler_t::replace) << std::endl;
   return 0;
 }
 

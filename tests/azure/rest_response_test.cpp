@@ -2,6 +2,8 @@
 // error round trip (the REST front renders, ErrorFromResponse reads).
 #include <doctest/doctest.h>
 
+#include "domain/json_text.hpp"
+
 #include <boost/beast/http/field.hpp>
 
 #include "adapters/azure/rest_response.hpp"
@@ -61,9 +63,18 @@ TEST_CASE("an error body nobody can read falls back to the header, then the stat
 TEST_CASE("a 200 that is not the JSON expected is a ServerError naming the problem") {
   const auto garbage = JsonResult(Answer(http::status::ok, "not json"));
   CHECK(garbage.error().code() == ErrorCode::ServerError);
-  CHECK(garbage.error().message().find("not JSON") != std::string::npos);
+  CHECK(garbage.error().message().find("not valid JSON") != std::string::npos);
+  CHECK(JsonResult(Answer(http::status::ok, std::string(100, '[') + std::string(100, ']'))).error().message().find(
+            "deeper") != std::string::npos);
   CHECK(PageResult(Answer(http::status::ok, "{}")).error().code() == ErrorCode::ServerError);
   CHECK(MethodResultOf(Answer(http::status::ok, R"({"status":"x"})")).error().code() == ErrorCode::ServerError);
+}
+
+TEST_CASE("a method answer the device sent as other than JSON arrives spliced in, and is passed on raw") {
+  const auto raw = MethodResultOf(Answer(http::status::ok, R"({"status":200,"payload":{'file': 'logs.zip'}})"));
+  REQUIRE(raw);
+  CHECK(raw->status == 200);
+  CHECK(offhub::domain::RawJsonText(raw->payload) == "{'file': 'logs.zip'}");
 }
 
 TEST_CASE("query pages: items, continuation only when non-empty, item type") {

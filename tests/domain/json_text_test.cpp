@@ -54,3 +54,16 @@ TEST_CASE("writing JSON never throws: invalid bytes become U+FFFD; Utf8Text leav
   CHECK(Utf8Text("\xff\xfe") == "\xef\xbf\xbd\xef\xbf\xbd");
   CHECK(Utf8Text("caf\xc3\xa9 \"quoted\"\n") == "caf\xc3\xa9 \"quoted\"\n");
 }
+
+TEST_CASE("a raw value is written as its text, wherever it sits; as a string where output must stay JSON") {
+  const nlohmann::json doc = {{"outcome", {{"deviceMethodResponse", {{"status", 200}, {"payload", RawJson("{'file': 'logs.zip'}")}}}}},
+                              {"list", {1, RawJson("not json"), "x"}}};
+  CHECK(DumpJson(doc) ==
+        R"({"list":[1,not json,"x"],"outcome":{"deviceMethodResponse":{"payload":{'file': 'logs.zip'},"status":200}}})");
+  CHECK(RawJsonText(doc["list"][1]) == "not json");
+  CHECK_FALSE(RawJsonText(doc["list"][2]));
+  CHECK_FALSE(RawJsonText(nlohmann::json::binary({1, 2})));  // another binary is not raw
+  CHECK(DumpJson(RawJson("\xff")) == "\xef\xbf\xbd");  // UTF-8 from the start
+  CHECK(RawJsonAsStrings(doc)["list"] == nlohmann::json({1, "not json", "x"}));
+  CHECK(DumpJson(nlohmann::json{{"a", {1, 2}}}) == R"({"a":[1,2]})");  // without raw values: nlohmann's own writer
+}

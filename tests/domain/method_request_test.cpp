@@ -3,6 +3,8 @@
 #include <string>
 
 #include <doctest/doctest.h>
+
+#include "domain/json_text.hpp"
 #include <nlohmann/json.hpp>
 
 #include "domain/method_result.hpp"
@@ -167,4 +169,18 @@ TEST_CASE("method result JSON") {
   CHECK(ParseMethodResult(json::parse(R"({"status":200.5})")).error().code() == ErrorCode::ArgumentInvalid);
   CHECK(ParseMethodResult(json::parse(R"({"status":4294967296})")).error().code() == ErrorCode::ArgumentInvalid);
   CHECK(ParseMethodResult(json::array()).error().code() == ErrorCode::ArgumentInvalid);
+}
+
+TEST_CASE("the hub's answer text: JSON, or the device's bytes spliced in as IoT Hub sends them") {
+  CHECK(ParseMethodResultText(R"({"status":200,"payload":{"locked":true}})").value() ==
+        MethodResult{200, {{"locked", true}}});
+  const auto spliced = ParseMethodResultText(R"( { "status" : 201 , "payload" : {'file': 'logs.zip'} } )").value();
+  CHECK(spliced.status == 201);
+  CHECK(RawJsonText(spliced.payload) == "{'file': 'logs.zip'}");
+  CHECK(RawJsonText(ParseMethodResultText(R"({"status":-1,"payload":})").value().payload) == "");
+  for (const char* bad : {"", "not json", R"({"status":"x","payload":a})", R"({"payload":a,"status":200})",
+                          R"({"status":200,"payload":a)", R"({"status":99999999999,"payload":a})"}) {
+    CAPTURE(bad);
+    CHECK(ParseMethodResultText(bad).error().code() == ErrorCode::IotHubFormatError);
+  }
 }

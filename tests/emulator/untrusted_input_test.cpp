@@ -94,7 +94,18 @@ TEST_CASE("JSON nested 100,000 deep is refused while parsing, on REST and on MQT
   CHECK(twin["properties"]["reported"]["a"]["b"]["c"] == 1);
 }
 
-TEST_CASE("a device answering a method with bytes that are not UTF-8: the call, the job and a restart survive") {
+// What a device answers is what the service gets: a body that is not JSON is
+// spliced into the hub's answer unchanged, as IoT Hub does (issue: method
+// answers passed through), in a direct call, a job's record and after a restart;
+// bytes that are not UTF-8 arrive as U+FFFD.
+TEST_CASE("a device answering a method with bytes that are not JSON: the call, the job and a restart pass them on") {
+  std::string answer, spliced;
+  SUBCASE("not UTF-8") {
+    answer = "\xff\xfe";
+    spliced = "\xef\xbf\xbd\xef\xbf\xbd";  // U+FFFD twice
+  }
+  SUBCASE("single quotes") { answer = spliced = "{'file': 'logs.zip'}"; }
+  SUBCASE("JSON nested deeper than the hub parses") { answer = spliced = Nested(100); }
   EmulatorProcess emulator;
   const int port = emulator.http_port();
   const std::string key = CreateDevice(port, "bytes");
@@ -103,14 +114,14 @@ TEST_CASE("a device answering a method with bytes that are not UTF-8: the call, 
   REQUIRE(RunUntil(io, [&] { return device.connack.has_value(); }));
   device.mqtt->Subscribe("$iothub/methods/POST/#", 0);
   REQUIRE(RunUntil(io, [&] { return device.granted_qos.size() == 1; }));
-  // Answers every call with FF FE.
+  // Answers every call with `answer`.
   std::size_t answered = 0;
   auto answer_all = [&](std::size_t calls) {
     return RunUntil(io, [&] {
       while (device.received.size() > 0) {
         const auto topic = device.received.front().first;
         device.received.erase(device.received.begin());
-        device.mqtt->Publish("$iothub/methods/res/200/" + topic.substr(topic.find("?$rid=")), "\xff\xfe", 0);
+        device.mqtt->Publish("$iothub/methods/res/200/" + topic.substr(topic.find("?$rid=")), answer, 0);
         ++answered;
       }
       return answered >= calls;
@@ -127,7 +138,7 @@ TEST_CASE("a device answering a method with bytes that are not UTF-8: the call, 
   caller.join();
   REQUIRE(direct);
   CHECK(direct->result_int() == 200);
-  CHECK(nlohmann::json::parse(direct->body())["payload"] == "\xef\xbf\xbd\xef\xbf\xbd");  // U+FFFD twice
+  CHECK(direct->body() == R"({"status":200,"payload":)" + spliced + "}");
 
   const std::string job = R"({"type":"scheduleDeviceMethod","cloudToDeviceMethod":{"methodName":"m","responseTimeoutInSeconds":10},
                               "queryCondition":"deviceId = 'bytes'","maxExecutionTimeInSeconds":60})";
@@ -140,11 +151,15 @@ TEST_CASE("a device answering a method with bytes that are not UTF-8: the call, 
     if (!completed) std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   CHECK(completed);
+  const std::string records_query = R"({"query":"SELECT * FROM devices.jobs WHERE devices.jobs.jobId = 'bytes-job'"})";
+  const std::string in_record = R"("deviceMethodResponse":{"payload":)" + spliced + R"(,"status":200})";
+  CHECK(Request(port, http::verb::post, "/devices/query", records_query).body().find(in_record) != std::string::npos);
   emulator.Stop(SIGTERM);
   emulator.Start();  // the stored record reads back
   const auto restarted = nlohmann::json::parse(Request(port, http::verb::get, "/jobs/v2/bytes-job").body());
   CHECK(restarted["status"] == "completed");
   CHECK(restarted["deviceJobStatistics"]["succeededCount"] == 1);
+  CHECK(Request(port, http::verb::post, "/devices/query", records_query).body().find(in_record) != std::string::npos);
 }
 
 TEST_CASE("a token is valid only under the resource its sr names") {

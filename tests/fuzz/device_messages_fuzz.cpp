@@ -8,6 +8,9 @@
 //
 // - device_messages.hpp: ClassifyDeviceTopic, TopicQueryValue, MethodAnswerPayload
 //   and the answer topics built from the $rid;
+// - method_result.hpp: MethodResultText (a raw answer spliced in) reads back
+//   through ParseMethodResultText to the same status and payload text; the
+//   payload bytes are also read as a hub's answer text;
 // - a method answer (`$iothub/methods/res/{status}/?$rid=`) answers a direct
 //   method call and, for dev1, a method job: the result as the REST front
 //   sends it, the job and its device-job records as queries return them;
@@ -21,6 +24,7 @@
 #include <string_view>
 
 #include "adapters/emulator/mqtt/device_messages.hpp"
+#include "domain/json_text.hpp"
 #include "domain/method_request.hpp"
 #include "domain/method_result.hpp"
 #include "tests/fuzz/fuzz_hub.hpp"
@@ -53,14 +57,23 @@ void DumpTwin(FuzzHub& hub, const Publisher& who) {
   (void)page->items.dump();
 }
 
+// The REST front's answer text reads back (as the Azure adapter reads it) to the same answer.
+void CheckAnswerText(const domain::MethodResult& result) {
+  const auto back = domain::ParseMethodResultText(domain::MethodResultText(result));
+  FUZZ_CHECK(back.ok() && back->status == result.status);
+  FUZZ_CHECK(domain::DumpJson(back->payload) == domain::DumpJson(result.payload));
+}
+
 // The device answers every call with this status and payload.
 void AnswerMethods(FuzzHub& hub, const Publisher& who, int status, std::string_view payload) {
+  // The same bytes as a hub's answer to the Azure adapter.
+  if (const auto hub_answer = domain::ParseMethodResultText(payload)) CheckAnswerText(*hub_answer);
   hub.devices.Script(who.key, {status, emulator::MethodAnswerPayload(payload), 10, false});
   const domain::MethodRequest call{"lockDoor", nullptr, 30, 0};
   auto answered = std::make_shared<bool>(false);
   auto done = [answered](domain::Result<domain::MethodResult> result) {
     *answered = true;
-    if (result) return (void)domain::ToJson(*result).dump();
+    if (result) return CheckAnswerText(*result);
     (void)domain::DumpJson(domain::MethodEnvelope(result.error(), offhub::fuzz::FixedErrorContext(), json::object()));
   };
   if (who.module_id.empty()) {
@@ -77,7 +90,7 @@ void AnswerMethods(FuzzHub& hub, const Publisher& who, int status, std::string_v
   FUZZ_CHECK(*answered);
   const auto records = hub.hub->Query("SELECT * FROM devices.jobs", {});
   FUZZ_CHECK(records.ok());
-  (void)records->items.dump();
+  (void)domain::DumpJson(records->items);
   const auto job = hub.hub->GetJob("answers");
   if (job) (void)job->dump();
 }

@@ -60,7 +60,7 @@ nlohmann::json MethodAnswerPayload(std::string_view body) {
   if (body.empty()) return nullptr;
   auto value = domain::ParseJsonText(body, "The method response");
   if (value) return std::move(*value);
-  return domain::Utf8Text(body);
+  return domain::RawJson(body);  // passed on as the device sent it, as IoT Hub does
 }
 
 std::optional<std::string> MethodRequestTopic(std::string_view method_name, std::uint64_t rid) {

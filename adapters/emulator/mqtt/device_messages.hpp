@@ -29,9 +29,11 @@ DeviceMessage ClassifyDeviceTopic(std::string_view device_id, std::string_view t
 std::optional<std::string> TopicQueryValue(std::string_view topic, std::string_view name);
 
 // A method answer body as the service sees it: empty -> null, JSON (nested at
-// most domain::kMaxJsonDepth deep) -> the value. offhub's choice for a body
-// that is not JSON: the text as a JSON string (IoT Hub does not document this
-// case), with U+FFFD for each byte sequence that is not UTF-8.
+// most domain::kMaxJsonDepth deep) -> the value; anything else -> a raw value
+// (domain::RawJson) that the hub's answers carry unchanged: IoT Hub splices a
+// device's bytes into {"status":..,"payload":<bytes>} (reported by users of
+// the service SDKs, whose JSON parsers then fail), with U+FFFD for each byte
+// sequence that is not UTF-8.
 nlohmann::json MethodAnswerPayload(std::string_view body);
 
 // "$iothub/methods/POST/{name}/?$rid={rid}"; nullopt for a method name that

@@ -101,8 +101,10 @@ class RouteContext : public std::enable_shared_from_this<RouteContext> {
   std::optional<json> Body();
   ports::IfMatch IfMatch() const { return if_match_ ? ports::IfMatch(*if_match_) : std::nullopt; }
 
-  void Send(http::status status, const json* body, const std::vector<std::pair<std::string, std::string>>& headers = {});
-  void Json(const json& body, http::status status = http::status::ok) { Send(status, &body); }
+  // `body`: JSON text (or what IoT Hub sends in its place: a device's raw answer spliced in).
+  void Send(http::status status, std::optional<std::string> body,
+            const std::vector<std::pair<std::string, std::string>>& headers = {});
+  void Json(const json& body, http::status status = http::status::ok) { Send(status, domain::DumpJson(body)); }
   void Fail(const Error& error, bool method_style = false, const json& info = nullptr);
   void MethodNotAllowed() { Fail(Error(ErrorCode::GenericMethodNotAllowed, "The HTTP method is not allowed on this resource")); }
   template <class T>
@@ -163,7 +165,7 @@ std::optional<json> RouteContext::Body() {
   return std::move(*body);
 }
 
-void RouteContext::Send(http::status status, const json* body,
+void RouteContext::Send(http::status status, std::optional<std::string> body,
                         const std::vector<std::pair<std::string, std::string>>& headers) {
   if (answered_) return;
   answered_ = true;
@@ -173,7 +175,7 @@ void RouteContext::Send(http::status status, const json* body,
   for (const auto& [name, value] : headers) response.set(name, value);
   if (body) {
     response.set(http::field::content_type, "application/json; charset=utf-8");
-    response.body() = domain::DumpJson(*body);
+    response.body() = std::move(*body);
   }
   response.prepare_payload();
   respond_(std::move(response));
@@ -185,7 +187,8 @@ void RouteContext::Fail(const Error& error, bool method_style, const json& info)
                 static_cast<unsigned long long>(++router_.tracking_counter_));
   const domain::ErrorContext context{tracking, domain::FormatUtc(router_.clock_.Now())};
   const json body = method_style ? domain::MethodEnvelope(error, context, info) : domain::RegistryEnvelope(error, context);
-  Send(static_cast<http::status>(error.http_status()), &body, {{"iothub-errorcode", std::string(error.name())}});
+  Send(static_cast<http::status>(error.http_status()), domain::DumpJson(body),
+       {{"iothub-errorcode", std::string(error.name())}});
 }
 
 ports::QueryPageRequest RouteContext::PageRequest() const {
@@ -202,7 +205,7 @@ void RouteContext::AnswerPage(const domain::Result<ports::QueryPage>& page) {
   if (!page) return Fail(page.error());
   std::vector<std::pair<std::string, std::string>> headers{{"x-ms-item-type", page->item_type}};
   if (page->continuation) headers.emplace_back("x-ms-continuation", *page->continuation);
-  Send(http::status::ok, &page->items, headers);
+  Send(http::status::ok, domain::DumpJson(page->items), headers);
 }
 
 void RouteContext::Route() {
@@ -269,7 +272,7 @@ void RouteContext::RouteIdentity(const std::string& device_id, const std::string
     if (!Authorize(kRegistryWrite)) return;
     const auto deleted = registry.DeleteIdentity(identity, IfMatch());
     if (!deleted) return Fail(deleted.error());
-    return Send(http::status::no_content, nullptr);
+    return Send(http::status::no_content, std::nullopt);
   }
   if (verb != Verb::put) return MethodNotAllowed();
   if (!Authorize(kRegistryWrite)) return;
@@ -324,7 +327,7 @@ void RouteContext::InvokeMethod(const std::string& device_id, const std::string&
   if (!request) return Fail(request.error(), /*method_style=*/true);
   const auto connect_timeout = request->connect_timeout_seconds;
   auto done = [self = shared_from_this(), connect_timeout](domain::Result<domain::MethodResult> result) {
-    if (result) return self->Json(domain::ToJson(*result));
+    if (result) return self->Send(http::status::ok, domain::MethodResultText(*result));
     const auto& error = result.error();
     if (error.code() == ErrorCode::DeviceNotFound || error.code() == ErrorCode::ModuleNotFound) return self->Fail(error);
     const json info =

@@ -66,6 +66,39 @@ domain::Result<std::string> JsonText(const json& value) {
   }
 }
 
+// A method answer that was not JSON (domain::RawJson) is stored as a string
+// beside the status, {"status":200,"payloadText":"..."}, and read back as raw.
+json* StoredMethodResponse(json& record) {
+  auto outcome = record.find("outcome");
+  if (outcome == record.end() || !outcome->is_object()) return nullptr;
+  auto response = outcome->find("deviceMethodResponse");
+  return response == outcome->end() || !response->is_object() ? nullptr : &*response;
+}
+
+json StoredForm(json record) {
+  if (auto* response = StoredMethodResponse(record)) {
+    const auto payload = response->find("payload");
+    if (payload != response->end()) {
+      if (const auto raw = domain::RawJsonText(*payload)) {
+        (*response)["payloadText"] = std::string(*raw);
+        response->erase("payload");
+      }
+    }
+  }
+  return record;
+}
+
+json FromStoredForm(json record) {
+  if (auto* response = StoredMethodResponse(record)) {
+    const auto text = response->find("payloadText");
+    if (text != response->end() && text->is_string()) {
+      (*response)["payload"] = domain::RawJson(text->get<std::string>());
+      response->erase("payloadText");
+    }
+  }
+  return record;
+}
+
 domain::Error Corrupt(const std::string& what, const domain::Error& why) {
   return domain::Error(domain::ErrorCode::ServerError, "state store: " + what + ": " + why.message());
 }
@@ -98,7 +131,7 @@ class SqliteStateStore final : public ports::StateStore {
     }
     Statement records(db_, "SELECT record FROM device_jobs ORDER BY job_id, device_id");
     while (records.Next()) {
-      auto record = domain::ParseDeviceJob(Read(records.Text(0)));
+      auto record = domain::ParseDeviceJob(FromStoredForm(Read(records.Text(0))));
       if (!record) return Corrupt("a device-job record", record.error());
       state.device_jobs.push_back(std::move(*record));
     }
@@ -121,7 +154,7 @@ class SqliteStateStore final : public ports::StateStore {
     return save_job_.Bind(1, job.id()).Bind(2, *text).Run();
   }
   domain::Status SaveDeviceJob(const domain::DeviceJob& record) override {
-    const auto text = JsonText(domain::ToJson(record));
+    const auto text = JsonText(StoredForm(domain::ToJson(record)));
     if (!text) return text.error();
     return save_record_.Bind(1, record.job_id).Bind(2, record.key()).Bind(3, *text).Run();
   }
