@@ -9,9 +9,12 @@
 //   device id, or "{deviceId}/{moduleId}" for a module; job id; job id +
 //   device id) or adds it. DeleteDevice removes the identity with that key and
 //   its twin, and for a device also its modules; a missing key is not an error.
-// - SaveJobStart writes a job and its device records in one transaction: all
-//   or nothing, so a job found `running` after a crash has every record it
-//   started with (a job is never silently smaller than what it matched).
+// - SaveDeviceJobs writes a batch of device records in one transaction: all
+//   or nothing. A job starts by storing its records in such batches and then
+//   itself as `running`, so a job found `running` after a crash has every
+//   record it started with (a job is never silently smaller than what it
+//   matched); records of a job still queued or scheduled are leftovers of an
+//   interrupted start, and DeleteDeviceJobs removes every record of a job.
 // - A write that returns an error left the stored state as it was; the hub
 //   then answers 500 ServerError and keeps its memory unchanged too.
 // - Load returns what the writes left, in key order.
@@ -49,7 +52,8 @@ class StateStore {
   virtual domain::Status DeleteDevice(std::string_view device_id) = 0;
   virtual domain::Status SaveJob(const domain::Job& job) = 0;
   virtual domain::Status SaveDeviceJob(const domain::DeviceJob& record) = 0;
-  virtual domain::Status SaveJobStart(const domain::Job& job, const std::vector<domain::DeviceJob>& records) = 0;
+  virtual domain::Status SaveDeviceJobs(const std::vector<domain::DeviceJob>& records) = 0;
+  virtual domain::Status DeleteDeviceJobs(std::string_view job_id) = 0;
 };
 
 }  // namespace offhub::ports

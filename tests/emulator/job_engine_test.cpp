@@ -414,3 +414,55 @@ TEST_CASE("job conditions in FROM form: devices work, devices.jobs and aggregate
     CHECK(f.Job(id)["status"] == "failed");
   }
 }
+
+// A job's start runs in steps on the event loop (issue: jobs at scale), so a
+// job over many devices does not hold the loop for one long turn.
+TEST_CASE("a job over 5,000 devices starts in steps: queued, then running with every record at once") {
+  HubFixture f;
+  for (int i = 0; i < 5000; ++i) f.AddDevice("s" + std::to_string(i));
+  REQUIRE(f.CreateJob("steps", TwinJob("*")).ok());
+  int turns = 0;
+  while (f.Job("steps")["status"] != "running" && turns < 100) {
+    CHECK(f.Job("steps")["status"] == "queued");
+    CHECK(f.DeviceJobs("steps").empty());  // no record shows before the job runs
+    f.clock.RunDueOnce();
+    ++turns;
+  }
+  // 50 pages of targets, 10 per turn; 5,000 records, 2,000 per turn; then the job.
+  CHECK(turns >= 5 + 3);
+  CHECK(f.Job("steps")["status"] == "running");
+  f.clock.RunDue();
+  CHECK(f.Job("steps")["status"] == "completed");
+  CHECK(f.Job("steps")["deviceJobStatistics"]["succeededCount"] == 5000);
+}
+
+TEST_CASE("a job canceled while it starts never runs and leaves no records, also after a restart") {
+  HubFixture f;
+  for (int i = 0; i < 3000; ++i) f.AddDevice("c" + std::to_string(i));
+  REQUIRE(f.CreateJob("halfway", TwinJob("*")).ok());
+  for (int i = 0; i < 4; ++i) f.clock.RunDueOnce();  // targets selected, a batch of records stored
+  REQUIRE(f.Job("halfway")["status"] == "queued");
+  REQUIRE(f.hub->CancelJob("halfway").ok());
+  f.clock.RunDue();
+  CHECK(f.Job("halfway")["status"] == "cancelled");
+  CHECK(f.DeviceJobs("halfway").empty());
+  f.Rebuild();
+  CHECK(f.DeviceJobs("halfway").empty());
+}
+
+TEST_CASE("records an interrupted start left are not the job's: after a restart it starts again over what matches then") {
+  HubFixture f;
+  for (int i = 0; i < 3000; ++i) f.AddDevice("r" + std::to_string(i));
+  REQUIRE(f.CreateJob("again", TwinJob("*")).ok());
+  for (int i = 0; i < 4; ++i) f.clock.RunDueOnce();  // some records stored, the job still queued: a crash here
+  f.Rebuild();
+  CHECK(f.Job("again")["status"] == "queued");
+  CHECK(f.DeviceJobs("again").empty());
+  REQUIRE(f.hub->DeleteIdentity(offhub::ports::Identity::Device("r0"), "*").ok());  // no longer matches
+  f.clock.RunDue();
+  CHECK(f.Job("again")["status"] == "completed");
+  CHECK(f.Job("again")["deviceJobStatistics"]["succeededCount"] == 2999);
+  const auto records = f.hub->Query("SELECT * FROM devices.jobs WHERE devices.jobs.deviceId = 'r0'", {});
+  REQUIRE(records.ok());
+  CHECK(records->items.empty());
+}

@@ -77,7 +77,8 @@ TEST_CASE("the job engine works in bounded turns: one turn starts at most kDevic
   constexpr int kCount = 3 * static_cast<int>(emulator::JobEngine::kDevicesPerTurn) + 5;
   for (int i = 0; i < kCount; ++i) f.AddDevice(DeviceId(i));
   REQUIRE(f.CreateJob("twins", TwinJob("*")).ok());
-  f.clock.RunDueOnce();  // the start: the device set is fixed, the first batch is posted
+  // The start, in its own turns: targets, records, then `running` with the first batch posted.
+  for (int turn = 0; turn < 10 && f.Job("twins")["status"] != "running"; ++turn) f.clock.RunDueOnce();
   CHECK(f.Job("twins")["deviceJobStatistics"]["succeededCount"] == 0);
   f.clock.RunDueOnce();  // one batch; the rest wait for later turns of the loop
   const json job = f.Job("twins");

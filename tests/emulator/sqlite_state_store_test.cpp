@@ -8,6 +8,7 @@
 #include <fstream>
 
 #include "adapters/emulator/stores/sqlite_state_store.hpp"
+#include "domain/json_text.hpp"
 #include "tests/emulator/hub_fixture.hpp"
 
 using namespace offhub;
@@ -144,4 +145,27 @@ TEST_CASE("rows that do not hold IoT Hub documents fail the load, not the proces
   const auto loaded = store->Load();
   REQUIRE_FALSE(loaded.ok());
   CHECK(loaded.error().message().find("twin") != std::string::npos);
+}
+
+TEST_CASE("a method answer that was not JSON is stored and read back as the device's text") {
+  TempFile file;
+  testing::HubFixture f;
+  auto sqlite = emulator::MakeSqliteStateStore(file.path);
+  REQUIRE(sqlite.ok());
+  f.store = std::move(*sqlite);
+  f.Rebuild();
+  f.AddOnlineDevice("raw", {200, domain::RawJson("{'file': 'logs.zip'}")});
+  f.AddOnlineDevice("text", {200, "{'file': 'logs.zip'}"});  // a JSON string: stays one
+  REQUIRE(f.CreateJob("answers", testing::MethodJob("*")).ok());
+  f.clock.AdvanceSeconds(1);
+  const std::string before = domain::DumpJson(f.DeviceJobs("answers"));
+  CHECK(before.find(R"("payload":{'file': 'logs.zip'})") != std::string::npos);
+  CHECK(before.find(R"("payload":"{'file': 'logs.zip'}")") != std::string::npos);
+
+  f.hub.reset();
+  auto reopened = emulator::MakeSqliteStateStore(file.path);
+  REQUIRE(reopened.ok());
+  f.store = std::move(*reopened);
+  f.Rebuild();
+  CHECK(domain::DumpJson(f.DeviceJobs("answers")) == before);
 }

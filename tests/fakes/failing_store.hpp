@@ -23,8 +23,11 @@ class FailingStore final : public ports::StateStore {
   domain::Status DeleteDevice(std::string_view id) override { return failing ? Fail() : inner_.DeleteDevice(id); }
   domain::Status SaveJob(const domain::Job& j) override { return failing ? Fail() : inner_.SaveJob(j); }
   domain::Status SaveDeviceJob(const domain::DeviceJob& r) override { return failing ? Fail() : inner_.SaveDeviceJob(r); }
-  domain::Status SaveJobStart(const domain::Job& j, const std::vector<domain::DeviceJob>& r) override {
-    return failing ? Fail() : inner_.SaveJobStart(j, r);
+  domain::Status SaveDeviceJobs(const std::vector<domain::DeviceJob>& r) override {
+    return failing ? Fail() : inner_.SaveDeviceJobs(r);
+  }
+  domain::Status DeleteDeviceJobs(std::string_view id) override {
+    return failing ? Fail() : inner_.DeleteDeviceJobs(id);
   }
 
  private:

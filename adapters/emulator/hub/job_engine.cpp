@@ -1,5 +1,8 @@
 #include "adapters/emulator/hub/job_engine.hpp"
 
+#include <algorithm>
+#include <iterator>
+
 #include <spdlog/spdlog.h>
 
 #include "domain/base64.hpp"
@@ -37,6 +40,7 @@ JobEngine::~JobEngine() {
     if (entry.start_timer) clock_.Cancel(*entry.start_timer);
     if (entry.deadline_timer) clock_.Cancel(*entry.deadline_timer);
     if (entry.run.pump) clock_.Cancel(*entry.run.pump);
+    if (entry.starting && entry.starting->step) clock_.Cancel(*entry.starting->step);
     CancelCalls(entry, /*waiting_only=*/false);
   }
 }
@@ -68,10 +72,15 @@ void JobEngine::Records::ForEachAfter(
 void JobEngine::Load(std::vector<domain::Job> jobs, std::vector<domain::DeviceJob> records) {
   for (auto& job : jobs) {
     std::string id = job.id();
-    jobs_.emplace(std::move(id), JobEntry{std::move(job), {}, {}, {}, {}});
+    jobs_.emplace(std::move(id), JobEntry{std::move(job), {}, {}, {}, {}, {}});
   }
   for (auto& record : records) {
-    if (JobEntry* job = FindJob(record.job_id)) {
+    JobEntry* job = FindJob(record.job_id);
+    // A job not started yet keeps no records: these are what an interrupted start left.
+    if (job && (job->job.status == domain::JobStatus::kQueued || job->job.status == domain::JobStatus::kScheduled)) {
+      continue;
+    }
+    if (job) {
       std::string key = record.key();
       job->records.emplace(std::move(key), std::move(record));
     }
@@ -95,7 +104,7 @@ domain::Result<nlohmann::json> JobEngine::CreateJob(const domain::JobRequest& re
   if (FindJob(request.job_id)) {
     return Error(ErrorCode::JobAlreadyExists, "A job with id '" + request.job_id + "' already exists");
   }
-  JobEntry entry{domain::MakeJob(request, clock_.Now()), {}, {}, {}, {}};
+  JobEntry entry{domain::MakeJob(request, clock_.Now()), {}, {}, {}, {}, {}};
   auto accepted = domain::Transition(entry.job, jev::Accepted{}, clock_.Now());
   if (!accepted) return accepted.error();
   // The create answer shows `queued`, as IoT Hub's does, whatever comes next.
@@ -172,53 +181,92 @@ void JobEngine::ApplyJobEvent(JobEntry& entry, const domain::JobEvent& event) {
   }
 }
 
-domain::Result<std::vector<ports::Identity>> JobEngine::SelectTargets(const domain::Job& job) {
-  const auto sql = domain::query::JobTargetQuery(job.request.query_condition);
-  if (!sql) return Error::BadRequest("Invalid query condition: " + sql.error().message());
-  std::vector<ports::Identity> targets;
-  ports::QueryPageRequest page{domain::query::kMaxPageSize, std::nullopt};
-  do {
-    auto result = queries_.Query(*sql, page);
-    if (!result) return Error::BadRequest("The job's devices could not be selected: " + result.error().message());
-    for (const auto& item : result->items) {
-      const auto device = item.find("deviceId");
-      if (device == item.end() || !device->is_string()) continue;
-      const auto module = item.find("moduleId");
-      targets.push_back({device->get<std::string>(),
-                         module != item.end() && module->is_string() ? module->get<std::string>() : std::string()});
-    }
-    page.continuation = std::move(result->continuation);
-  } while (page.continuation);
-  return targets;
-}
-
 void JobEngine::Start(const std::string& job_id) {
   JobEntry* entry = FindJob(job_id);
   if (!entry) return;
   entry->start_timer.reset();
-  if (domain::IsFinal(entry->job.status)) return;
+  if (domain::IsFinal(entry->job.status) || entry->starting) return;
   const auto now = clock_.Now();
   auto running = domain::Transition(entry->job, jev::StartTimeReached{}, now);
   if (!running) return;
-  auto targets = SelectTargets(entry->job);
-  if (!targets) return ApplyJobEvent(*entry, jev::RunFailed{targets.error().message()});
-  // The device set is fixed now: the job, running, and every record go to the store in one transaction.
-  std::vector<domain::DeviceJob> records;
-  records.reserve(targets->size());
-  for (auto& target : *targets) {
-    records.push_back(domain::MakeDeviceJob(*running, std::move(target.device_id), now, std::move(target.module_id)));
+  auto query = domain::query::JobTargetQuery(entry->job.request.query_condition);
+  if (!query) return ApplyJobEvent(*entry, jev::RunFailed{"Invalid query condition: " + query.error().message()});
+  // Records a start that a crash interrupted left behind.
+  if (auto cleared = store_.DeleteDeviceJobs(job_id); !cleared) {
+    return ApplyJobEvent(*entry, jev::RunFailed{"The job could not be started: " + cleared.error().message()});
   }
-  auto fixed = domain::Transition(*running, jev::DeviceSetFixed{static_cast<std::int64_t>(records.size())}, now);
-  if (!fixed) return;
-  if (auto saved = store_.SaveJobStart(*fixed, records); !saved) {
-    return ApplyJobEvent(*entry, jev::RunFailed{"The job could not be started: " + saved.error().message()});
+  entry->starting.emplace(Starting{.running = std::move(*running),
+                                   .at = now,
+                                   .query = std::move(*query),
+                                   .page = {domain::query::kMaxPageSize, std::nullopt}});
+  StartStep(job_id);
+}
+
+void JobEngine::PostStartStep(JobEntry& entry) {
+  entry.starting->step = clock_.CallAt(clock_.Now(), [this, id = entry.job.id()] { StartStep(id); });
+}
+
+void JobEngine::StartFailed(JobEntry& entry, std::string why) {
+  entry.starting.reset();
+  (void)store_.DeleteDeviceJobs(entry.job.id());
+  ApplyJobEvent(entry, jev::RunFailed{std::move(why)});
+}
+
+// One step of a job's start: kPagesPerTurn pages of targets, or
+// kRecordsPerTurn records stored, or, at the end, the job stored `running`.
+void JobEngine::StartStep(const std::string& job_id) {
+  JobEntry* entry = FindJob(job_id);
+  if (!entry || !entry->starting) return;
+  Starting& s = *entry->starting;
+  s.step.reset();
+  if (domain::IsFinal(entry->job.status)) {  // canceled while it started
+    entry->starting.reset();
+    (void)store_.DeleteDeviceJobs(job_id);
+    return;
+  }
+  if (!s.selected) {
+    for (std::size_t i = 0; i < kPagesPerTurn && !s.selected; ++i) {
+      auto result = queries_.Query(s.query, s.page);
+      if (!result) return StartFailed(*entry, "The job's devices could not be selected: " + result.error().message());
+      for (const auto& item : result->items) {
+        const auto device = item.find("deviceId");
+        if (device == item.end() || !device->is_string()) continue;
+        const auto module = item.find("moduleId");
+        s.targets.push_back({device->get<std::string>(),
+                             module != item.end() && module->is_string() ? module->get<std::string>() : std::string()});
+      }
+      s.page.continuation = std::move(result->continuation);
+      s.selected = !s.page.continuation;
+    }
+    return PostStartStep(*entry);
+  }
+  if (s.records.size() < s.targets.size()) {
+    const std::size_t end = std::min(s.records.size() + kRecordsPerTurn, s.targets.size());
+    std::vector<domain::DeviceJob> batch;
+    batch.reserve(end - s.records.size());
+    for (std::size_t i = s.records.size(); i < end; ++i) {
+      batch.push_back(domain::MakeDeviceJob(s.running, std::move(s.targets[i].device_id), s.at,
+                                            std::move(s.targets[i].module_id)));
+    }
+    if (auto saved = store_.SaveDeviceJobs(batch); !saved) {
+      return StartFailed(*entry, "The job could not be started: " + saved.error().message());
+    }
+    std::move(batch.begin(), batch.end(), std::back_inserter(s.records));
+    return PostStartStep(*entry);
+  }
+  // Every record is stored: the job is `running` once the store says so.
+  auto fixed = domain::Transition(s.running, jev::DeviceSetFixed{static_cast<std::int64_t>(s.records.size())}, s.at);
+  if (!fixed) return StartFailed(*entry, "The job could not be started");
+  if (auto saved = store_.SaveJob(*fixed); !saved) {
+    return StartFailed(*entry, "The job could not be started: " + saved.error().message());
   }
   entry->job = std::move(*fixed);
-  for (auto& record : records) {
+  for (auto& record : s.records) {
     std::string key = record.key();
     entry->run.ready.push_back(key);
     entry->records.emplace(std::move(key), std::move(record));
   }
+  entry->starting.reset();
   entry->run.unfinished = entry->records.size();
   if (domain::IsFinal(entry->job.status)) return;
   entry->deadline_timer = clock_.CallAt(entry->job.request.Deadline(), [this, job_id] { OnDeadline(job_id); });

@@ -25,10 +25,14 @@
 //   device's completion, is posted (Clock::CallAt now), never called from the
 //   completion that made room. A job over 1,000,000 twins neither grows the
 //   stack nor holds the loop for long.
-// - Starting is one store transaction (the job `running` and every device
-//   record, StateStore::SaveJobStart): a crash leaves the job either not
-//   started (it starts again at restart, matching devices then) or started
-//   with all its records. If the store refuses, the job fails with the reason.
+// - Starting runs in steps on the event loop too, so a job over 100,000
+//   devices does not hold REST and MQTT traffic up: kPagesPerTurn pages of
+//   its target query per turn, then its device records, kRecordsPerTurn per
+//   turn and store transaction (StateStore::SaveDeviceJobs), then the job
+//   itself as `running`. The job shows queued/scheduled until then. A crash
+//   leaves the job either not started (its stored records are leftovers: it
+//   starts again at restart, matching devices then) or started with all its
+//   records. If the store refuses, the job fails with the reason.
 // - A crash during a method job: calls that were in flight (records
 //   `running`) are sent again after the restart, within the job window —
 //   at-least-once delivery, as the records show them still running.
@@ -72,6 +76,9 @@ class JobEngine final : public ports::JobService {
  public:
   // Device operations started per turn of the event loop.
   static constexpr std::size_t kDevicesPerTurn = 256;
+  // While a job starts: target query pages (of 100), and records stored, per turn.
+  static constexpr std::size_t kPagesPerTurn = 10;
+  static constexpr std::size_t kRecordsPerTurn = 2000;
 
   // What the engine works through; all must outlive it.
   struct Parts {
@@ -113,9 +120,21 @@ class JobEngine final : public ports::JobService {
     std::size_t unfinished = 0;                          // records not final yet: the job ends at 0
     std::optional<ports::Clock::TimerId> pump;           // a Pump posted to the event loop
   };
+  // A job between its start time and `running`: selecting, then storing records.
+  struct Starting {
+    domain::Job running;  // what the job becomes once every record is stored
+    domain::UtcTime at;   // the start: the records' start time
+    std::string query;    // the job's target query
+    ports::QueryPageRequest page;
+    bool selected = false;
+    std::vector<ports::Identity> targets{};
+    std::vector<domain::DeviceJob> records{};  // stored so far
+    std::optional<ports::Clock::TimerId> step{};
+  };
   struct JobEntry {
     domain::Job job;
     Run run;
+    std::optional<Starting> starting;
     std::map<std::string, domain::DeviceJob, std::less<>> records;  // by identity key
     std::optional<ports::Clock::TimerId> start_timer;
     std::optional<ports::Clock::TimerId> deadline_timer;
@@ -137,8 +156,9 @@ class JobEngine final : public ports::JobService {
   JobEntry* FindJob(std::string_view id);
   void ArmStart(JobEntry& entry);
   void Start(const std::string& job_id);
-  // The devices or modules the job's query condition selects now, through the queries port.
-  domain::Result<std::vector<ports::Identity>> SelectTargets(const domain::Job& job);
+  void PostStartStep(JobEntry& entry);
+  void StartStep(const std::string& job_id);
+  void StartFailed(JobEntry& entry, std::string why);
   void Pump(JobEntry& entry);
   // Posts a Pump of the job to the event loop, once.
   void PostPump(JobEntry& entry);

@@ -36,9 +36,13 @@ class MemoryStateStore final : public ports::StateStore {
     device_jobs_.insert_or_assign(std::pair(record.job_id, record.key()), record);
     return domain::Success();
   }
-  domain::Status SaveJobStart(const domain::Job& job, const std::vector<domain::DeviceJob>& records) override {
-    (void)SaveJob(job);
+  domain::Status SaveDeviceJobs(const std::vector<domain::DeviceJob>& records) override {
     for (const auto& record : records) (void)SaveDeviceJob(record);
+    return domain::Success();
+  }
+  domain::Status DeleteDeviceJobs(std::string_view job_id) override {
+    const std::string id(job_id);
+    device_jobs_.erase(device_jobs_.lower_bound({id, ""}), device_jobs_.lower_bound({id + '\0', ""}));
     return domain::Success();
   }
 
@@ -55,9 +59,8 @@ class NullStateStore final : public ports::StateStore {
   domain::Status DeleteDevice(std::string_view) override { return domain::Success(); }
   domain::Status SaveJob(const domain::Job&) override { return domain::Success(); }
   domain::Status SaveDeviceJob(const domain::DeviceJob&) override { return domain::Success(); }
-  domain::Status SaveJobStart(const domain::Job&, const std::vector<domain::DeviceJob>&) override {
-    return domain::Success();
-  }
+  domain::Status SaveDeviceJobs(const std::vector<domain::DeviceJob>&) override { return domain::Success(); }
+  domain::Status DeleteDeviceJobs(std::string_view) override { return domain::Success(); }
 };
 
 }  // namespace

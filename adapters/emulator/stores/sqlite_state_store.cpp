@@ -110,7 +110,8 @@ class SqliteStateStore final : public ports::StateStore {
         save_device_(db, "INSERT OR REPLACE INTO devices (id, identity, twin) VALUES (?1, ?2, ?3)"),
         delete_device_(db, "DELETE FROM devices WHERE id = ?1 OR substr(id, 1, length(?1) + 1) = ?1 || '/'"),
         save_job_(db, "INSERT OR REPLACE INTO jobs (id, job) VALUES (?1, ?2)"),
-        save_record_(db, "INSERT OR REPLACE INTO device_jobs (job_id, device_id, record) VALUES (?1, ?2, ?3)") {}
+        save_record_(db, "INSERT OR REPLACE INTO device_jobs (job_id, device_id, record) VALUES (?1, ?2, ?3)"),
+        delete_records_(db, "DELETE FROM device_jobs WHERE job_id = ?1") {}
   ~SqliteStateStore() override = default;
 
   domain::Result<ports::StoredState> Load() override {
@@ -158,9 +159,12 @@ class SqliteStateStore final : public ports::StateStore {
     if (!text) return text.error();
     return save_record_.Bind(1, record.job_id).Bind(2, record.key()).Bind(3, *text).Run();
   }
-  domain::Status SaveJobStart(const domain::Job& job, const std::vector<domain::DeviceJob>& records) override {
+  domain::Status DeleteDeviceJobs(std::string_view job_id) override {
+    return delete_records_.Bind(1, std::string(job_id)).Run();
+  }
+  domain::Status SaveDeviceJobs(const std::vector<domain::DeviceJob>& records) override {
     if (auto s = Exec("BEGIN IMMEDIATE"); !s) return s;
-    auto saved = SaveJob(job);
+    domain::Status saved = domain::Success();
     for (std::size_t i = 0; saved && i < records.size(); ++i) saved = SaveDeviceJob(records[i]);
     if (saved) saved = Exec("COMMIT");
     if (!saved) (void)Exec("ROLLBACK");
@@ -183,11 +187,12 @@ class SqliteStateStore final : public ports::StateStore {
   };
   std::unique_ptr<sqlite3, Closer> db_owner_{nullptr};
   sqlite3* db_;
-  Statement save_device_, delete_device_, save_job_, save_record_;
+  Statement save_device_, delete_device_, save_job_, save_record_, delete_records_;
 
  public:
   void Own(sqlite3* db) { db_owner_.reset(db); }
-  bool ready() const { return save_device_.ok() && delete_device_.ok() && save_job_.ok() && save_record_.ok(); }
+  bool ready() const { return save_device_.ok() && delete_device_.ok() && save_job_.ok() && save_record_.ok() &&
+                       delete_records_.ok(); }
 };
 
 // The file holds every device's keys: owner-only. SQLite gives the -wal and
