@@ -151,7 +151,10 @@ Result<nlohmann::json> ParseUpdateTwin(const nlohmann::json& patch) {
   if (const auto* tags = FindField(patch, "tags")) normalized["tags"] = *tags;
   const nlohmann::json* properties = FindField(patch, "properties");
   if (properties == nullptr) return normalized;
-  if (properties->contains("reported")) {
+  // The Java service SDK always sends "reported": {}, which IoT Hub ignores; a
+  // job cannot write reported properties, so anything more is refused.
+  if (const auto* reported = FindField(*properties, "reported");
+      reported != nullptr && !reported->is_null() && !(reported->is_object() && reported->empty())) {
     return Error::ArgumentInvalid("updateTwin: a job cannot write reported properties.");
   }
   if (auto ok = CheckObjectMember(*properties, "desired", "updateTwin.properties.desired"); !ok) return ok.error();

@@ -1,5 +1,7 @@
 #include "domain/twin.hpp"
 
+#include <algorithm>
+
 #include "domain/base64.hpp"
 
 namespace offhub::domain {
@@ -11,8 +13,13 @@ std::string_view ToString(ConnectionState s) {
 }
 
 std::optional<DeviceStatus> ParseDeviceStatus(std::string_view text) {
-  if (text == "enabled") return DeviceStatus::kEnabled;
-  if (text == "disabled") return DeviceStatus::kDisabled;
+  const auto is = [text](std::string_view word) {
+    return text.size() == word.size() && std::equal(text.begin(), text.end(), word.begin(), [](char a, char b) {
+             return (a >= 'A' && a <= 'Z' ? static_cast<char>(a - 'A' + 'a') : a) == b;
+           });
+  };
+  if (is("enabled")) return DeviceStatus::kEnabled;
+  if (is("disabled")) return DeviceStatus::kDisabled;
   return std::nullopt;
 }
 

@@ -29,6 +29,7 @@ enum class ConnectionState { kDisconnected, kConnected };
 
 std::string_view ToString(DeviceStatus s);       // "enabled" | "disabled"
 std::string_view ToString(ConnectionState s);    // "Connected" | "Disconnected"
+// Any letter case: the Java service SDK sends "Enabled", IoT Hub accepts it (and answers "enabled").
 std::optional<DeviceStatus> ParseDeviceStatus(std::string_view text);
 
 // desired or reported: the user's properties plus their $version/$metadata.

@@ -63,6 +63,14 @@ TEST_CASE("malformed device bodies get 400s naming the field") {
   rejected(R"({"authentication":{"symmetricKey":{"secondaryKey":7}}})", "d", "secondaryKey");
   rejected(R"({"capabilities":{"iotEdge":"yes"}})", "d", "iotEdge");
   rejected(R"({})", "bad/id", "device id");
+  rejected(R"({"status":"enabledx"})", "d", "status");
+}
+
+TEST_CASE("status in any letter case, as the Java service SDK sends it (\"Enabled\")") {
+  for (const char* status : {"Enabled", "ENABLED", "enabled"}) {
+    CHECK(ParseDeviceSpec(json{{"status", status}}, "d")->status == DeviceStatus::kEnabled);
+  }
+  CHECK(ParseDeviceSpec(json{{"status", "Disabled"}}, "d")->status == DeviceStatus::kDisabled);
 }
 
 TEST_CASE("modules: the Node SDK's addModule body, the module document, and its read-back") {
