@@ -4,7 +4,8 @@ import unittest
 
 from msrest.exceptions import HttpOperationError
 
-from common import answer_methods, connect_device, create_device, error_code_of, invoke_when_subscribed, method_request, registry
+from common import (answer_methods, connect_device, create_device, error_code_of, invoke_when_subscribed,
+                    method_request, registry)
 
 
 class DirectMethods(unittest.TestCase):

@@ -9,8 +9,8 @@ from azure.iot.hub.models import CloudToDeviceMethod, JobRequest, QuerySpecifica
 from msrest.exceptions import HttpOperationError
 
 from common import (CA_PEM, HOST_NAME, answer_methods, connect_device, connect_module, create_device, create_module,
-                    error_code_of, eventually, invoke_when_subscribed, quiet_sdk_warnings, job_manager, method_request, registry,
-                    wait_for_job)
+                    error_code_of, eventually, invoke_when_subscribed, job_manager, method_request, quiet_sdk_warnings,
+                    registry, wait_for_job)
 
 
 class Modules(unittest.TestCase):
@@ -115,7 +115,8 @@ class Modules(unittest.TestCase):
             answer_methods(pump, {"prime": lambda payload, i=index: (calls.append(i), (200, {"primed": i}))[1]})
             clients.append(pump)
         for device_id in ("mod-job-1", "mod-job-2"):
-            invoke_when_subscribed(lambda d=device_id: reg.invoke_device_module_method(d, "pump", method_request("prime")))
+            invoke_when_subscribed(
+                lambda d=device_id: reg.invoke_device_module_method(d, "pump", method_request("prime")))
         calls.clear()
 
         jobs = job_manager()

@@ -6,7 +6,7 @@ from azure.iot.device import IoTHubDeviceClient
 from azure.iot.device.exceptions import CredentialError
 
 from common import (CA_PEM, HOST_NAME, answer_methods, connect_device, connect_module, create_device, create_module,
-                    invoke_when_subscribed, quiet_sdk_warnings, method_request, registry)
+                    invoke_when_subscribed, method_request, quiet_sdk_warnings, registry)
 
 
 class MqttOverWebSockets(unittest.TestCase):
