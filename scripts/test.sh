@@ -20,6 +20,16 @@ if [[ ! -f $python_compat/.venv/installed ]] || [[ $python_compat/requirements.t
   "$python_compat/.venv/bin/pip" install --quiet --disable-pip-version-check -r "$python_compat/requirements.txt"
   touch "$python_compat/.venv/installed"
 fi
+# The official Java SDKs, pinned by pom.xml, with Maven's plugins, into a Maven
+# repository of their own: the test runs offline from it.
+java_compat=tests/compat/java
+if [[ ! -f $java_compat/.m2/resolved ]] || [[ $java_compat/pom.xml -nt $java_compat/.m2/resolved ]]; then
+  resolve_dir="$(mktemp -d)"
+  mvn -B -q --no-transfer-progress -f "$java_compat/pom.xml" -Dmaven.repo.local="$PWD/$java_compat/.m2" \
+    -Dcompat.build.directory="$resolve_dir" -Dtest=NoSuchTest -Dsurefire.failIfNoSpecifiedTests=false test
+  rm -rf "$resolve_dir"
+  touch "$java_compat/.m2/resolved"
+fi
 export CCACHE_DIR="${CCACHE_DIR:-$HOME/.cache/offhub-ccache}"
 # Paths relative to the checkout, so every clone shares the cache.
 export CCACHE_BASEDIR="$PWD" CCACHE_NOHASHDIR=1
