@@ -9,7 +9,8 @@ packages=(
   mosquitto libmosquitto-dev mosquitto-dev
   nlohmann-json3-dev doctest-dev libsqlite3-dev sqlite3
   libcli11-dev libspdlog-dev libfmt-dev
-  nodejs npm python3
+  nodejs npm python3 python3-venv
+  openjdk-17-jdk-headless maven
 )
 
 missing=()

@@ -11,6 +11,25 @@ scripts/install-deps.sh
 if [[ ! -d tests/compat/node_modules ]] || [[ tests/compat/package-lock.json -nt tests/compat/node_modules ]]; then
   (cd tests/compat && npm ci --no-audit --no-fund --loglevel=error)
 fi
+# The official Python SDKs, pinned by requirements.txt, in a virtual environment
+# of their own (remade when the pins change).
+python_compat=tests/compat/python
+if [[ ! -f $python_compat/.venv/installed ]] || [[ $python_compat/requirements.txt -nt $python_compat/.venv/installed ]]; then
+  python="$(command -v python3.11 || command -v python3)"
+  "$python" -m venv --clear "$python_compat/.venv"
+  "$python_compat/.venv/bin/pip" install --quiet --disable-pip-version-check -r "$python_compat/requirements.txt"
+  touch "$python_compat/.venv/installed"
+fi
+# The official Java SDKs, pinned by pom.xml, with Maven's plugins, into a Maven
+# repository of their own: the test runs offline from it.
+java_compat=tests/compat/java
+if [[ ! -f $java_compat/.m2/resolved ]] || [[ $java_compat/pom.xml -nt $java_compat/.m2/resolved ]]; then
+  resolve_dir="$(mktemp -d)"
+  mvn -B -q --no-transfer-progress -f "$java_compat/pom.xml" -Dmaven.repo.local="$PWD/$java_compat/.m2" \
+    -Dcompat.build.directory="$resolve_dir" -Dtest=NoSuchTest -Dsurefire.failIfNoSpecifiedTests=false test
+  rm -rf "$resolve_dir"
+  touch "$java_compat/.m2/resolved"
+fi
 export CCACHE_DIR="${CCACHE_DIR:-$HOME/.cache/offhub-ccache}"
 # Paths relative to the checkout, so every clone shares the cache.
 export CCACHE_BASEDIR="$PWD" CCACHE_NOHASHDIR=1

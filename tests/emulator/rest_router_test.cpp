@@ -184,6 +184,28 @@ TEST_CASE("twins over REST: If-Match quoted, 412, desired reaches the device") {
   CHECK(Body(f.Must(http::verb::get, "/twins/dev1"))["properties"]["desired"]["bar"] == 2);
 }
 
+// The Java service SDK (iot-service-client 2.x) sends a twin PATCH as a POST
+// with X-HTTP-Method-Override: PATCH, its HttpURLConnection having no PATCH.
+TEST_CASE("twins over REST: a POST with X-HTTP-Method-Override: PATCH is a PATCH") {
+  RestFixture f;
+  auto& device = f.AddOnlineDevice("dev1");
+  const auto patched = f.Must(http::verb::post, "/twins/dev1?api-version=2021-04-12",
+                              R"({"properties":{"desired":{"bar":2}}})",
+                              {{"X-HTTP-Method-Override", "PATCH"}, {"If-Match", "AAAAAAAAAAE="}});
+  CHECK(patched.result() == http::status::ok);
+  CHECK(Body(patched)["properties"]["desired"]["bar"] == 2);
+  CHECK(device.desired_updates.size() == 1);
+  const auto stale = f.Must(http::verb::post, "/twins/dev1", R"({"properties":{"desired":{"bar":3}}})",
+                            {{"X-HTTP-Method-Override", "PATCH"}, {"If-Match", "AAAAAAAAAAE="}});
+  CHECK(stale.result() == http::status::precondition_failed);
+  // Only a POST is overridden, and only by a method's name.
+  CHECK(f.Must(http::verb::post, "/twins/dev1", R"({})").result() == http::status::method_not_allowed);
+  CHECK(f.Must(http::verb::post, "/twins/dev1", R"({})", {{"X-HTTP-Method-Override", "BREW"}}).result() ==
+        http::status::method_not_allowed);
+  CHECK(f.Must(http::verb::get, "/twins/dev1", std::nullopt, {{"X-HTTP-Method-Override", "DELETE"}}).result() ==
+        http::status::ok);
+}
+
 TEST_CASE("bad input gets clean 4xx answers") {
   RestFixture f;
   f.AddDevice("d");

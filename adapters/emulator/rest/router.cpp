@@ -95,6 +95,9 @@ class RouteContext : public std::enable_shared_from_this<RouteContext> {
   // A device's method when module_id is empty, else the module's.
   void InvokeMethod(const std::string& device_id, const std::string& module_id);
 
+  // The request's method: a POST's X-HTTP-Method-Override when it names one
+  // (the Java service SDK sends twin PATCHes so, as HttpURLConnection has no PATCH).
+  http::verb EffectiveVerb() const;
   bool Authorize(std::uint8_t needed);
   // The request's resource for the token's `sr`: its path, with a twin's under its device ("twins/d" -> "devices/d").
   std::string ResourcePath() const;
@@ -120,6 +123,7 @@ class RouteContext : public std::enable_shared_from_this<RouteContext> {
   const Request& request_;
   std::function<void(Response)> respond_;
   Target target_;
+  http::verb verb_ = http::verb::unknown;
   std::optional<std::string> if_match_;
   bool answered_ = false;
 };
@@ -141,6 +145,14 @@ std::string RouteContext::ResourcePath() const {
     path += i == 0 && seg()[0] == "twins" ? std::string("devices") : seg()[i];
   }
   return path;
+}
+
+http::verb RouteContext::EffectiveVerb() const {
+  if (request_.method() != Verb::post) return request_.method();
+  const auto override_header = Header(request_, "X-HTTP-Method-Override");
+  if (!override_header) return Verb::post;
+  const auto named = http::string_to_verb(*override_header);
+  return named == Verb::unknown ? Verb::post : named;
 }
 
 bool RouteContext::Authorize(std::uint8_t needed) {
@@ -209,6 +221,7 @@ void RouteContext::AnswerPage(const domain::Result<ports::QueryPage>& page) {
 }
 
 void RouteContext::Route() {
+  verb_ = EffectiveVerb();
   if_match_ = Header(request_, "If-Match");
   // Ids, etags and query values are UTF-8 text on IoT Hub; other bytes are refused before they reach the hub.
   if (!target_.valid || (if_match_ && !domain::IsValidUtf8(*if_match_))) {
@@ -216,7 +229,7 @@ void RouteContext::Route() {
         "The request's path or query is not a valid URL of UTF-8 text, or its If-Match header is not UTF-8"));
   }
   if (Is({"health"})) {
-    if (request_.method() != Verb::get) return MethodNotAllowed();
+    if (verb_ != Verb::get) return MethodNotAllowed();
     const HealthReport health = router_.health_ ? router_.health_() : HealthReport{};
     if (!health.ok) return Fail(Error(ErrorCode::ServiceUnavailable, health.reason));
     json body = health.details;
@@ -227,7 +240,7 @@ void RouteContext::Route() {
   if (!seg().empty() && seg()[0] == "twins") return RouteTwins();
   if (seg().size() >= 2 && seg()[0] == "jobs" && seg()[1] == "v2") return RouteJobs();
   if (Is({"statistics", "devices"}) || Is({"statistics", "service"})) {
-    if (request_.method() != Verb::get) return MethodNotAllowed();
+    if (verb_ != Verb::get) return MethodNotAllowed();
     const bool devices = seg()[1] == "devices";
     if (!Authorize(devices ? kRegistryRead : kServiceConnect)) return;
     return Answer(devices ? router_.hub_.registry.GetRegistryStatistics() : router_.hub_.registry.GetServiceStatistics());
@@ -237,7 +250,7 @@ void RouteContext::Route() {
 
 void RouteContext::RouteDevices() {
   auto& registry = router_.hub_.registry;
-  const auto verb = request_.method();
+  const auto verb = verb_;
   if (Is({"devices"})) {
     if (verb != Verb::get) return MethodNotAllowed();
     if (!Authorize(kRegistryRead)) return;
@@ -261,7 +274,7 @@ void RouteContext::RouteDevices() {
 // GET, PUT and DELETE of /devices/{d}, or of /devices/{d}/modules/{m} when module_id is set.
 void RouteContext::RouteIdentity(const std::string& device_id, const std::string& module_id) {
   auto& registry = router_.hub_.registry;
-  const auto verb = request_.method();
+  const auto verb = verb_;
   const bool is_module = !module_id.empty();
   const ports::Identity identity{device_id, module_id};
   if (verb == Verb::get) {
@@ -287,7 +300,7 @@ void RouteContext::RouteIdentity(const std::string& device_id, const std::string
 // /twins/{d}[/modules/{m}] and their /methods.
 void RouteContext::RouteTwins() {
   auto& twins = router_.hub_.twins;
-  const auto verb = request_.method();
+  const auto verb = verb_;
   const bool is_module = seg().size() >= 4 && seg()[2] == "modules";
   const std::size_t twin_segments = is_module ? 4 : 2;
   const bool methods = seg().size() == twin_segments + 1 && seg().back() == "methods";
@@ -339,7 +352,7 @@ void RouteContext::InvokeMethod(const std::string& device_id, const std::string&
 
 void RouteContext::RouteJobs() {
   auto& jobs = router_.hub_.jobs;
-  const auto verb = request_.method();
+  const auto verb = verb_;
   if (!Authorize(kServiceConnect)) return;
   if (Is({"jobs", "v2", "query"}) && verb == Verb::get) {
     ports::JobListFilter filter;
