@@ -22,11 +22,9 @@ import java.util.Date;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /** The door-lock tutorial ("schedule and broadcast jobs") with the official Java SDKs. */
-@Disabled(GAP_DEVICE_STATUS_AND_JOB_REPORTED)
 class DoorLockTest {
   static final String QUERY = "deviceId IN ['myDeviceId']";
 

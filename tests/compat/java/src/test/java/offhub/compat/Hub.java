@@ -36,19 +36,6 @@ final class Hub {
   static final List<ScheduledJobStatus> TERMINAL =
       List.of(ScheduledJobStatus.completed, ScheduledJobStatus.failed, ScheduledJobStatus.cancelled);
 
-  /**
-   * Scenarios the emulator cannot serve yet, skipped with @Disabled(GAP_...) until it can; each is
-   * something the SDK sends that IoT Hub accepts. Run them anyway with
-   * -Djunit.jupiter.conditions.deactivate=org.junit.*DisabledCondition.
-   */
-  static final String GAP_DEVICE_STATUS = "emulator gap: RegistryClient sends a device's status as \"Enabled\" or "
-      + "\"Disabled\" (the enum's name), which IoT Hub reads without regard to case and the emulator refuses "
-      + "(400 ArgumentInvalid, domain/twin.cpp ParseDeviceStatus)";
-  static final String GAP_JOB_REPORTED = "emulator gap: ScheduledJobsClient.scheduleUpdateTwin sends "
-      + "updateTwin.properties.reported = {}, which IoT Hub ignores and the emulator refuses "
-      + "(400 ArgumentInvalid, domain/job_request.cpp)";
-  static final String GAP_DEVICE_STATUS_AND_JOB_REPORTED = GAP_DEVICE_STATUS + "; and " + GAP_JOB_REPORTED;
-
   private Hub() {}
 
   static RegistryClient registry() { return new RegistryClient(CONNECTION_STRING); }

@@ -17,11 +17,9 @@ import com.microsoft.azure.sdk.iot.service.twin.Twin;
 import java.util.ArrayList;
 import java.util.Date;
 import java.util.List;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /** Jobs: scheduled then cancelled, listed, refused; device job records. */
-@Disabled(GAP_DEVICE_STATUS_AND_JOB_REPORTED)
 class JobsTest {
   static Date inAnHour() { return new Date(System.currentTimeMillis() + 3_600_000); }
 

@@ -18,11 +18,9 @@ import com.microsoft.azure.sdk.iot.service.methods.DirectMethodRequestOptions;
 import com.microsoft.azure.sdk.iot.service.methods.DirectMethodsClient;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /** Direct methods: echo, 404103 offline, 504 timeout, 400 for a bad timeout. */
-@Disabled(GAP_DEVICE_STATUS)
 class MethodsTest {
   static DirectMethodRequestOptions options(Object payload, int responseTimeoutSeconds) {
     return DirectMethodRequestOptions.builder().payload(payload).methodResponseTimeoutSeconds(responseTimeoutSeconds).build();

@@ -36,7 +36,6 @@ import java.util.Base64;
 import java.util.Date;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /** Modules: registry, module clients over MQTT, module twins and methods, jobs over modules. */
@@ -46,7 +45,6 @@ class ModulesTest {
   }
 
   @Test
-  @Disabled(GAP_DEVICE_STATUS)
   void registryCrudWithEtagsAndErrors() throws Exception {
     RegistryClient registry = registry();
     IotHubException noDevice =
@@ -88,7 +86,6 @@ class ModulesTest {
   }
 
   @Test
-  @Disabled(GAP_DEVICE_STATUS)
   void aModuleClientGetsItsOwnMethodsAndTwin() throws Exception {
     String deviceConnectionString = createDevice("mod-edge-1");
     String moduleConnectionString = createModule("mod-edge-1", "filter");
@@ -150,7 +147,6 @@ class ModulesTest {
   }
 
   @Test
-  @Disabled(GAP_DEVICE_STATUS_AND_JOB_REPORTED)
   void jobsOverModulesCallEachModuleAndPatchModuleTwins() throws Exception {
     List<ModuleClient> pumps = new ArrayList<>();
     List<Integer> calls = new CopyOnWriteArrayList<>();

@@ -16,11 +16,9 @@ import com.microsoft.azure.sdk.iot.service.query.TwinQueryResponse;
 import com.microsoft.azure.sdk.iot.service.twin.Twin;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /** Twin queries page with x-ms-max-item-count and x-ms-continuation; raw queries aggregate. */
-@Disabled(GAP_DEVICE_STATUS)
 class QueryTest {
   @Test
   void pagingUntilTheLastPage() throws Exception {

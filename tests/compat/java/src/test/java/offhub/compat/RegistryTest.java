@@ -17,13 +17,11 @@ import com.microsoft.azure.sdk.iot.service.registry.DeviceStatus;
 import com.microsoft.azure.sdk.iot.service.registry.RegistryClient;
 import com.microsoft.azure.sdk.iot.service.registry.RegistryStatistics;
 import java.util.Base64;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /** Registry: devices, errors and statistics through RegistryClient. */
 class RegistryTest {
   @Test
-  @Disabled(GAP_DEVICE_STATUS)
   void createGetUpdateDelete() throws Exception {
     RegistryClient registry = registry();
     Device created = registry.addDevice(new Device("reg-dev-1"));
@@ -50,7 +48,6 @@ class RegistryTest {
   }
 
   @Test
-  @Disabled(GAP_DEVICE_STATUS)
   void theSdksOwnKeysAreKept() throws Exception {
     Device device = new Device("reg-dev-keys");
     SymmetricKey keys = new SymmetricKey();
@@ -63,7 +60,6 @@ class RegistryTest {
   }
 
   @Test
-  @Disabled(GAP_DEVICE_STATUS)
   void updatesAreUnconditionalAndRemovesHonourTheEtag() throws Exception {
     RegistryClient registry = registry();
     Device created = registry.addDevice(new Device("reg-dev-etag"));
@@ -80,7 +76,6 @@ class RegistryTest {
   }
 
   @Test
-  @Disabled(GAP_DEVICE_STATUS)
   void aSecondCreateIs409DeviceAlreadyExists() throws Exception {
     registry().addDevice(new Device("reg-dev-2"));
     IotHubConflictException twice =
@@ -89,7 +84,6 @@ class RegistryTest {
   }
 
   @Test
-  @Disabled(GAP_DEVICE_STATUS)
   void statistics() throws Exception {
     registry().addDevice(new Device("reg-stats-on"));
     Device off = new Device("reg-stats-off");

@@ -16,7 +16,6 @@ import org.junit.jupiter.api.Test;
 /** Device-to-cloud telemetry, and what the emulator does not offer. */
 class TelemetryTest {
   @Test
-  @Disabled(GAP_DEVICE_STATUS)
   void messagesWithPropertiesAreAcknowledgedOverMqttAndWebSockets() throws Exception {
     for (IotHubClientProtocol protocol : List.of(IotHubClientProtocol.MQTT, IotHubClientProtocol.MQTT_WS)) {
       DeviceClient device = connectDevice(createDevice("telemetry-dev-" + protocol), protocol);
@@ -34,7 +33,6 @@ class TelemetryTest {
   }
 
   @Test
-  @Disabled(GAP_DEVICE_STATUS)
   void aModuleSendsToAnOutput() throws Exception {
     createDevice("telemetry-dev-m");
     ModuleClient module = connectModule(createModule("telemetry-dev-m", "sensor"), IotHubClientProtocol.MQTT);

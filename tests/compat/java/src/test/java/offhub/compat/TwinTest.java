@@ -16,11 +16,9 @@ import com.microsoft.azure.sdk.iot.service.twin.Twin;
 import com.microsoft.azure.sdk.iot.service.twin.TwinClient;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /** Twins: etags and 412, versions, desired to the device, reported to the service. */
-@Disabled(GAP_DEVICE_STATUS)
 class TwinTest {
   @Test
   void etagsVersionsDesiredToDeviceReportedToService() throws Exception {

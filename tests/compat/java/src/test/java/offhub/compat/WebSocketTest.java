@@ -14,11 +14,9 @@ import com.microsoft.azure.sdk.iot.device.twin.DirectMethodResponse;
 import com.microsoft.azure.sdk.iot.device.twin.TwinCollection;
 import com.microsoft.azure.sdk.iot.service.methods.DirectMethodRequestOptions;
 import java.util.Base64;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /** MQTT over WebSockets on 443 (IotHubClientProtocol.MQTT_WS): methods, twins, modules, a wrong key. */
-@Disabled(GAP_DEVICE_STATUS)
 class WebSocketTest {
   static DirectMethodRequestOptions options(Object payload) {
     return DirectMethodRequestOptions.builder().payload(payload).methodResponseTimeoutSeconds(5).build();
