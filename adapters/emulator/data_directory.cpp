@@ -93,7 +93,13 @@ std::unique_ptr<DataDirectory> DataDirectory::Open(const fs::path& requested) {
   MakePrivateDirectory(dir, /*always=*/false);
   MakePrivateDirectory(dir / "broker", /*always=*/true);
   if (::access(dir.c_str(), W_OK) != 0) throw std::runtime_error("the data directory " + dir.string() + " is not writable");
-  const int fd = TryLock(dir);
+  // A process just killed holds the lock until it has finished dying (tens of
+  // ms): a restart at once waits that long, not a living emulator's lifetime.
+  int fd = TryLock(dir);
+  for (int i = 0; fd < 0 && i < 40; ++i) {
+    ::usleep(50'000);
+    fd = TryLock(dir);
+  }
   if (fd < 0) {
     throw std::runtime_error("the data directory " + dir.string() + " is in use by another offhub-emulator (pid " +
                              LockHolder(dir) + ")");

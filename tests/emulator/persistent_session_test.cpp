@@ -157,8 +157,12 @@ TEST_CASE("after a SIGKILL and restart, a registered device reconnecting at once
   std::thread serving([&] {
     while (!stop) io.run_for(std::chrono::milliseconds(5));
   });
-  hub.Kill();
+  // Started again at once, as a supervisor would: the killed process may still
+  // hold the data directory's lock and the broker's ports for a moment.
+  const pid_t killed = hub.pid();
+  ::kill(killed, SIGKILL);
   hub.Start();
+  ::waitpid(killed, nullptr, 0);
   for (int i = 0; i < 400 && accepted < 2; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(25));
   stop = true;
   serving.join();

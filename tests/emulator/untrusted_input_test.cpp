@@ -270,7 +270,7 @@ TEST_CASE("a device flooding twin GETs on a large twin is throttled (429), and t
   CHECK(emulator.Alive());
   const auto started = std::chrono::steady_clock::now();
   CHECK(Request(port, http::verb::get, "/twins/greedy?api-version=2021-04-12").result_int() == 200);
-  CHECK(std::chrono::steady_clock::now() - started < std::chrono::seconds(1));
+  CHECK(std::chrono::steady_clock::now() - started < std::chrono::seconds(3));  // ASan on a busy machine: ~1 s
 }
 
 namespace {
@@ -313,8 +313,8 @@ std::string Packet(char type, const std::string& body) {
 
 // A device (a raw socket with a small receive buffer) that sends twin GETs as
 // fast as it can and never reads: the broker holds what it cannot write, but
-// only up to a bound (a per-device twin-read rate and a per-client queue),
-// and then disconnects the device.
+// only up to a bound (a per-device twin-read rate, the hub's unsent limits
+// and the broker's per-client queue, which disconnects the device at its cap).
 TEST_CASE("a device flooding twin GETs that never reads its answers cannot grow the broker without bound") {
   EmulatorProcess emulator;
   const int port = emulator.http_port();
@@ -359,8 +359,18 @@ TEST_CASE("a device flooding twin GETs that never reads its answers cannot grow 
   const double grown = BrokerResidentMb(emulator.pid()) - before;
   MESSAGE("twin GETs never read: the broker's RSS grew " << grown << " MB; the device was "
                                                           << std::string(disconnected ? "" : "not ") << "disconnected");
-  CHECK(grown < 100);
-  CHECK(disconnected);
+  CHECK(grown < 100);  // disconnected or not: the hub may drop enough to stay below the broker's cap
+
+  // Afterwards the hub answers a device that reads, at once and not 429.
+  asio::io_context io2;
+  const std::string polite_key = CreateDevice(port, "polite");
+  Device polite(io2, emulator.mqtt_port(), "polite", polite_key);
+  REQUIRE(RunUntil(io2, [&] { return polite.connack == 0; }, std::chrono::seconds(10)));
+  polite.mqtt->Subscribe("$iothub/twin/res/#", 0);
+  REQUIRE(RunUntil(io2, [&] { return !polite.granted_qos.empty(); }));
+  polite.mqtt->Publish("$iothub/twin/GET/?$rid=1", "", 0);
+  REQUIRE(RunUntil(io2, [&] { return !polite.received.empty(); }));
+  CHECK(polite.received.front().first.starts_with("$iothub/twin/res/200/"));
   socket.close();
   CHECK(emulator.Alive());
   CHECK(Request(port, http::verb::get, "/twins/deaf?api-version=2021-04-12").result_int() == 200);

@@ -5,7 +5,6 @@
 
 #include <algorithm>
 #include <charconv>
-#include <deque>
 #include <cstdio>
 #include <map>
 #include <optional>
@@ -32,8 +31,6 @@ struct Credentials {
 };
 
 constexpr double kTwinReadsPerSecond = 100;
-// Twin answers go out this long after the request (see the header).
-constexpr auto kTwinAnswerDelay = std::chrono::milliseconds(10);
 
 struct DeviceState {
   bool methods = false;
@@ -64,7 +61,7 @@ std::optional<std::uint64_t> ParseRid(std::string_view text) {
 class MqttDeviceChannelImpl final : public MqttDeviceChannel {
  public:
   MqttDeviceChannelImpl(boost::asio::io_context& io, ports::Clock& clock, MqttChannelOptions options)
-      : clock_(clock), probe_timer_(io), answer_timer_(io), connection_(io, ConnectionOptions(options), Handlers()) {
+      : clock_(clock), probe_timer_(io), connection_(io, ConnectionOptions(options), Handlers()) {
     connection_.Start();
     ArmProbe();
   }
@@ -291,21 +288,29 @@ class MqttDeviceChannelImpl final : public MqttDeviceChannel {
     if (rid.empty()) return;
     const auto device = devices_.find(device_id);
     if (device == devices_.end()) return;  // gone: the answer could not reach it
+    if (!Unsent(device->second, device_id, rid)) return;
     if (!TakeTwinRead(device->second)) {
       return ReplyError(device_id, rid,
                         domain::Error(domain::ErrorCode::ThrottlingException,
                                       "Too many twin requests: more than 100 per second from one device"));
     }
-    const std::size_t unsent = device->second.unsent_bytes;
-    if (unsent > kMaxUnsentPerDevice || unsent_total_ > kMaxUnsentTotal) {
-      if (unsent > 2 * kMaxUnsentPerDevice || unsent_total_ > 2 * kMaxUnsentTotal) return;
-      return ReplyError(device_id, rid,
-                        domain::Error(domain::ErrorCode::ThrottlingException,
-                                      "Too many twin requests: earlier answers have not been delivered yet"));
-    }
     auto result = handler_ ? handler_->OnTwinGet(device_id) : domain::Result<json>(NoHandler());
     if (!result) return ReplyError(device_id, rid, result.error());
-    AnswerTwinRequest(device_id, TwinResponseTopic(200, rid), domain::DumpJson(*result));
+    SendToDevice(device_id, TwinResponseTopic(200, rid), domain::DumpJson(*result), 0);
+  }
+
+  // True when the device's earlier answers leave room for this one; else the
+  // request is answered 429 (above the limits) or dropped (above twice them),
+  // so what waits to be written stays bounded whatever a device sends.
+  bool Unsent(const DeviceState& device, const std::string& device_id, const std::string& rid) {
+    const std::size_t unsent = device.unsent_bytes;
+    if (unsent <= kMaxUnsentPerDevice && unsent_total_ <= kMaxUnsentTotal) return true;
+    if (unsent <= 2 * kMaxUnsentPerDevice && unsent_total_ <= 2 * kMaxUnsentTotal) {
+      ReplyError(device_id, rid,
+                 domain::Error(domain::ErrorCode::ThrottlingException,
+                               "Too many twin requests: earlier answers have not been delivered yet"));
+    }
+    return false;
   }
 
   static bool TakeTwinRead(DeviceState& device) {
@@ -320,17 +325,19 @@ class MqttDeviceChannelImpl final : public MqttDeviceChannel {
 
   void OnReportedPatch(const std::string& device_id, const std::string& rid, std::string_view payload) {
     if (rid.empty()) return;
+    const auto device = devices_.find(device_id);
+    if (device == devices_.end()) return;  // gone: the answer could not reach it
+    if (!Unsent(device->second, device_id, rid)) return;
     const auto patch = domain::ParseJsonText(payload, "The reported properties patch");
     if (!patch) return ReplyError(device_id, rid, domain::Error::ArgumentInvalid(patch.error().message()));
     auto result = handler_ ? handler_->OnReportedPatch(device_id, *patch) : domain::Result<std::int64_t>(NoHandler());
     if (!result) return ReplyError(device_id, rid, result.error());
-    AnswerTwinRequest(device_id, TwinPatchResponseTopic(rid, *result), "");
+    SendToDevice(device_id, TwinPatchResponseTopic(rid, *result), "", 0);
   }
 
   void ReplyError(const std::string& device_id, const std::string& rid, const domain::Error& error) {
     const domain::ErrorContext context{NextTrackingId(), domain::FormatUtc(clock_.Now())};
-    AnswerTwinRequest(device_id, TwinResponseTopic(error.http_status(), rid),
-                      domain::DumpJson(DeviceErrorBody(error, context)));
+    SendToDevice(device_id, TwinResponseTopic(error.http_status(), rid), domain::DumpJson(DeviceErrorBody(error, context)), 0);
   }
 
   static domain::Error NoHandler() {
@@ -338,41 +345,6 @@ class MqttDeviceChannelImpl final : public MqttDeviceChannel {
   }
 
   // --- helpers --------------------------------------------------------------
-
-  // Queued for kTwinAnswerDelay, in order; counted as unsent meanwhile.
-  void AnswerTwinRequest(const std::string& device_id, std::string topic, std::string payload) {
-    const std::size_t bytes = topic.size() + payload.size();
-    CountUnsent(device_id, bytes, +1);
-    answers_.push_back({std::chrono::steady_clock::now() + kTwinAnswerDelay, device_id, std::move(topic),
-                        std::move(payload)});
-    if (answers_.size() == 1) ArmAnswers();
-  }
-
-  void ArmAnswers() {
-    answer_timer_.expires_at(answers_.front().due);
-    answer_timer_.async_wait([alive = std::weak_ptr<bool>(alive_), this](boost::system::error_code ec) {
-      if (ec || alive.expired()) return;  // the channel is gone
-      const auto now = std::chrono::steady_clock::now();
-      while (!answers_.empty() && answers_.front().due <= now) {
-        QueuedAnswer answer = std::move(answers_.front());
-        answers_.pop_front();
-        CountUnsent(answer.device_id, answer.topic.size() + answer.payload.size(), -1);
-        SendToDevice(answer.device_id, answer.topic, answer.payload, 0);
-      }
-      if (!answers_.empty()) ArmAnswers();
-    });
-  }
-
-  void CountUnsent(const std::string& device_id, std::size_t bytes, int sign) {
-    const auto device = devices_.find(device_id);
-    if (sign > 0) {
-      unsent_total_ += bytes;
-      if (device != devices_.end()) device->second.unsent_bytes += bytes;
-      return;
-    }
-    unsent_total_ -= std::min(unsent_total_, bytes);
-    if (device != devices_.end()) device->second.unsent_bytes -= std::min(device->second.unsent_bytes, bytes);
-  }
 
   bool SendToDevice(std::string_view device_id, std::string_view topic, const std::string& payload, int qos) {
     const auto outer = broker::AddressedTopic(broker::kToPrefix, device_id, topic);
@@ -383,6 +355,9 @@ class MqttDeviceChannelImpl final : public MqttDeviceChannel {
     unsent_total_ += bytes;
     const auto device = devices_.find(device_id);
     if (device != devices_.end()) device->second.unsent_bytes += bytes;
+    // libmosquitto's message ids are 16 bits: with more than 65,535 messages
+    // unwritten an id comes back, and the entry it replaces is forgotten, not leaked.
+    if (const auto old = unsent_.find(*mid); old != unsent_.end()) OnPublished(*mid);
     unsent_.insert_or_assign(*mid, std::pair(std::string(device_id), bytes));
     return true;
   }
@@ -412,14 +387,6 @@ class MqttDeviceChannelImpl final : public MqttDeviceChannel {
   std::chrono::steady_clock::time_point last_heard_ = std::chrono::steady_clock::now();
   std::optional<int> probe_mid_;  // the probe awaiting its PUBACK
   boost::asio::steady_timer probe_timer_;
-  struct QueuedAnswer {
-    std::chrono::steady_clock::time_point due;
-    std::string device_id;
-    std::string topic;
-    std::string payload;
-  };
-  std::deque<QueuedAnswer> answers_;  // twin answers waiting out kTwinAnswerDelay
-  boost::asio::steady_timer answer_timer_;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);  // guards the probe timer's handler
   iothub::MqttConnection connection_;  // last: destroyed first, so no callback sees a half-destroyed channel
 };

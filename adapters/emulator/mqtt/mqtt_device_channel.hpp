@@ -20,18 +20,14 @@
 //   $version; errors as "$iothub/twin/res/{http}/?$rid=" with a JSON body
 //   carrying errorCode). Requests without $rid are ignored.
 // - What the hub has published to devices and libmosquitto has not yet
-//   written to the broker is counted, per device and in all. A twin GET from
-//   a device with more than kMaxUnsentPerDevice bytes of answers still
-//   unsent, or while the total is above kMaxUnsentTotal, is answered 429
+//   written to the broker is counted, per device and in all (a message id
+//   libmosquitto reuses forgets the entry it replaces). A twin GET or reported
+//   patch from a device with more than kMaxUnsentPerDevice bytes of answers
+//   still unsent, or while the total is above kMaxUnsentTotal, is answered 429
 //   ThrottlingException without rendering the twin (and dropped outright
 //   beyond twice those figures); requests of a device that has disconnected
 //   are dropped, as their answers could not reach it. So a device flooding
 //   twin GETs on a large twin cannot grow the hub's memory without bound.
-// - Answers to twin GETs and reported patches go out 10 ms after the request
-//   (the request itself takes effect at once). IoT Hub answers in tens of
-//   milliseconds; the Java device SDK (iot-device-client 2.5.0) loses an
-//   answer that arrives before it has finished handling its own request's
-//   PUBACK, which a 1 ms answer sometimes does.
 // - A device gets at most 100 twin reads a second (a bucket of 100, refilled
 //   in real time); beyond that its GETs are answered 429 ThrottlingException.
 //   IoT Hub allows an S1 unit 100 twin reads a second in all (429001;

@@ -127,10 +127,10 @@ class ModulesTest {
       assertEquals(7.0, ((Number) twins().patch(patch).getDesiredProperties().get("threshold")).doubleValue());
       eventually(() -> seen.stream().anyMatch(d -> d.containsKey("threshold")));
 
-      TwinCollection reported = module.getTwin().getReportedProperties();
+      TwinCollection reported = getTwin(module).getReportedProperties();
       reported.put("threshold", 7);
       reported.put("state", "applied");
-      module.updateReportedProperties(reported);
+      updateReportedProperties(module, reported);
       assertEquals("applied", twins().get("mod-edge-1", "filter").getReportedProperties().get("state"));
       assertNull(twins().get("mod-edge-1").getDesiredProperties().get("threshold"), "the device twin is its own");
 

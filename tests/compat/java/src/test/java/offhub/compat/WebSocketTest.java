@@ -32,9 +32,9 @@ class WebSocketTest {
       assertEquals(200, result.getStatus());
       assertEquals(JsonParser.parseString("{\"pong\":7}"), result.getPayloadAsJsonElement());
       device.subscribeToDesiredProperties((twin, context) -> { }, null);  // the SDK's condition for getTwin
-      TwinCollection reported = device.getTwin().getReportedProperties();
+      TwinCollection reported = getTwin(device).getReportedProperties();
       reported.put("via", "websocket");
-      device.updateReportedProperties(reported);
+      updateReportedProperties(device, reported);
       assertEquals("websocket", twins().get("ws-dev-1").getReportedProperties().get("via"));
     } finally {
       device.close();
