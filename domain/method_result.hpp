@@ -34,7 +34,8 @@ Result<MethodResult> ParseMethodResult(const nlohmann::json& body);
 
 // The hub's answer text: JSON, or, when the device's answer was not JSON,
 // {"status":<int>,"payload":<the device's bytes>} with the bytes spliced in
-// as IoT Hub does (the payload is then a domain::RawJson value). Else 400.
+// as IoT Hub does (the payload is then a domain::RawJson value, without the
+// JSON whitespace around the bytes, which no reader can tell apart). Else 400.
 Result<MethodResult> ParseMethodResultText(std::string_view body);
 
 // The two ways a call fails for want of the device, as IoT Hub words them:

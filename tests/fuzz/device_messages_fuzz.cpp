@@ -60,13 +60,22 @@ void DumpTwin(FuzzHub& hub, const Publisher& who) {
 // The REST front's answer text reads back (as the Azure adapter reads it) to
 // the same status, and to the same payload unless splicing a raw answer made
 // the whole text JSON of another shape (`1,"x":2` spliced reads as payload 1,
-// on IoT Hub as here: the splice is ambiguous by nature).
+// on IoT Hub as here: the splice is ambiguous by nature), bar the raw text's
+// surrounding whitespace.
 void CheckAnswerText(const domain::MethodResult& result) {
   const std::string text = domain::MethodResultText(result);
   const auto back = domain::ParseMethodResultText(text);
   FUZZ_CHECK(back.ok() && back->status == result.status);
-  if (domain::RawJsonText(result.payload) && domain::ParseJsonText(text, "the answer").ok()) return;
-  FUZZ_CHECK(domain::DumpJson(back->payload) == domain::DumpJson(result.payload));
+  const auto raw = domain::RawJsonText(result.payload);
+  if (raw && domain::ParseJsonText(text, "the answer").ok()) return;
+  std::string_view expected = raw ? *raw : std::string_view();
+  const std::string dumped = raw ? std::string() : domain::DumpJson(result.payload);
+  if (!raw) expected = dumped;
+  // The reader cannot tell a raw answer's leading and trailing JSON whitespace from the hub's own.
+  const auto blank = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; };
+  while (raw && !expected.empty() && blank(expected.front())) expected.remove_prefix(1);
+  while (raw && !expected.empty() && blank(expected.back())) expected.remove_suffix(1);
+  FUZZ_CHECK(domain::DumpJson(back->payload) == expected);
 }
 
 // The device answers every call with this status and payload.
