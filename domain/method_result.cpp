@@ -30,10 +30,15 @@ Result<MethodResult> ParseMethodResult(const nlohmann::json& body) {
 
 namespace {
 
+bool IsJsonSpace(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
+
 void SkipSpace(std::string_view& text) {
-  while (!text.empty() && (text.front() == ' ' || text.front() == '\t' || text.front() == '\r' || text.front() == '\n')) {
-    text.remove_prefix(1);
-  }
+  while (!text.empty() && IsJsonSpace(text.front())) text.remove_prefix(1);
+}
+
+void TrimSpace(std::string_view& text) {
+  SkipSpace(text);
+  while (!text.empty() && IsJsonSpace(text.back())) text.remove_suffix(1);
 }
 
 bool Take(std::string_view& text, std::string_view token) {
@@ -61,15 +66,10 @@ Result<MethodResult> ParseMethodResultText(std::string_view body) {
   if (!Take(rest, ",") || !Take(rest, "\"payload\"") || !Take(rest, ":")) {
     return Error::FormatError("The method result is not JSON.");
   }
-  while (!rest.empty() && (rest.back() == ' ' || rest.back() == '\t' || rest.back() == '\r' || rest.back() == '\n')) {
-    rest.remove_suffix(1);
-  }
+  TrimSpace(rest);
   if (!rest.ends_with('}')) return Error::FormatError("The method result is not JSON.");
   rest.remove_suffix(1);
-  SkipSpace(rest);
-  while (!rest.empty() && (rest.back() == ' ' || rest.back() == '\t' || rest.back() == '\r' || rest.back() == '\n')) {
-    rest.remove_suffix(1);
-  }
+  TrimSpace(rest);
   return MethodResult{static_cast<int>(status), RawJson(rest)};
 }
 

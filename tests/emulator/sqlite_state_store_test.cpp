@@ -25,15 +25,21 @@ struct TempFile {
   }
   std::filesystem::path path;
 };
+
+// The fixture's hub on a new SQLite store object on `file`: nothing in memory carries over.
+void UseSqlite(testing::HubFixture& f, const TempFile& file) {
+  f.hub.reset();
+  auto sqlite = emulator::MakeSqliteStateStore(file.path);
+  REQUIRE(sqlite.ok());
+  f.store = std::move(*sqlite);
+  f.Rebuild();
+}
 }  // namespace
 
 TEST_CASE("devices, twins, jobs and records survive a hub restart on the same file") {
   TempFile file;
   testing::HubFixture f;
-  auto sqlite = emulator::MakeSqliteStateStore(file.path);
-  REQUIRE(sqlite.ok());
-  f.store = std::move(*sqlite);
-  f.Rebuild();
+  UseSqlite(f, file);
   auto& device = f.AddOnlineDevice("d1");
   REQUIRE(f.hub->PatchTwin(offhub::ports::Identity::Device("d1"), {{"tags", {{"site", "a"}}}, {"properties", {{"desired", {{"floor", 3}}}}}}, "*").ok());
   REQUIRE(f.hub->OnReportedPatch("d1", {{"lock", "ok"}}).ok());
@@ -47,11 +53,7 @@ TEST_CASE("devices, twins, jobs and records survive a hub restart on the same fi
   CHECK(job_before["status"] == "completed");
 
   // A new store object on the same file: nothing in memory carries over.
-  f.hub.reset();
-  auto reopened = emulator::MakeSqliteStateStore(file.path);
-  REQUIRE(reopened.ok());
-  f.store = std::move(*reopened);
-  f.Rebuild();
+  UseSqlite(f, file);
   json device_after = *f.hub->GetIdentity(offhub::ports::Identity::Device("d1"));
   CHECK(device_after["connectionState"] == "Disconnected");  // nobody is connected to a hub that just started
   device_after["connectionState"] = device_before["connectionState"];
@@ -150,10 +152,7 @@ TEST_CASE("rows that do not hold IoT Hub documents fail the load, not the proces
 TEST_CASE("a method answer that was not JSON is stored and read back as the device's text") {
   TempFile file;
   testing::HubFixture f;
-  auto sqlite = emulator::MakeSqliteStateStore(file.path);
-  REQUIRE(sqlite.ok());
-  f.store = std::move(*sqlite);
-  f.Rebuild();
+  UseSqlite(f, file);
   f.AddOnlineDevice("raw", {200, domain::RawJson("{'file': 'logs.zip'}")});
   f.AddOnlineDevice("text", {200, "{'file': 'logs.zip'}"});  // a JSON string: stays one
   REQUIRE(f.CreateJob("answers", testing::MethodJob("*")).ok());
@@ -162,10 +161,6 @@ TEST_CASE("a method answer that was not JSON is stored and read back as the devi
   CHECK(before.find(R"("payload":{'file': 'logs.zip'})") != std::string::npos);
   CHECK(before.find(R"("payload":"{'file': 'logs.zip'}")") != std::string::npos);
 
-  f.hub.reset();
-  auto reopened = emulator::MakeSqliteStateStore(file.path);
-  REQUIRE(reopened.ok());
-  f.store = std::move(*reopened);
-  f.Rebuild();
+  UseSqlite(f, file);
   CHECK(domain::DumpJson(f.DeviceJobs("answers")) == before);
 }

@@ -218,6 +218,15 @@ TEST_CASE("a device message over IoT Hub's 256 KB limit closes that device's con
 
 namespace {
 
+// Gives device `id` a 20 KB desired section.
+void MakeLargeTwin(int port, const std::string& id) {
+  json desired = json::object();
+  for (int i = 0; i < 10; ++i) desired["b" + std::to_string(i)] = std::string(2000, 'x');
+  REQUIRE(Request(port, http::verb::patch, "/twins/" + id + "?api-version=2021-04-12",
+                  json{{"properties", {{"desired", desired}}}}.dump(), {{"If-Match", "\"*\""}})
+              .result_int() == 200);
+}
+
 // A process's peak resident set (VmHWM) in MB.
 double PeakResidentMb(pid_t pid) {
   std::ifstream status("/proc/" + std::to_string(pid) + "/status");
@@ -234,11 +243,7 @@ TEST_CASE("a device flooding twin GETs on a large twin is throttled (429), and t
   EmulatorProcess emulator;
   const int port = emulator.http_port();
   const std::string key = CreateDevice(port, "greedy");
-  json desired = json::object();
-  for (int i = 0; i < 10; ++i) desired["b" + std::to_string(i)] = std::string(2000, 'x');  // a 20 KB twin
-  REQUIRE(Request(port, http::verb::patch, "/twins/greedy?api-version=2021-04-12",
-                  json{{"properties", {{"desired", desired}}}}.dump(), {{"If-Match", "\"*\""}})
-              .result_int() == 200);
+  MakeLargeTwin(port, "greedy");  // a 20 KB twin
   const double before = PeakResidentMb(emulator.pid());
 
   asio::io_context io;
@@ -319,11 +324,7 @@ TEST_CASE("a device flooding twin GETs that never reads its answers cannot grow 
   EmulatorProcess emulator;
   const int port = emulator.http_port();
   const std::string key = CreateDevice(port, "deaf");
-  json desired = json::object();
-  for (int i = 0; i < 10; ++i) desired["b" + std::to_string(i)] = std::string(2000, 'x');  // a 20 KB twin
-  REQUIRE(Request(port, http::verb::patch, "/twins/deaf?api-version=2021-04-12",
-                  json{{"properties", {{"desired", desired}}}}.dump(), {{"If-Match", "\"*\""}})
-              .result_int() == 200);
+  MakeLargeTwin(port, "deaf");  // a 20 KB twin
   const double before = BrokerResidentMb(emulator.pid());
   REQUIRE(before > 0);
 
