@@ -294,9 +294,25 @@ TEST_CASE_FIXTURE(CoreFixture, "BrokerCore authenticates the hub and devices") {
     CHECK(core.Authenticate(Device("dev2", user, token, 2), kNow) == AuthResult::kWrongClientId);
   }
   SUBCASE("a device cannot pose as the hub, nor the hub log in with another id") {
-    const std::string user = Username(kHubClientId), token = Token(kHubClientId);
-    CHECK(core.Authenticate(Device(kHubClientId, user, token, 2), kNow) != AuthResult::kAccepted);
+    for (const std::string_view hub : {kHubClientId, kKeysClientId}) {
+      const std::string user = Username(hub), token = Token(hub);
+      CHECK(core.Authenticate(Device(hub, user, token, 2), kNow) != AuthResult::kAccepted);
+    }
     CHECK(core.Authenticate({&handles[2], "dev1", "hubuser", "hubsecret", true}, kNow) != AuthResult::kAccepted);
+  }
+  SUBCASE("no identity key can be a hub client id: module 'hub' of device 'offhub' connects") {
+    core.Consume(kKeysClientId, DeviceTopic(kKeysPrefix, "offhub/hub"), KeysJson(kKey), 1);
+    const std::string user = Username("offhub/hub"),
+                      token = offhub::iothub::MakeSasToken(std::string(kHost) + "/devices/offhub/modules/hub", kKey,
+                                                           kNow + 60).value();
+    CHECK(core.Authenticate(Device("offhub/hub", user, token, 2), kNow) == AuthResult::kAccepted);
+  }
+  SUBCASE("the keys client logs in with the hub's login, applies keys and is told nothing") {
+    CHECK(core.Authenticate({&handles[2], kKeysClientId, "hubuser", "hubsecret", true}, kNow) == AuthResult::kAccepted);
+    CHECK(core.TakeOutbox().empty());
+    core.Consume(kKeysClientId, DeviceTopic(kKeysPrefix, "dev9"), KeysJson(kKey), 1);
+    const std::string user = Username("dev9"), token = Token("dev9");
+    CHECK(core.Authenticate(Device("dev9", user, token, 3), kNow) == AuthResult::kAccepted);
   }
   SUBCASE("disabled devices are refused and kicked") {
     SetKeys("dev1", "disabled");

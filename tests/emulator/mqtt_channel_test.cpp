@@ -29,6 +29,7 @@
 #include "adapters/emulator/mqtt/broker_process.hpp"
 #include "adapters/iothub/mqtt_connection.hpp"
 #include "adapters/emulator/mqtt/mqtt_device_channel.hpp"
+#include "offhub_topics.hpp"
 
 using namespace offhub;
 using namespace offhub::emulator;
@@ -280,7 +281,8 @@ TEST_CASE("bad credentials are refused with CONNACK 5") {
   CHECK(env.Connect("off")->connack == std::optional<int>(5));
   CHECK(env.Connect("dev1", DeviceToken("dev1"), true, "dev2")->connack == std::optional<int>(5));
   CHECK(env.Connect("dev1", "garbage")->connack == std::optional<int>(5));
-  CHECK(env.Connect("dev1", DeviceToken("dev1"), true, "offhub/hub")->connack == std::optional<int>(5));
+  CHECK(env.Connect("dev1", DeviceToken("dev1"), true, std::string(broker::kHubClientId))->connack == std::optional<int>(5));
+  CHECK(env.Connect("dev1", DeviceToken("dev1"), true, std::string(broker::kKeysClientId))->connack == std::optional<int>(5));
   CHECK(env.presence.events.empty());
 
   SUBCASE("removing or disabling a connected device disconnects it") {

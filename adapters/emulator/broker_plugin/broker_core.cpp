@@ -34,7 +34,7 @@ std::string_view KickReasonName(KickReason reason) {
 }
 
 AuthResult BrokerCore::Authenticate(const Connect& connect, std::int64_t now_seconds) {
-  if (connect.client_id == kHubClientId) return AuthenticateHub(connect);
+  if (IsHubClient(connect.client_id)) return AuthenticateHub(connect);
   return AuthenticateDevice(connect, now_seconds);
 }
 
@@ -42,6 +42,7 @@ AuthResult BrokerCore::AuthenticateHub(const Connect& connect) {
   if (connect.username != options_.hub_username || connect.password != options_.hub_password) {
     return AuthResult::kMalformed;
   }
+  if (connect.client_id != kHubClientId) return AuthResult::kAccepted;
   // A (re)connected hub learns who is online already.
   for (const auto& [id, session] : sessions_) {
     if (session.handle) AnnounceSession(id, session);
@@ -82,7 +83,7 @@ AuthResult BrokerCore::AuthenticateDevice(const Connect& connect, std::int64_t n
 }
 
 bool BrokerCore::Allow(std::string_view client_id, std::string_view topic, Access access) {
-  if (client_id == kHubClientId) return true;
+  if (IsHubClient(client_id)) return true;
   if (!IsConnectedDevice(client_id)) return false;
   switch (access) {
     case Access::kRead: return DeviceMayRead(client_id, topic);
@@ -109,7 +110,7 @@ bool BrokerCore::Allow(std::string_view client_id, std::string_view topic, Acces
 }
 
 void BrokerCore::Consume(std::string_view client_id, std::string_view topic, std::string_view payload, int qos) {
-  if (client_id == kHubClientId) return ConsumeFromHub(topic, payload, std::min(qos, 1));
+  if (IsHubClient(client_id)) return ConsumeFromHub(topic, payload, std::min(qos, 1));
   if (!IsConnectedDevice(client_id)) return;
   if (qos > 1) return KickDevice(client_id, KickReason::kQos2Publish);
   if (!DeviceMayPublish(client_id, topic)) return;

@@ -4,9 +4,10 @@
 // calls and carry out what the core queues (copies to publish, clients to
 // kick). One instance per broker; called from the broker's single thread.
 //
-// Clients are either the hub core (client id kHubClientId, logged in with the
-// per-run username/password from the plugin options) or devices (client id =
-// device id, IoT Hub username and SAS token, keys pushed by the hub).
+// Clients are either the hub core (client ids kHubClientId and kKeysClientId,
+// logged in with the per-run username/password from the plugin options) or
+// devices (client id = device id, IoT Hub username and SAS token, keys pushed
+// by the hub).
 
 #include <cstddef>
 #include <cstdint>

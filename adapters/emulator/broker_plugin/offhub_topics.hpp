@@ -3,7 +3,7 @@
 // both sides (the plugin and the hub's MQTT device channel).
 //
 //   hub -> plugin  $offhub/to/{id}/<device topic>   delivered to client {id} only
-//   hub -> plugin  $offhub/keys/{id}                JSON keys/status, empty = remove
+//   hub -> plugin  $offhub/keys/{id}                JSON keys/status, empty = remove (from kKeysClientId)
 //   plugin -> hub  $offhub/from/{id}/<device topic> a device's publish, re-addressed
 //   plugin -> hub  $offhub/presence/{id}            "connected" | "methods" | "desired" | "disconnected"
 //                  ("methods"/"desired": the session holds that subscription)
@@ -20,9 +20,14 @@
 
 namespace offhub::broker {
 
-// The hub core's MQTT client id. '/' never occurs in a device id, so no device
-// can claim it.
-inline constexpr std::string_view kHubClientId = "offhub/hub";
+// The hub core's two MQTT client ids: one for device traffic and presence,
+// one for keys alone, so a key change never waits behind a device's flood.
+// A space never occurs in an IoT Hub device or module id, so no identity key
+// (a device id, or "{deviceId}/{moduleId}") can claim either.
+// https://learn.microsoft.com/azure/iot-hub/iot-hub-devguide-identity-registry#device-identity-properties
+inline constexpr std::string_view kHubClientId = "offhub hub";
+inline constexpr std::string_view kKeysClientId = "offhub keys";
+inline bool IsHubClient(std::string_view client_id) { return client_id == kHubClientId || client_id == kKeysClientId; }
 
 inline constexpr std::string_view kToPrefix = "$offhub/to/";
 inline constexpr std::string_view kFromPrefix = "$offhub/from/";

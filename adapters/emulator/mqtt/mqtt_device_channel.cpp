@@ -61,7 +61,11 @@ std::optional<std::uint64_t> ParseRid(std::string_view text) {
 class MqttDeviceChannelImpl final : public MqttDeviceChannel {
  public:
   MqttDeviceChannelImpl(boost::asio::io_context& io, ports::Clock& clock, MqttChannelOptions options)
-      : clock_(clock), probe_timer_(io), connection_(io, ConnectionOptions(options), Handlers()) {
+      : clock_(clock),
+        probe_timer_(io),
+        keys_connection_(io, ConnectionOptions(options, broker::kKeysClientId), KeysHandlers()),
+        connection_(io, ConnectionOptions(options, broker::kHubClientId), Handlers()) {
+    keys_connection_.Start();
     connection_.Start();
     ArmProbe();
   }
@@ -108,18 +112,19 @@ class MqttDeviceChannelImpl final : public MqttDeviceChannel {
     return domain::DumpJson(out);
   }
 
-  bool connected() const override { return connection_.connected(); }
+  bool connected() const override { return connection_.connected() && keys_connection_.connected(); }
 
   std::chrono::milliseconds BrokerSilence() const override {
     return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - last_heard_);
   }
 
  private:
-  static iothub::MqttConnectionOptions ConnectionOptions(const MqttChannelOptions& options) {
+  static iothub::MqttConnectionOptions ConnectionOptions(const MqttChannelOptions& options,
+                                                          std::string_view client_id) {
     iothub::MqttConnectionOptions out;
     out.host = options.host;
     out.port = options.port;
-    out.client_id = std::string(broker::kHubClientId);
+    out.client_id = std::string(client_id);
     out.username = options.hub_username;
     out.password = options.hub_password;
     out.clean_session = true;
@@ -138,21 +143,22 @@ class MqttDeviceChannelImpl final : public MqttDeviceChannel {
     return h;
   }
 
+  iothub::MqttHandlers KeysHandlers() {
+    iothub::MqttHandlers h;
+    h.on_connect = [this](int rc) { OnKeysConnect(rc); };
+    h.on_disconnect = [this](int) { OnKeysDisconnect(); };
+    h.on_publish = [this](int mid) { OnKeysApplied(mid); };
+    return h;
+  }
+
   // --- broker connection -------------------------------------------------
 
   void OnConnect(int rc) {
-    if (rc != 0) return;
-    Heard();
-    for (const auto& entry : credentials_) PushKeys(entry.first);
+    if (rc == 0) Heard();
   }
 
   void OnDisconnect() {
     probe_mid_.reset();  // its PUBACK will not come
-    for (auto& [mid, pending] : acks_) {
-      auto& waiting = waiting_[pending.first];
-      for (auto& fn : pending.second) waiting.push_back(std::move(fn));
-    }
-    acks_.clear();
     unsent_.clear();  // libmosquitto drops what it had not written
     unsent_total_ = 0;
     auto gone = std::exchange(devices_, {});
@@ -178,11 +184,24 @@ class MqttDeviceChannelImpl final : public MqttDeviceChannel {
     probe_mid_ = connection_.Publish(broker::kProbeTopic, "", 1);
   }
 
-  // --- keys ---------------------------------------------------------------
+  // --- keys (their own connection) ----------------------------------------
+
+  void OnKeysConnect(int rc) {
+    if (rc != 0) return;
+    for (const auto& entry : credentials_) PushKeys(entry.first);
+  }
+
+  void OnKeysDisconnect() {
+    for (auto& [mid, pending] : acks_) {
+      auto& waiting = waiting_[pending.first];
+      for (auto& fn : pending.second) waiting.push_back(std::move(fn));
+    }
+    acks_.clear();
+  }
 
   void QueueKeys(std::string_view device_id, std::function<void()> on_applied) {
     if (on_applied) waiting_[std::string(device_id)].push_back(std::move(on_applied));
-    if (connection_.connected()) PushKeys(device_id);
+    if (keys_connection_.connected()) PushKeys(device_id);
   }
 
   // Publishes the current credentials (or their removal) at QoS 1; the
@@ -191,12 +210,21 @@ class MqttDeviceChannelImpl final : public MqttDeviceChannel {
     const auto it = credentials_.find(device_id);
     if (it == credentials_.end()) return;
     const std::string payload = it->second ? domain::DumpJson(KeysJson(*it->second)) : "";  // "" removes
-    const auto mid = connection_.Publish(broker::DeviceTopic(broker::kKeysPrefix, device_id), payload, 1);
+    const auto mid = keys_connection_.Publish(broker::DeviceTopic(broker::kKeysPrefix, device_id), payload, 1);
     if (!mid) return;
     auto waiting = waiting_.extract(it->first);
     auto& pending = acks_[*mid];
     pending.first = it->first;
     if (!waiting.empty()) pending.second = std::move(waiting.mapped());
+  }
+
+  void OnKeysApplied(int mid) {
+    const auto node = acks_.extract(mid);
+    if (node.empty()) return;
+    const std::string& device_id = node.mapped().first;
+    const auto it = credentials_.find(device_id);
+    if (it != credentials_.end() && !it->second) credentials_.erase(it);  // removal done
+    for (const auto& fn : node.mapped().second) fn();
   }
 
   void OnPublished(int mid) {
@@ -211,14 +239,8 @@ class MqttDeviceChannelImpl final : public MqttDeviceChannel {
     }
     if (probe_mid_ == mid) {
       probe_mid_.reset();
-      return Heard();
+      Heard();
     }
-    const auto node = acks_.extract(mid);
-    if (node.empty()) return;
-    const std::string& device_id = node.mapped().first;
-    const auto it = credentials_.find(device_id);
-    if (it != credentials_.end() && !it->second) credentials_.erase(it);  // removal done
-    for (const auto& fn : node.mapped().second) fn();
   }
 
   // --- device traffic -------------------------------------------------------
@@ -378,7 +400,7 @@ class MqttDeviceChannelImpl final : public MqttDeviceChannel {
   DeviceRequestHandler* handler_ = nullptr;
   std::map<std::string, std::optional<Credentials>, std::less<>> credentials_;  // nullopt: removal not yet acked
   std::map<std::string, std::vector<std::function<void()>>, std::less<>> waiting_;
-  std::map<int, std::pair<std::string, std::vector<std::function<void()>>>> acks_;  // mid -> device, callbacks
+  std::map<int, std::pair<std::string, std::vector<std::function<void()>>>> acks_;  // keys mid -> device, callbacks
   std::map<std::string, DeviceState, std::less<>> devices_;                         // connected devices
   std::map<std::uint64_t, PendingCall> calls_;
   std::unordered_map<int, std::pair<std::string, std::size_t>> unsent_;  // mid -> device, bytes
@@ -388,7 +410,9 @@ class MqttDeviceChannelImpl final : public MqttDeviceChannel {
   std::optional<int> probe_mid_;  // the probe awaiting its PUBACK
   boost::asio::steady_timer probe_timer_;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);  // guards the probe timer's handler
-  iothub::MqttConnection connection_;  // last: destroyed first, so no callback sees a half-destroyed channel
+  // Last: destroyed first, so no callback sees a half-destroyed channel.
+  iothub::MqttConnection keys_connection_;  // keys and their removal, at QoS 1
+  iothub::MqttConnection connection_;       // device traffic, presence, the probe
 };
 
 }  // namespace

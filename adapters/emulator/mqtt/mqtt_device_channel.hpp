@@ -1,13 +1,17 @@
 #pragma once
 // The hub core's DeviceChannel over the managed Mosquitto broker and the
-// offhub broker plugin (adapters/emulator/broker_plugin). One MQTT
-// connection (client id "offhub/hub", the per-run hub login) carries method
-// calls, desired notifications, device keys, and everything devices send.
+// offhub broker plugin (adapters/emulator/broker_plugin). Two MQTT
+// connections with the per-run hub login: one (broker::kHubClientId) carries
+// method calls, desired notifications and everything devices send; the other
+// (broker::kKeysClientId) only device keys, so a device created while another
+// floods the hub can connect at once (a key change never queues behind
+// device traffic in either direction).
 //
 // Contract, beyond ports::DeviceChannel
 // - Runs on the given io_context; every call and callback on its thread.
 // - Connects at construction and reconnects on its own if the broker goes
 //   away; while disconnected SendMethod returns false and SendDesired drops.
+//   connected() is true when both connections are up.
 //   When the broker connection drops every device known to be connected is
 //   reported kDisconnected; on reconnect the plugin reports who is online
 //   and the channel re-pushes every credential it was given.
