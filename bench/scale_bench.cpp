@@ -13,6 +13,7 @@
 //       /twins/{id} over REST while it runs;
 //   (e) emulator RSS (hub + broker) with N connected devices, and with R twins.
 //   scale_bench [--quick] [--scenario a,b,c,d,e ...] [--devices N] [--large-devices M] [--twins T] [--rss-twins R]
+//               [--data-dir DIR]   (the hub's state on SQLite, as offhub-emulator --data-dir)
 #include <sys/resource.h>
 
 #include <CLI/CLI.hpp>
@@ -53,6 +54,7 @@ struct Args {
   std::size_t in_flight = 256;
   int devices_per_worker = 0;
   std::string fleet;
+  std::string data_dir;
 };
 
 std::string BesideThisProgram(const char* name) {
@@ -75,6 +77,7 @@ std::optional<Args> Parse(int argc, char** argv, int& exit_code) {
   app.add_option("--rss-twins", a.rss_twins, "Twins of (e)'s second figure")->check(CLI::Range(10, 10'000'000))->capture_default_str();
   app.add_option("--in-flight", a.in_flight, "Calls in flight: per job, and in (a)")->check(CLI::Range(1, 100'000))->capture_default_str();
   app.add_option("--devices-per-worker", a.devices_per_worker, "Passed to offhub-fleet (default: its own choice)");
+  app.add_option("--data-dir", a.data_dir, "Keep the hub's state in DIR/state.db (SQLite), as offhub-emulator --data-dir does; default: in memory");
   app.add_option("--fleet", a.fleet, "The offhub-fleet program")->check(CLI::ExistingFile)->capture_default_str();
   if (const auto code = offhub::apps::ParseCommandLine(app, argc, argv)) {
     exit_code = *code;
@@ -317,9 +320,10 @@ int main(int argc, char** argv) {
   try {
     const auto broker_files = static_cast<std::uint64_t>(raised.rlim_cur);
     Bench bench{*parsed, user_files, broker_files,
-                static_cast<int>(std::min<std::uint64_t>(broker_files - 100, 1'000'000)), ScaleHub(parsed->in_flight)};
-    std::printf("scale_bench: emulator in this process (REST %s, MQTT %s), %zu calls in flight per job, fleet %s\n",
-                bench.hub.RestEndpoint().c_str(), bench.hub.MqttEndpoint().c_str(), parsed->in_flight,
+                static_cast<int>(std::min<std::uint64_t>(broker_files - 100, 1'000'000)), ScaleHub(parsed->in_flight, parsed->data_dir)};
+    std::printf("scale_bench: emulator in this process (REST %s, MQTT %s, state %s), %zu calls in flight per job, fleet %s\n",
+                bench.hub.RestEndpoint().c_str(), bench.hub.MqttEndpoint().c_str(),
+                parsed->data_dir.empty() ? "in memory" : (parsed->data_dir + "/state.db").c_str(), parsed->in_flight,
                 parsed->fleet.c_str());
     std::ifstream load("/proc/loadavg");
     std::string one, five;

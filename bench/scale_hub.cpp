@@ -81,8 +81,10 @@ auto ScaleHub::OnHub(Fn fn) {
   return result.get();
 }
 
-ScaleHub::ScaleHub(std::size_t max_in_flight_per_job) : work_(asio::make_work_guard(io_)) {
+ScaleHub::ScaleHub(std::size_t max_in_flight_per_job, std::filesystem::path data_dir)
+    : work_(asio::make_work_guard(io_)) {
   emulator::EmulatorConfig config;
+  config.data_dir = std::move(data_dir);
   config.http_port = emulator::PickFreeLoopbackPort();
   config.https_port = 0;
   config.mqtts_port = 0;

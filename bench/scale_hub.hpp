@@ -8,6 +8,7 @@
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
+#include <filesystem>
 #include <functional>
 #include <memory>
 #include <string>
@@ -21,7 +22,8 @@ class ScaleHub {
  public:
   static constexpr const char* kPrefix = "scale-";
 
-  explicit ScaleHub(std::size_t max_in_flight_per_job);
+  // An empty data_dir keeps the hub's state in memory; else in <data_dir>/state.db (SQLite).
+  ScaleHub(std::size_t max_in_flight_per_job, std::filesystem::path data_dir);
   ~ScaleHub();
   ScaleHub(const ScaleHub&) = delete;
   ScaleHub& operator=(const ScaleHub&) = delete;

@@ -2,6 +2,8 @@
 // ACLs, the key table, $offhub topic mapping and BrokerCore's decisions.
 #include <doctest/doctest.h>
 
+#include <tuple>
+
 #include <algorithm>
 
 #include <nlohmann/json.hpp>
@@ -689,4 +691,55 @@ TEST_CASE("kick reasons have names") {
     CHECK_FALSE(KickReasonName(reason).empty());
     CHECK(KickReasonName(reason) != "unknown");
   }
+}
+
+namespace {
+std::int64_t fake_now_ms = 1'000;
+std::int64_t FakeMillis() { return fake_now_ms; }
+}  // namespace
+
+TEST_CASE("BrokerCore limits each device's twin requests before they reach the hub: 429 with the $rid, then silence") {
+  fake_now_ms = 1'000;
+  BrokerCore core(PluginOptions{"hubuser", "hubsecret", "", ""}, FakeMillis);
+  int handles[3] = {};
+  core.Consume(kKeysClientId, DeviceTopic(kKeysPrefix, "dev1"), KeysJson(kKey), 1);
+  core.Consume(kKeysClientId, DeviceTopic(kKeysPrefix, "dev2"), KeysJson(kKey), 1);
+  for (int h : {0, 1}) {
+    const std::string id = h == 0 ? "dev1" : "dev2";
+    const std::string user = Username(id), token = Token(id);
+    REQUIRE(core.Authenticate({&handles[h], id, user, token, true}, kNow) == AuthResult::kAccepted);
+  }
+  core.TakeOutbox();
+  const auto send = [&](const std::string& id, const std::string& topic) {
+    core.Consume(id, topic, "", 0);
+    int to_hub = 0, throttled = 0;
+    std::string last;
+    for (const auto& o : core.TakeOutbox()) {
+      to_hub += o.client_id == kHubClientId;
+      if (o.client_id == id && o.topic.starts_with("$iothub/twin/res/429/")) {
+        ++throttled;
+        last = o.topic + " " + o.payload;
+      }
+    }
+    return std::tuple(to_hub, throttled, last);
+  };
+  for (int i = 0; i < 100; ++i) REQUIRE(std::get<0>(send("dev1", "$iothub/twin/GET/?$rid=" + std::to_string(i))) == 1);
+  const auto [to_hub, throttled, answer] = send("dev1", "$iothub/twin/GET/?$rid=x7");
+  CHECK(to_hub == 0);
+  CHECK(throttled == 1);
+  CHECK(answer.starts_with("$iothub/twin/res/429/?$rid=x7 "));
+  CHECK(answer.find(R"("errorCode":429001)") != std::string::npos);
+  // Reported patches have their own allowance; another device is untouched.
+  CHECK(std::get<0>(send("dev1", "$iothub/twin/PATCH/properties/reported/?$rid=p1")) == 1);
+  CHECK(std::get<0>(send("dev2", "$iothub/twin/GET/?$rid=1")) == 1);
+  // Throttled answers are limited too: a flood gets 100 a second, then nothing.
+  int answered = 0;
+  for (int i = 0; i < 500; ++i) answered += std::get<1>(send("dev1", "$iothub/twin/GET/?$rid=f" + std::to_string(i)));
+  CHECK(answered == 99);  // one went to x7 above
+  CHECK(std::get<1>(send("dev1", "$iothub/twin/GET/")) == 0);  // no $rid: nothing to answer
+  // Refilled in time: 50 ms gives five more.
+  fake_now_ms += 50;
+  int passed = 0;
+  for (int i = 0; i < 10; ++i) passed += std::get<0>(send("dev1", "$iothub/twin/GET/?$rid=r" + std::to_string(i)));
+  CHECK(passed == 5);
 }

@@ -466,3 +466,22 @@ TEST_CASE("records an interrupted start left are not the job's: after a restart 
   REQUIRE(records.ok());
   CHECK(records->items.empty());
 }
+
+TEST_CASE("a window closing over 5,000 unfinished records closes them in steps; a restart in between closes the rest") {
+  HubFixture f;
+  for (int i = 0; i < 5000; ++i) f.AddDevice("w" + std::to_string(i));  // offline: their calls wait
+  REQUIRE(f.CreateJob("late", MethodJob("*", {{"maxExecutionTimeInSeconds", 100}})).ok());
+  f.clock.RunDue();
+  REQUIRE(f.Job("late")["status"] == "running");
+  f.clock.SetNow(f.clock.Now().PlusSeconds(101));
+  f.clock.RunDueOnce();  // the deadline: the first 2,000 records close in one transaction
+  CHECK(f.Job("late")["status"] == "running");
+  CHECK(f.Job("late")["deviceJobStatistics"]["failedCount"] == 2000);
+  CHECK(f.Job("late")["deviceJobStatistics"]["pendingCount"] == 3000);
+  f.Rebuild();  // a crash between two steps
+  CHECK(f.Job("late")["deviceJobStatistics"]["failedCount"] == 2000);
+  f.clock.RunDue();
+  CHECK(f.Job("late")["status"] == "completed");
+  CHECK(f.Job("late")["deviceJobStatistics"]["failedCount"] == 5000);
+  CHECK(f.Job("late")["deviceJobStatistics"]["pendingCount"] == 0);
+}

@@ -40,6 +40,11 @@ class ManualClock final : public ports::Clock {
   }
   void AdvanceSeconds(std::int64_t s) { AdvanceTo(now_.PlusSeconds(s)); }
   void AdvanceMillis(std::int64_t ms) { AdvanceTo(now_.PlusMillis(ms)); }
+  // Moves time forward without running anything: the next RunDueOnce runs
+  // what is due then, one turn at a time.
+  void SetNow(domain::UtcTime target) {
+    if (now_ < target) now_ = target;
+  }
   // Runs timers already due (e.g. those set for "now") without moving time.
   void RunDue() { AdvanceTo(now_); }
   // One turn of an event loop, as the Asio clock takes it: runs the timers

@@ -1,6 +1,8 @@
 #include "broker_core.hpp"
 
 #include <algorithm>
+#include <chrono>
+#include <ctime>
 
 #include <nlohmann/json.hpp>
 
@@ -8,6 +10,70 @@
 #include "offhub_topics.hpp"
 
 namespace offhub::broker {
+
+namespace {
+
+constexpr std::string_view kTwinGetPrefix = "$iothub/twin/GET/";
+constexpr std::string_view kReportedPrefix = "$iothub/twin/PATCH/properties/reported/";
+
+// The $rid of "$iothub/twin/.../?$rid=..&..", empty when there is none.
+std::string_view RequestId(std::string_view topic) {
+  const auto query = topic.find("/?");
+  if (query == std::string_view::npos) return {};
+  std::string_view rest = topic.substr(query + 2);
+  while (!rest.empty()) {
+    const auto amp = rest.find('&');
+    const std::string_view pair = rest.substr(0, amp);
+    if (pair.starts_with("$rid=")) return pair.substr(5);
+    if (amp == std::string_view::npos) break;
+    rest.remove_prefix(amp + 1);
+  }
+  return {};
+}
+
+std::string ThrottledBody() {
+  const std::time_t now = std::time(nullptr);
+  std::tm utc{};
+  gmtime_r(&now, &utc);
+  char stamp[32];
+  std::strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", &utc);
+  return nlohmann::json{{"errorCode", 429001},
+                        {"trackingId", ""},
+                        {"message", "Too many twin requests: more than 100 per second from one device"},
+                        {"timestampUtc", stamp}}
+      .dump();
+}
+
+}  // namespace
+
+std::int64_t SteadyMillis() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+bool BrokerCore::Bucket::Take(std::int64_t now_ms) {
+  if (refilled_ms != 0) {
+    const double elapsed = static_cast<double>(std::max<std::int64_t>(0, now_ms - refilled_ms)) / 1000.0;
+    tokens = std::min(kTwinRequestsPerSecond, tokens + elapsed * kTwinRequestsPerSecond);
+  }
+  refilled_ms = now_ms;
+  if (tokens < 1) return false;
+  tokens -= 1;
+  return true;
+}
+
+bool BrokerCore::TakeTwinRequest(std::string_view client_id, std::string_view topic) {
+  const bool read = topic.starts_with(kTwinGetPrefix);
+  if (!read && !topic.starts_with(kReportedPrefix)) return true;
+  Session& session = sessions_.find(client_id)->second;  // a connected device's
+  const std::int64_t now = now_ms_();
+  if ((read ? session.twin_reads : session.reported_patches).Take(now)) return true;
+  const std::string_view rid = RequestId(topic);
+  if (!rid.empty() && session.throttled_answers.Take(now)) {
+    outbox_.push_back({std::string(client_id), "$iothub/twin/res/429/?$rid=" + std::string(rid), ThrottledBody(), 0});
+  }
+  return false;
+}
 
 std::optional<PluginOptions> ParsePluginOptions(const std::vector<std::pair<std::string, std::string>>& options) {
   PluginOptions out;
@@ -116,6 +182,7 @@ void BrokerCore::Consume(std::string_view client_id, std::string_view topic, std
   if (!DeviceMayPublish(client_id, topic)) return;
   const std::size_t limit = topic.starts_with("$iothub/methods/res/") ? kMaxMethodAnswerBytes : kMaxDeviceMessageBytes;
   if (payload.size() > limit) return KickDevice(client_id, KickReason::kTooLarge);
+  if (!TakeTwinRequest(client_id, topic)) return;
   auto hub_topic = AddressedTopic(kFromPrefix, client_id, topic);
   if (!hub_topic) return;  // too long to re-address: dropped
   outbox_.push_back({std::string(kHubClientId), std::move(*hub_topic), std::string(payload), qos});

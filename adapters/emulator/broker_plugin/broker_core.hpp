@@ -60,6 +60,23 @@ inline constexpr std::size_t kMaxDeviceMessageBytes = 256 * 1024;
 inline constexpr std::size_t kMaxMethodAnswerBytes = 128 * 1024;
 std::string_view KickReasonName(KickReason reason);
 
+// Twin requests per device, counted here so one device's flood never reaches
+// the hub's connection (where every device's traffic waits in one queue): a
+// device gets kTwinRequestsPerSecond twin GETs and as many reported patches
+// a second (each a bucket that size, refilled continuously). Beyond that a
+// request is answered "$iothub/twin/res/429/?$rid=..." with IoT Hub's
+// ThrottlingException body (429001) and not passed on; answers of that kind
+// are themselves limited to kTwinRequestsPerSecond a second, the rest
+// dropped, so a device that floods and never reads fills nothing.
+// IoT Hub allows an S1 unit 100 twin reads and 50 twin updates a second for
+// the whole hub (https://learn.microsoft.com/azure/iot-hub/iot-hub-devguide-quotas-throttling),
+// so no device within a real hub's limits is refused here. offhub's figure.
+inline constexpr double kTwinRequestsPerSecond = 100;
+
+// Milliseconds on a monotonic clock (the core's only notion of elapsed time).
+using MillisClock = std::int64_t (*)();
+std::int64_t SteadyMillis();
+
 struct Kick {
   std::string client_id;
   KickReason reason = KickReason::kRemoved;
@@ -79,7 +96,8 @@ class BrokerCore {
     bool clean_session = true;
   };
 
-  explicit BrokerCore(PluginOptions options) : options_(std::move(options)) {}
+  explicit BrokerCore(PluginOptions options, MillisClock now_ms = SteadyMillis)
+      : options_(std::move(options)), now_ms_(now_ms) {}
 
   // MOSQ_EVT_BASIC_AUTH. On success queues presence for the hub: "connected",
   // then "methods"/"desired" when the device's kept session (clean=false)
@@ -99,7 +117,8 @@ class BrokerCore {
   // "$offhub/keys/{id}" -> key table (and a kick when the device is removed
   // or disabled); device publishes -> copy to the hub on "$offhub/from/{id}/t",
   // except QoS 2 ones: nothing is copied and the device is kicked
-  // (https://learn.microsoft.com/azure/iot-hub/iot-mqtt-connect-to-iot-hub).
+  // (https://learn.microsoft.com/azure/iot-hub/iot-mqtt-connect-to-iot-hub),
+  // and twin requests beyond the device's rate (kTwinRequestsPerSecond).
   void Consume(std::string_view client_id, std::string_view topic, std::string_view payload, int qos);
 
   // The keys the broker starts with (so devices reconnecting after a broker
@@ -152,7 +171,14 @@ class BrokerCore {
   const DeviceKeyTable& keys() const { return keys_; }
 
  private:
+  // Tokens refilled at kTwinRequestsPerSecond up to as many.
+  struct Bucket {
+    double tokens = kTwinRequestsPerSecond;
+    std::int64_t refilled_ms = 0;  // 0: full, not used yet
+    bool Take(std::int64_t now_ms);
+  };
   struct Session {
+    Bucket twin_reads, reported_patches, throttled_answers;
     ClientHandle handle = nullptr;  // set while connected
     std::int64_t token_expiry = 0;  // the connection's token se, while connected
     bool closing = false;           // kicked, the disconnect not yet seen
@@ -173,8 +199,11 @@ class BrokerCore {
   void AnnounceSession(std::string_view device_id, const Session& session);
   bool IsConnectedDevice(std::string_view client_id) const;
   void KickDevice(std::string_view client_id, KickReason reason);
+  // False when the device's twin request is over its rate (answered 429 or dropped).
+  bool TakeTwinRequest(std::string_view client_id, std::string_view topic);
 
   PluginOptions options_;
+  MillisClock now_ms_;
   DeviceKeyTable keys_;
   std::map<std::string, Session, std::less<>> sessions_;
   std::vector<Outgoing> outbox_;

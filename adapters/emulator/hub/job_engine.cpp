@@ -41,6 +41,7 @@ JobEngine::~JobEngine() {
     if (entry.deadline_timer) clock_.Cancel(*entry.deadline_timer);
     if (entry.run.pump) clock_.Cancel(*entry.run.pump);
     if (entry.starting && entry.starting->step) clock_.Cancel(*entry.starting->step);
+    if (entry.run.close_step) clock_.Cancel(*entry.run.close_step);
     CancelCalls(entry, /*waiting_only=*/false);
   }
 }
@@ -284,11 +285,14 @@ void JobEngine::PostPump(JobEntry& entry) {
 }
 
 void JobEngine::Pump(JobEntry& entry) {
+  if (entry.run.closed_after) return;  // the window has closed
   const bool twins = entry.job.request.type == domain::JobType::kScheduleUpdateTwin;
+  const auto turn_end = std::chrono::steady_clock::now() + kTurnBudget;
   for (std::size_t started = 0; entry.run.in_flight < max_in_flight_ && !entry.run.ready.empty() &&
                                 entry.job.status == domain::JobStatus::kRunning;
        ++started) {
-    if (started == kDevicesPerTurn) return PostPump(entry);  // the rest on a later turn of the loop
+    const bool spent = started == kDevicesPerTurn || (started > 0 && std::chrono::steady_clock::now() >= turn_end);
+    if (spent) return PostPump(entry);  // the rest on a later turn of the loop
     std::string key = std::move(entry.run.ready.front());
     entry.run.ready.pop_front();
     if (twins) {
@@ -411,10 +415,36 @@ void JobEngine::OnDeadline(const std::string& job_id) {
   if (!entry) return;
   entry->deadline_timer.reset();
   CancelCalls(*entry, /*waiting_only=*/false);
-  for (const auto& [key, record] : entry->records) {
-    if (!domain::IsFinal(record.status)) UpdateRecord(*entry, key, {dev::WindowClosed{}});
-  }
   if (entry->run.pump) clock_.Cancel(*entry->run.pump);
+  const std::size_t unfinished = entry->run.unfinished;
+  entry->run = {};
+  entry->run.unfinished = unfinished;
+  entry->run.closed_after = "";
+  CloseStep(job_id);
+}
+
+void JobEngine::CloseStep(const std::string& job_id) {
+  JobEntry* entry = FindJob(job_id);
+  if (!entry || !entry->run.closed_after) return;
+  entry->run.close_step.reset();
+  const auto now = clock_.Now();
+  std::vector<domain::DeviceJob> batch;
+  auto it = entry->records.upper_bound(*entry->run.closed_after);
+  for (; it != entry->records.end() && batch.size() < kRecordsPerTurn; ++it) {
+    if (domain::IsFinal(it->second.status)) continue;
+    if (auto closed = domain::Transition(it->second, dev::WindowClosed{}, now)) batch.push_back(std::move(*closed));
+  }
+  if (store_.SaveDeviceJobs(batch)) {
+    for (auto& record : batch) entry->records.at(record.key()) = std::move(record);
+    entry->run.unfinished -= batch.size();
+  } else {
+    for (const auto& record : batch) UpdateRecord(*entry, record.key(), {dev::WindowClosed{}});  // one by one
+  }
+  if (it != entry->records.end()) {
+    entry->run.closed_after = std::prev(it)->first;
+    entry->run.close_step = clock_.CallAt(now, [this, job_id] { CloseStep(job_id); });
+    return;
+  }
   entry->run = {};
   ApplyJobEvent(*entry, jev::MaxExecutionTimeReached{});
 }

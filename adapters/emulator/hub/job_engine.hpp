@@ -21,7 +21,9 @@
 //   twins port, whose owner stores it and notifies connected devices; they
 //   need no device online.
 // - Nothing re-enters: device operations run in batches of at most
-//   kDevicesPerTurn per turn of the event loop; the next batch, and every
+//   kDevicesPerTurn, and at most kTurnBudget of work (real time, whatever
+//   the hub's clock says: a slow store must not hold REST requests up), per
+//   turn of the event loop; the next batch, and every
 //   device's completion, is posted (Clock::CallAt now), never called from the
 //   completion that made room. A job over 1,000,000 twins neither grows the
 //   stack nor holds the loop for long.
@@ -33,6 +35,9 @@
 //   leaves the job either not started (its stored records are leftovers: it
 //   starts again at restart, matching devices then) or started with all its
 //   records. If the store refuses, the job fails with the reason.
+// - When the window closes, unfinished records are closed in steps as well
+//   (kRecordsPerTurn per turn and transaction), then the job ends; a crash
+//   in between closes the rest at restart, the window being past.
 // - A crash during a method job: calls that were in flight (records
 //   `running`) are sent again after the restart, within the job window —
 //   at-least-once delivery, as the records show them still running.
@@ -48,6 +53,7 @@
 //   JobAlreadyExists: IoT Hub documents no answer; offhub never overwrites a
 //   job's history. Cancel rules are the domain's (domain/job.hpp).
 
+#include <chrono>
 #include <cstddef>
 #include <deque>
 #include <initializer_list>
@@ -76,6 +82,7 @@ class JobEngine final : public ports::JobService {
  public:
   // Device operations started per turn of the event loop.
   static constexpr std::size_t kDevicesPerTurn = 256;
+  static constexpr std::chrono::milliseconds kTurnBudget{10};
   // While a job starts: target query pages (of 100), and records stored, per turn.
   static constexpr std::size_t kPagesPerTurn = 10;
   static constexpr std::size_t kRecordsPerTurn = 2000;
@@ -119,6 +126,10 @@ class JobEngine final : public ports::JobService {
     std::size_t in_flight = 0;                           // calls sent, not answered
     std::size_t unfinished = 0;                          // records not final yet: the job ends at 0
     std::optional<ports::Clock::TimerId> pump;           // a Pump posted to the event loop
+    // The window has closed: unfinished records are being closed, in steps
+    // after `closed_after` (an identity key; "" = from the first).
+    std::optional<std::string> closed_after;
+    std::optional<ports::Clock::TimerId> close_step;
   };
   // A job between its start time and `running`: selecting, then storing records.
   struct Starting {
@@ -174,6 +185,9 @@ class JobEngine final : public ports::JobService {
   bool UpdateRecord(JobEntry& entry, const std::string& key, std::initializer_list<domain::DeviceJobEvent> events);
   void OnDeviceFinished(const std::string& job_id);
   void OnDeadline(const std::string& job_id);
+  // Closes up to kRecordsPerTurn unfinished records in one store transaction;
+  // the job ends once none is left.
+  void CloseStep(const std::string& job_id);
   void ApplyJobEvent(JobEntry& entry, const domain::JobEvent& event);
   nlohmann::json JobJson(const JobEntry& entry) const;
 

@@ -30,15 +30,10 @@ struct Credentials {
   bool enabled = true;
 };
 
-constexpr double kTwinReadsPerSecond = 100;
-
 struct DeviceState {
   bool methods = false;
   bool desired = false;
   std::size_t unsent_bytes = 0;  // published to the device, not yet written to the broker
-  // Twin reads the device may still make now (a token bucket, refilled in real time).
-  double twin_read_tokens = kTwinReadsPerSecond;
-  std::chrono::steady_clock::time_point twin_read_refill = std::chrono::steady_clock::now();
 };
 
 constexpr std::size_t kMaxUnsentPerDevice = std::size_t{1} << 20;
@@ -311,11 +306,6 @@ class MqttDeviceChannelImpl final : public MqttDeviceChannel {
     const auto device = devices_.find(device_id);
     if (device == devices_.end()) return;  // gone: the answer could not reach it
     if (!Unsent(device->second, device_id, rid)) return;
-    if (!TakeTwinRead(device->second)) {
-      return ReplyError(device_id, rid,
-                        domain::Error(domain::ErrorCode::ThrottlingException,
-                                      "Too many twin requests: more than 100 per second from one device"));
-    }
     auto result = handler_ ? handler_->OnTwinGet(device_id) : domain::Result<json>(NoHandler());
     if (!result) return ReplyError(device_id, rid, result.error());
     SendToDevice(device_id, TwinResponseTopic(200, rid), domain::DumpJson(*result), 0);
@@ -333,16 +323,6 @@ class MqttDeviceChannelImpl final : public MqttDeviceChannel {
                                "Too many twin requests: earlier answers have not been delivered yet"));
     }
     return false;
-  }
-
-  static bool TakeTwinRead(DeviceState& device) {
-    const auto now = std::chrono::steady_clock::now();
-    const std::chrono::duration<double> elapsed = now - device.twin_read_refill;
-    device.twin_read_refill = now;
-    device.twin_read_tokens = std::min(kTwinReadsPerSecond, device.twin_read_tokens + elapsed.count() * kTwinReadsPerSecond);
-    if (device.twin_read_tokens < 1) return false;
-    device.twin_read_tokens -= 1;
-    return true;
   }
 
   void OnReportedPatch(const std::string& device_id, const std::string& rid, std::string_view payload) {

@@ -32,13 +32,10 @@
 //   beyond twice those figures); requests of a device that has disconnected
 //   are dropped, as their answers could not reach it. So a device flooding
 //   twin GETs on a large twin cannot grow the hub's memory without bound.
-// - A device gets at most 100 twin reads a second (a bucket of 100, refilled
-//   in real time); beyond that its GETs are answered 429 ThrottlingException.
-//   IoT Hub allows an S1 unit 100 twin reads a second in all (429001;
-//   https://learn.microsoft.com/azure/iot-hub/iot-hub-devguide-quotas-throttling),
-//   so no device within a real hub's limits is refused here. With the
-//   broker's per-client queue limit (RenderBrokerConfig) this bounds what a
-//   device that floods GETs and never reads can make the broker hold.
+// - The broker plugin limits each device's twin requests before they reach
+//   this connection (broker::kTwinRequestsPerSecond); with the broker's
+//   per-client queue limit (RenderBrokerConfig) this bounds what a device
+//   that floods GETs and never reads can make the broker hold.
 //   The unsent figures are offhub's.
 
 #include <chrono>
