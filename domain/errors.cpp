@@ -38,6 +38,7 @@ constexpr std::array kNames{
     Entry{ErrorCode::DeviceAlreadyExists, "DeviceAlreadyExists"},
     Entry{ErrorCode::JobAlreadyExists, "JobAlreadyExists"},
     Entry{ErrorCode::ModuleAlreadyExistsOnDevice, "ModuleAlreadyExistsOnDevice"},
+    Entry{ErrorCode::ClockNotManual, "ClockNotManual"},
     Entry{ErrorCode::PreconditionFailed, "PreconditionFailed"},
     Entry{ErrorCode::MessageTooLarge, "MessageTooLarge"},
     Entry{ErrorCode::TooManyDevices, "TooManyDevices"},

@@ -42,6 +42,7 @@ enum class ErrorCode : std::int32_t {
   DeviceAlreadyExists = 409001,
   JobAlreadyExists = 409003,  // offhub's choice: IoT Hub documents no code for a reused jobId
   ModuleAlreadyExistsOnDevice = 409301,
+  ClockNotManual = 409901,  // offhub's own: the control plane's clock/advance on a real-time clock
   PreconditionFailed = 412001,
   MessageTooLarge = 413001,
   TooManyDevices = 413002,

@@ -56,4 +56,10 @@ Result<JobView> ParseJobResponse(const nlohmann::json& body);
 // Requires every member ToJson(DeviceJob) writes except error.
 Result<DeviceJob> ParseDeviceJob(const nlohmann::json& body);
 
+// A record as a document that is always JSON, for what keeps records (the
+// SQLite store, state exports): a method answer that was not JSON (RawJson)
+// is written as a string, "payloadText", beside its status, and read back raw.
+nlohmann::json DeviceJobDocument(const DeviceJob& record);
+Result<DeviceJob> DeviceJobFromDocument(nlohmann::json document);
+
 }  // namespace offhub::domain

@@ -3,6 +3,7 @@
 
 #include "domain/job_fields.hpp"
 #include "domain/job_json.hpp"
+#include "domain/json_text.hpp"
 
 namespace offhub::domain {
 namespace {
@@ -166,6 +167,44 @@ Result<DeviceJob> ParseDeviceJob(const nlohmann::json& body) {
   if (!error) return error.error();
   record.error = std::move(*error);
   return record;
+}
+
+
+namespace {
+
+// The deviceMethodResponse object of a record document, if any.
+nlohmann::json* MethodResponseOf(nlohmann::json& record) {
+  auto outcome = record.find("outcome");
+  if (outcome == record.end() || !outcome->is_object()) return nullptr;
+  auto response = outcome->find("deviceMethodResponse");
+  return response == outcome->end() || !response->is_object() ? nullptr : &*response;
+}
+
+}  // namespace
+
+nlohmann::json DeviceJobDocument(const DeviceJob& record) {
+  nlohmann::json document = ToJson(record);
+  if (auto* response = MethodResponseOf(document)) {
+    const auto payload = response->find("payload");
+    if (payload != response->end()) {
+      if (const auto raw = RawJsonText(*payload)) {
+        (*response)["payloadText"] = std::string(*raw);
+        response->erase("payload");
+      }
+    }
+  }
+  return document;
+}
+
+Result<DeviceJob> DeviceJobFromDocument(nlohmann::json document) {
+  if (auto* response = MethodResponseOf(document)) {
+    const auto text = response->find("payloadText");
+    if (text != response->end() && text->is_string()) {
+      (*response)["payload"] = RawJson(text->get<std::string>());
+      response->erase("payloadText");
+    }
+  }
+  return ParseDeviceJob(document);
 }
 
 }  // namespace offhub::domain

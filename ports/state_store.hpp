@@ -15,6 +15,8 @@
 //   record it started with (a job is never silently smaller than what it
 //   matched); records of a job still queued or scheduled are leftovers of an
 //   interrupted start, and DeleteDeviceJobs removes every record of a job.
+// - ReplaceAll makes the stored state exactly `state` (the control plane's
+//   import, reset and seed): all or nothing.
 // - A write that returns an error left the stored state as it was; the hub
 //   then answers 500 ServerError and keeps its memory unchanged too.
 // - Load returns what the writes left, in key order.
@@ -54,6 +56,7 @@ class StateStore {
   virtual domain::Status SaveDeviceJob(const domain::DeviceJob& record) = 0;
   virtual domain::Status SaveDeviceJobs(const std::vector<domain::DeviceJob>& records) = 0;
   virtual domain::Status DeleteDeviceJobs(std::string_view job_id) = 0;
+  virtual domain::Status ReplaceAll(const StoredState& state) = 0;
 };
 
 }  // namespace offhub::ports

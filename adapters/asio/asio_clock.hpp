@@ -3,8 +3,24 @@
 // io_context. See ports/clock.hpp for the contract; here Now() never goes
 // backwards even if the system clock does (it holds still instead), and
 // timers due at the same instant run in the order they were set.
+//
+// It is also the hub's steerable clock (the control plane's /offhub/v1/clock):
+// - real: system time plus an offset (0 until a manual stretch ends; then the
+//   hub goes on from the instant it had reached, at real speed);
+// - manual: frozen at an instant. Timers due at or before it still run
+//   (work posted "now" goes on); later ones wait for Advance.
+// Advance moves a manual clock to `target`, running every timer due on the
+// way in time order, at most kTimersPerTurn per turn of the event loop (I/O
+// is served in between). Before it moves past an instant it waits, in real
+// time, until `quiet()` holds (the hub has no method call awaiting a device's
+// answer: the answer is part of that instant), but at most kQuietWait per
+// instant; then it calls `done` (posted, never from inside Advance).
+// Threading: the io_context's thread only.
 
+#include <chrono>
+#include <functional>
 #include <memory>
+#include <optional>
 
 #include <boost/asio/io_context.hpp>
 
@@ -12,6 +28,23 @@
 
 namespace offhub {
 
-std::unique_ptr<ports::Clock> MakeAsioClock(boost::asio::io_context& io);
+class SteerableClock : public ports::Clock {
+ public:
+  static constexpr std::size_t kTimersPerTurn = 256;
+  static constexpr std::chrono::milliseconds kQuietWait{2000};
+
+  virtual bool manual() const = 0;
+  // Freezes at `at` (nullopt: the current instant). False, changing nothing,
+  // when `at` is before Now(): the hub's clock never goes back.
+  virtual bool Freeze(std::optional<domain::UtcTime> at) = 0;
+  // Real time again, from the instant the clock has reached.
+  virtual void Resume() = 0;
+  // Manual mode only (false otherwise, or when `target` is before Now()).
+  virtual bool Advance(domain::UtcTime target, std::function<bool()> quiet, std::function<void()> done) = 0;
+};
+
+// Starts real, or frozen at `manual_at` when given.
+std::unique_ptr<SteerableClock> MakeAsioClock(boost::asio::io_context& io,
+                                              std::optional<domain::UtcTime> manual_at = std::nullopt);
 
 }  // namespace offhub

@@ -2,11 +2,13 @@
 
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <ctime>
 #include <optional>
 #include <spdlog/spdlog.h>
 #include <stdexcept>
 
 #include "adapters/asio/asio_clock.hpp"
+#include "adapters/emulator/control/hub_control.hpp"
 #include "adapters/emulator/data_directory.hpp"
 #include "adapters/emulator/stores/memory_state_store.hpp"
 #include "adapters/emulator/stores/sqlite_state_store.hpp"
@@ -63,13 +65,14 @@ struct Emulator::Parts {
   std::unique_ptr<DataDirectory> data;
   fs::path data_dir;
   TlsMaterial tls;
-  std::unique_ptr<ports::Clock> clock;
+  std::unique_ptr<SteerableClock> clock;
   std::optional<BrokerProcess> broker;
   std::optional<BrokerSupervisor> supervisor;
   std::unique_ptr<MqttDeviceChannel> channel;
   std::unique_ptr<ports::StateStore> store;
   std::unique_ptr<CredentialsForwarder> forwarder;
   std::unique_ptr<LocalHub> hub;
+  std::unique_ptr<ControlService> control;
   std::unique_ptr<rest::Router> router;
   asio::ssl::context server_tls{asio::ssl::context::tls_server};
   std::unique_ptr<rest::HttpServer> http;
@@ -94,7 +97,7 @@ Emulator::Emulator(asio::io_context& io, EmulatorConfig config) : parts_(std::ma
 void Emulator::Start() {
   auto& p = *parts_;
   p.tls = EnsureTlsMaterial(p.config.tls_dir.empty() ? p.data_dir / "tls" : p.config.tls_dir, p.config.host_name);
-  p.clock = MakeAsioClock(p.io);
+  p.clock = MakeAsioClock(p.io, p.config.manual_clock);
   if (p.config.in_memory || p.data->temporary()) {
     p.store = MakeNullStateStore();  // the hub's own maps are the only copy
   } else {
@@ -102,7 +105,10 @@ void Emulator::Start() {
     if (!store) throw std::runtime_error(store.error().message());
     p.store = std::move(*store);
   }
-  auto loaded = p.store->Load();
+  if (p.config.seed) {
+    if (auto s = p.store->ReplaceAll(*p.config.seed); !s) throw std::runtime_error("cannot store the seed: " + s.error().message());
+  }
+  auto loaded = p.config.seed ? domain::Result<ports::StoredState>(*p.config.seed) : p.store->Load();
   if (!loaded) throw std::runtime_error("cannot load the hub's state: " + loaded.error().message());
   // The broker starts knowing every stored device's keys: a device that
   // reconnects the moment the broker listens is not refused while the hub loads.
@@ -116,6 +122,7 @@ void Emulator::Start() {
   p.hub = MakeLocalHub(*p.clock, *p.channel, *p.store, std::move(*loaded),
                        {.max_in_flight_per_job = p.config.max_in_flight_per_job, .observer = p.forwarder.get()});
   p.channel->SetRequestHandler(p.hub.get());
+  p.control = MakeHubControl(*p.clock, *p.hub, p.config.seed.value_or(ports::StoredState{}));
   StartRest();
 }
 
@@ -170,7 +177,8 @@ void Emulator::StartRest() {
     return report;
   };
   p.router = std::make_unique<rest::Router>(p.hub->services(), *p.clock,
-                                            rest::SasAuthorizer(p.config.host_name, rest::WellKnownPolicies()), health);
+                                            rest::SasAuthorizer(p.config.host_name, rest::WellKnownPolicies()), health,
+                                            p.control.get(), [] { return static_cast<std::int64_t>(std::time(nullptr)); });
   p.server_tls.use_certificate_chain_file(p.tls.server_certificate.string());
   p.server_tls.use_private_key_file(p.tls.server_key.string(), asio::ssl::context::pem);
   const int mqtt_port = p.broker->mqtt_port();

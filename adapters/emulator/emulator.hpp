@@ -21,11 +21,14 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include <boost/asio/io_context.hpp>
 
 #include "adapters/emulator/hub/local_hub.hpp"
+#include "domain/time.hpp"
+#include "ports/state_store.hpp"
 #include "adapters/emulator/tls_material.hpp"
 
 namespace offhub::emulator {
@@ -43,6 +46,11 @@ struct EmulatorConfig {
   std::string mosquitto_path = "/usr/sbin/mosquitto";
   std::string plugin_path;         // offhub_broker_plugin.so
   std::size_t max_in_flight_per_job = 256;
+  // --seed: the state the hub starts with (replacing what a data dir held)
+  // and returns to on POST /offhub/v1/reset; nullopt: as stored, reset empties.
+  std::optional<ports::StoredState> seed;
+  // --clock manual[=ISO]: the hub's clock starts frozen at this instant.
+  std::optional<domain::UtcTime> manual_clock;
 };
 
 class Emulator {

@@ -5,11 +5,14 @@
 #include <CLI/CLI.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <chrono>
 #include <cstdio>
+#include <random>
 #include <filesystem>
 #include <iostream>
 #include <spdlog/spdlog.h>
 
+#include "adapters/emulator/control/hub_state.hpp"
 #include "adapters/emulator/emulator.hpp"
 #include "apps/lib/command_line.hpp"
 
@@ -31,6 +34,11 @@ void RaiseOpenFileLimit() {
   if (::setrlimit(RLIMIT_NOFILE, &limit) != 0) spdlog::warn("cannot raise the open-file limit to {}", limit.rlim_max);
 }
 
+offhub::domain::UtcTime WallNow() {
+  const auto since_epoch = std::chrono::system_clock::now().time_since_epoch();
+  return offhub::domain::UtcTime{std::chrono::duration_cast<std::chrono::nanoseconds>(since_epoch).count() / 100};
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -39,6 +47,8 @@ int main(int argc, char** argv) {
   config.plugin_path = DefaultPluginPath();
   bool in_memory = false;
   std::string log_level = "info";
+  std::string seed_file;
+  std::string clock = "real";
 
   CLI::App app{"offhub-emulator: a local Azure IoT Hub (REST + MQTT) for development and tests"};
   app.add_flag("--in-memory", in_memory, "Keep the hub's state in memory only (the default without --data-dir)");
@@ -56,9 +66,42 @@ int main(int argc, char** argv) {
   app.add_option("--broker-plugin", config.plugin_path, "offhub's broker plugin")->capture_default_str();
   app.add_option("--max-in-flight", config.max_in_flight_per_job, "Device operations in flight per job")
       ->capture_default_str();
-  app.add_option("--log-level", log_level, "trace, debug, info, warn, error or off")->capture_default_str();
+  app.add_option("--log-level", log_level, "Log level")
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}))
+      ->capture_default_str();
+  app.add_option("--seed", seed_file,
+                 "A JSON document of devices, modules, twins and jobs to start with (replacing what --data-dir held); "
+                 "POST /offhub/v1/reset returns to it")
+      ->check(CLI::ExistingFile);
+  app.add_option("--clock", clock,
+                 "The hub's clock: real, or manual[=ISO 8601 UTC] to start frozen (at that instant, else now); "
+                 "/offhub/v1/clock steers it")
+      ->capture_default_str();
+  app.footer("Exit codes: 0 stopped by SIGINT/SIGTERM; 1 could not start (ports, broker, data directory); "
+             "2 bad command line or seed file.");
   if (const auto exit_code = offhub::apps::ParseCommandLine(app, argc, argv)) return *exit_code;
   config.in_memory = in_memory;
+  if (clock != "real") {
+    const std::string_view text = clock;
+    const auto at = text == "manual" ? std::optional(offhub::domain::UtcTime{})
+                    : text.starts_with("manual=") ? offhub::domain::ParseUtc(text.substr(7))
+                                                  : std::nullopt;
+    if (!at) {
+      std::cerr << "offhub-emulator: --clock must be real, manual or manual=<ISO 8601 UTC time>, not '" << clock << "'\n";
+      return 2;
+    }
+    config.manual_clock = text == "manual" ? WallNow() : *at;
+  }
+  if (!seed_file.empty()) {
+    std::mt19937_64 random(std::random_device{}());
+    const auto now = config.manual_clock.value_or(WallNow());
+    auto seed = offhub::emulator::ReadStateFile(seed_file, now, random);
+    if (!seed) {
+      std::cerr << "offhub-emulator: seed " << seed_file << ": " << seed.error().message() << "\n";
+      return 2;
+    }
+    config.seed = std::move(*seed);
+  }
 
   spdlog::set_level(spdlog::level::from_str(log_level));
   boost::asio::io_context io;

@@ -29,6 +29,9 @@ class FailingStore final : public ports::StateStore {
   domain::Status DeleteDeviceJobs(std::string_view id) override {
     return failing ? Fail() : inner_.DeleteDeviceJobs(id);
   }
+  domain::Status ReplaceAll(const ports::StoredState& state) override {
+    return failing ? Fail() : inner_.ReplaceAll(state);
+  }
 
  private:
   domain::Status Fail() {

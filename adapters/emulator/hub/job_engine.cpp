@@ -35,7 +35,9 @@ JobEngine::JobEngine(Parts parts, std::size_t max_in_flight)
       methods_(parts.methods),
       max_in_flight_(max_in_flight == 0 ? 1 : max_in_flight) {}
 
-JobEngine::~JobEngine() {
+JobEngine::~JobEngine() { Clear(); }
+
+void JobEngine::Clear() {
   for (auto& [id, entry] : jobs_) {
     if (entry.start_timer) clock_.Cancel(*entry.start_timer);
     if (entry.deadline_timer) clock_.Cancel(*entry.deadline_timer);
@@ -44,6 +46,16 @@ JobEngine::~JobEngine() {
     if (entry.run.close_step) clock_.Cancel(*entry.run.close_step);
     CancelCalls(entry, /*waiting_only=*/false);
   }
+  jobs_.clear();
+}
+
+std::pair<std::vector<domain::Job>, std::vector<domain::DeviceJob>> JobEngine::Snapshot() const {
+  std::pair<std::vector<domain::Job>, std::vector<domain::DeviceJob>> out;
+  for (const auto& [id, entry] : jobs_) {
+    out.first.push_back(entry.job);
+    for (const auto& [key, record] : entry.records) out.second.push_back(record);
+  }
+  return out;
 }
 
 JobEngine::JobEntry* JobEngine::FindJob(std::string_view id) {

@@ -61,6 +61,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -104,6 +105,10 @@ class JobEngine final : public ports::JobService {
 
   // Jobs and records a store loaded; re-arms what is not final (after a restart).
   void Load(std::vector<domain::Job> jobs, std::vector<domain::DeviceJob> records);
+  // Forgets every job: its timers stop, its calls are dropped (before a Load of another state).
+  void Clear();
+  // Every job and every record, as a store keeps them (a job still starting shows queued or scheduled, with no records).
+  std::pair<std::vector<domain::Job>, std::vector<domain::DeviceJob>> Snapshot() const;
 
   domain::Result<nlohmann::json> CreateJob(const domain::JobRequest& request) override;
   domain::Result<nlohmann::json> GetJob(std::string_view job_id) override;

@@ -91,6 +91,21 @@ class LocalHubImpl final : public LocalHub, public ports::PresenceListener {
     registry_.Touch(key);
   }
   std::uint64_t telemetry_count() const override { return telemetry_count_; }
+  bool quiet() const override { return dispatcher_.awaiting_answer() == 0; }
+
+  domain::Status ReplaceState(ports::StoredState state) override {
+    if (auto s = store_.ReplaceAll(state); !s) return s;
+    engine_.Clear();
+    registry_.Replace(std::move(state.devices));
+    dispatcher_.EndCallsOfRemoved();
+    engine_.Load(std::move(state.jobs), std::move(state.device_jobs));
+    return domain::Success();
+  }
+
+  ports::StoredState ExportState() const override {
+    auto [jobs, records] = engine_.Snapshot();
+    return {registry_.Snapshot(), std::move(jobs), std::move(records)};
+  }
 
   void OnPresence(std::string_view key, ports::Presence presence) override {
     if (registry_.OnPresence(key, presence)) dispatcher_.OnDeviceReachable(key);

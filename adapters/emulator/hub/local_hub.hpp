@@ -41,6 +41,17 @@ class LocalHub : public ports::Hub, public ports::DeviceRequestHandler {
  public:
   // Telemetry messages accepted since start.
   virtual std::uint64_t telemetry_count() const = 0;
+  // The control plane's import, reset and seed: the store first (all or
+  // nothing: on its error nothing changed), then memory. Jobs restart from
+  // their records as after a restart; direct calls to identities that are
+  // gone end 404; devices whose identity is gone are disconnected (by the
+  // observer's removal).
+  virtual domain::Status ReplaceState(ports::StoredState state) = 0;
+  virtual ports::StoredState ExportState() const = 0;
+
+  // No method call awaits a device's answer (what a manual clock waits for
+  // before it moves on: the answer belongs to the instant the call went out).
+  virtual bool quiet() const = 0;
 };
 
 // Loads the store's state and resumes its jobs. Fails only if the store cannot load.

@@ -85,6 +85,19 @@ void MethodDispatcher::Remove(std::map<CallId, Call>::iterator it) {
   calls_.erase(it);
 }
 
+void MethodDispatcher::EndCallsOfRemoved() {
+  std::vector<CallId> gone;
+  for (const auto& [id, call] : calls_) {
+    if (!registry_.Exists(call.key)) gone.push_back(id);
+  }
+  for (const CallId id : gone) {
+    const auto it = calls_.find(id);
+    if (it == calls_.end()) continue;  // a `done` that ran ended it too
+    if (it->second.sent) channel_.ForgetMethod(id);
+    Finish(id, registry_.NotFound(it->second.key));
+  }
+}
+
 void MethodDispatcher::OnDeviceReachable(std::string_view key) {
   auto [first, last] = waiting_.equal_range(key);
   std::vector<CallId> ready;

@@ -60,6 +60,13 @@ class MethodDispatcher final : public ports::MethodService {
   // Presence: the identity subscribed to methods; its waiting calls go out.
   void OnDeviceReachable(std::string_view key);
 
+  // Ends every call to an identity the registry no longer has (404, as for a
+  // call placed now): after the registry's state was replaced.
+  void EndCallsOfRemoved();
+
+  // Calls sent to a device and not answered, timed out or cancelled yet.
+  std::size_t awaiting_answer() const { return calls_.size() - waiting_.size(); }
+
  private:
   struct Call {
     std::string key;

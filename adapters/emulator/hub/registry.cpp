@@ -1,6 +1,7 @@
 #include "adapters/emulator/hub/registry.hpp"
 
 #include <iterator>
+#include <utility>
 #include <vector>
 
 #include <spdlog/spdlog.h>
@@ -53,6 +54,42 @@ void Registry::Load(std::vector<ports::StoredDevice> devices) {
   if (!observer_) return;
   for (const auto& [id, entry] : devices_) observer_->OnDeviceChanged(entry.identity);
   for (const auto& [key, entry] : modules_) observer_->OnDeviceChanged(entry.identity);
+}
+
+void Registry::Replace(std::vector<ports::StoredDevice> devices) {
+  EntryMap old_devices = std::exchange(devices_, {});
+  EntryMap old_modules = std::exchange(modules_, {});
+  for (auto& d : devices) {
+    const std::string key = d.identity.key();
+    auto& map = d.identity.is_module() ? modules_ : devices_;
+    const auto& old_map = d.identity.is_module() ? old_modules : old_devices;
+    Entry entry{std::move(d.identity), std::move(d.twin)};
+    const auto old = old_map.find(key);
+    const bool connected = old != old_map.end() && old->second.connected;
+    const auto state = connected ? domain::ConnectionState::kConnected : domain::ConnectionState::kDisconnected;
+    entry.identity.connection_state = state;
+    entry.twin.connection_state = state;
+    entry.connected = connected;
+    entry.methods_subscribed = connected && old->second.methods_subscribed;
+    map.emplace(key, std::move(entry));
+  }
+  if (!observer_) return;
+  for (const auto* old_map : {&old_modules, &old_devices}) {
+    for (const auto& [key, entry] : *old_map) {
+      if (!Find(key)) observer_->OnDeviceRemoved(key);
+    }
+  }
+  for (const auto& [id, entry] : devices_) observer_->OnDeviceChanged(entry.identity);
+  for (const auto& [key, entry] : modules_) observer_->OnDeviceChanged(entry.identity);
+}
+
+std::vector<ports::StoredDevice> Registry::Snapshot() const {
+  std::vector<ports::StoredDevice> out;
+  out.reserve(devices_.size() + modules_.size());
+  for (const auto* map : {&devices_, &modules_}) {
+    for (const auto& [key, entry] : *map) out.push_back({entry.identity, entry.twin});
+  }
+  return out;
 }
 
 Registry::Entry* Registry::Find(std::string_view key) {
@@ -108,10 +145,6 @@ void Registry::Touch(std::string_view key) {
   entry->twin.last_activity_time = entry->identity.last_activity_time;
 }
 
-std::string Registry::NewGenerationId() {
-  return std::to_string(600000000000000000ULL + random_() % 100000000000000000ULL);
-}
-
 domain::Result<json> Registry::PutIdentity(const domain::DeviceSpec& spec, ports::IfMatch if_match) {
   const std::string key = domain::IdentityKey(spec.device_id, spec.module_id);
   const bool is_module = !spec.module_id.empty();
@@ -139,17 +172,16 @@ domain::Result<json> Registry::PutIdentity(const domain::DeviceSpec& spec, ports
   return Create(spec);
 }
 
-domain::Result<json> Registry::Create(const domain::DeviceSpec& spec) {
-  const auto now = clock_.Now();
-  Entry entry;
-  auto& d = entry.identity;
+ports::StoredDevice NewIdentity(const domain::DeviceSpec& spec, domain::UtcTime now, std::mt19937_64& random) {
+  ports::StoredDevice out{{}, domain::Twin::Create(spec.device_id, now)};
+  auto& d = out.identity;
   d.device_id = spec.device_id;
   d.module_id = spec.module_id;
   d.managed_by = spec.managed_by;
-  d.generation_id = NewGenerationId();
+  d.generation_id = std::to_string(600000000000000000ULL + random() % 100000000000000000ULL);
   // Etags of different identities differ, as on IoT Hub (base64 of a 9-digit
   // number there too), so an If-Match copied from another device fails.
-  d.etag_counter = 100'000'000 + random_() % 800'000'000;
+  d.etag_counter = 100'000'000 + random() % 800'000'000;
   d.status = spec.status;
   d.status_reason = spec.status_reason;
   d.authentication_type = spec.authentication_type;
@@ -158,9 +190,15 @@ domain::Result<json> Registry::Create(const domain::DeviceSpec& spec) {
     d.secondary_key = spec.secondary_key.empty() ? iothub::NewSymmetricKey() : spec.secondary_key;
   }
   d.iot_edge = spec.iot_edge;
-  entry.twin = domain::Twin::Create(spec.device_id, now);
-  entry.twin.module_id = spec.module_id;
-  MirrorIdentity(d, entry.twin);
+  out.twin.module_id = spec.module_id;
+  MirrorIdentity(d, out.twin);
+  return out;
+}
+
+domain::Result<json> Registry::Create(const domain::DeviceSpec& spec) {
+  auto made = NewIdentity(spec, clock_.Now(), random_);
+  Entry entry{std::move(made.identity), std::move(made.twin)};
+  const auto& d = entry.identity;
   if (auto s = Persist(entry); !s) return s.error();
   json doc = domain::ToJson(entry.identity);
   auto& map = d.is_module() ? modules_ : devices_;

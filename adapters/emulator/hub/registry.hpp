@@ -42,6 +42,10 @@
 
 namespace offhub::emulator {
 
+// A new identity and its twin, as PUT /devices/{id} makes it: generation id
+// and first etag from `random`, keys the spec leaves empty generated (OpenSSL).
+ports::StoredDevice NewIdentity(const domain::DeviceSpec& spec, domain::UtcTime now, std::mt19937_64& random);
+
 class Registry final : public ports::RegistryService, public ports::TwinService {
  public:
   Registry(ports::Clock& clock, ports::DeviceChannel& channel, ports::StateStore& store, RegistryObserver* observer);
@@ -50,6 +54,12 @@ class Registry final : public ports::RegistryService, public ports::TwinService 
 
   // The identities a store loaded, all disconnected; tells the observer of each.
   void Load(std::vector<ports::StoredDevice> devices);
+  // Every identity becomes `devices` (which the store holds already): the
+  // observer hears of each identity removed, then of each one held; one that
+  // stays keeps its presence (its connection outlives the change).
+  void Replace(std::vector<ports::StoredDevice> devices);
+  // Every identity with its twin: devices, then modules, in key order.
+  std::vector<ports::StoredDevice> Snapshot() const;
 
   domain::Result<nlohmann::json> PutIdentity(const domain::DeviceSpec& spec, ports::IfMatch if_match) override;
   domain::Result<nlohmann::json> GetIdentity(const ports::Identity& identity) override;
@@ -118,7 +128,6 @@ class Registry final : public ports::RegistryService, public ports::TwinService 
   // The one twin write of the service side; the written entry, or the error.
   domain::Result<const Entry*> WriteTwin(std::string_view key, const nlohmann::json& body, ports::IfMatch if_match,
                                          bool replace);
-  std::string NewGenerationId();
 
   ports::Clock& clock_;
   ports::DeviceChannel& channel_;

@@ -96,6 +96,7 @@ class Session : public ConnectionLimit::Evictable, public std::enable_shared_fro
   }
 
   void DoReadBody() {
+    if (router_.AllowsLargeBody(parser_->get())) parser_->body_limit(kMaxStateBytes + 1);
     beast::get_lowest_layer(stream_).expires_after(kBodyTimeout);
     http::async_read(stream_, buffer_, *parser_,
                      [self = this->shared_from_this()](beast::error_code ec, std::size_t) { self->OnRead(ec); });

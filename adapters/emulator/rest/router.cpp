@@ -91,6 +91,7 @@ class RouteContext : public std::enable_shared_from_this<RouteContext> {
   void RouteIdentity(const std::string& device_id, const std::string& module_id);
   void RouteTwins();
   void RouteJobs();
+  void RouteControl();
   void Query();
   // A device's method when module_id is empty, else the module's.
   void InvokeMethod(const std::string& device_id, const std::string& module_id);
@@ -101,7 +102,7 @@ class RouteContext : public std::enable_shared_from_this<RouteContext> {
   bool Authorize(std::uint8_t needed);
   // The request's resource for the token's `sr`: its path, with a twin's under its device ("twins/d" -> "devices/d").
   std::string ResourcePath() const;
-  std::optional<json> Body();
+  std::optional<json> Body(std::size_t max_bytes = kMaxBodyBytes);
   ports::IfMatch IfMatch() const { return if_match_ ? ports::IfMatch(*if_match_) : std::nullopt; }
 
   // `body`: JSON text (or what IoT Hub sends in its place: a device's raw answer spliced in).
@@ -158,15 +159,15 @@ http::verb RouteContext::EffectiveVerb() const {
 bool RouteContext::Authorize(std::uint8_t needed) {
   const auto header = Header(request_, "Authorization");
   const auto status =
-      router_.authorizer_.Check(header.value_or(""), router_.clock_.Now().seconds(), needed, ResourcePath());
+      router_.authorizer_.Check(header.value_or(""), router_.TokenSeconds(), needed, ResourcePath());
   if (status) return true;
   Fail(status.error());
   return false;
 }
 
-std::optional<json> RouteContext::Body() {
-  if (request_.body().size() > kMaxBodyBytes) {
-    Fail(Error::MessageTooLarge("The request body is larger than " + std::to_string(kMaxBodyBytes) + " bytes"));
+std::optional<json> RouteContext::Body(std::size_t max_bytes) {
+  if (request_.body().size() > max_bytes) {
+    Fail(Error::MessageTooLarge("The request body is larger than " + std::to_string(max_bytes) + " bytes"));
     return std::nullopt;
   }
   auto body = domain::ParseJsonText(request_.body(), "The request body");
@@ -239,6 +240,7 @@ void RouteContext::Route() {
   if (!seg().empty() && seg()[0] == "devices") return RouteDevices();
   if (!seg().empty() && seg()[0] == "twins") return RouteTwins();
   if (seg().size() >= 2 && seg()[0] == "jobs" && seg()[1] == "v2") return RouteJobs();
+  if (seg().size() >= 2 && seg()[0] == "offhub" && seg()[1] == "v1" && router_.control_) return RouteControl();
   if (Is({"statistics", "devices"}) || Is({"statistics", "service"})) {
     if (verb_ != Verb::get) return MethodNotAllowed();
     const bool devices = seg()[1] == "devices";
@@ -246,6 +248,29 @@ void RouteContext::Route() {
     return Answer(devices ? router_.hub_.registry.GetRegistryStatistics() : router_.hub_.registry.GetServiceStatistics());
   }
   Fail(Error(ErrorCode::GenericNotFound, "No such resource: " + std::string(request_.target())));
+}
+
+void RouteContext::RouteControl() {
+  auto& control = *router_.control_;
+  const auto verb = verb_;
+  const bool state = Is({"offhub", "v1", "state"});
+  const bool reset = Is({"offhub", "v1", "reset"});
+  const bool clock = Is({"offhub", "v1", "clock"});
+  const bool advance = Is({"offhub", "v1", "clock", "advance"});
+  if (!state && !reset && !clock && !advance) return Fail(Error(ErrorCode::GenericNotFound, "No such resource"));
+  const bool allowed = state || clock ? verb == Verb::get || verb == Verb::put : verb == Verb::post;
+  if (!allowed) return MethodNotAllowed();
+  if (!Authorize(kRegistryWrite) || !Authorize(kServiceConnect)) return;
+  if (verb == Verb::get) return Json(state ? control.ExportState() : control.GetClock());
+  if (reset) {
+    if (!request_.body().empty()) return Fail(Error::ArgumentInvalid("POST /offhub/v1/reset takes no body"));
+    return Answer(control.Reset());
+  }
+  const auto body = Body(state ? kMaxStateBytes : kMaxBodyBytes);
+  if (!body) return;
+  if (state) return Answer(control.ImportState(*body));
+  if (clock) return Answer(control.PutClock(*body));
+  control.AdvanceClock(*body, [self = shared_from_this()](domain::Result<json> result) { self->Answer(result); });
 }
 
 void RouteContext::RouteDevices() {
@@ -373,6 +398,17 @@ void RouteContext::RouteJobs() {
   const auto request = domain::ParseJobRequest(id, *body, router_.clock_.Now());
   if (!request) return Fail(request.error());
   Answer(jobs.CreateJob(*request));
+}
+
+bool Router::AllowsLargeBody(const Request& headers) const {
+  if (!control_ || headers.method() != http::verb::put) return false;
+  const std::string_view target = headers.target();
+  if (target != kStatePath && !target.starts_with(std::string(kStatePath) + "?")) return false;
+  const std::string authorization(Header(headers, "Authorization").value_or(""));
+  const auto now = TokenSeconds();
+  const std::string resource(kStatePath.substr(1));
+  return authorizer_.Check(authorization, now, kRegistryWrite, resource).ok() &&
+         authorizer_.Check(authorization, now, kServiceConnect, resource).ok();
 }
 
 void Router::Handle(const Request& request, std::function<void(Response)> respond) {

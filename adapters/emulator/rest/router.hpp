@@ -14,6 +14,8 @@
 //   registry style everywhere else. Unparsable JSON is 400 IotHubFormatError;
 //   an unknown route is 404 GenericNotFound, a known path with the wrong verb
 //   405 GenericMethodNotAllowed.
+// - /offhub/v1/ (the control plane) needs a policy with both RegistryWrite
+//   and ServiceConnect (iothubowner); else 401 as any other request.
 // - Query paging: x-ms-max-item-count and x-ms-continuation in;
 //   x-ms-continuation (only when more pages follow) and x-ms-item-type out.
 // Threading: Handle runs on the hub's event loop; `respond` is called once,
@@ -26,6 +28,7 @@
 #include <boost/beast/http/string_body.hpp>
 #include <nlohmann/json.hpp>
 
+#include "adapters/emulator/control/control_service.hpp"
 #include "adapters/emulator/rest/sas_auth.hpp"
 #include "ports/clock.hpp"
 #include "ports/hub_services.hpp"
@@ -36,6 +39,9 @@ using Request = boost::beast::http::request<boost::beast::http::string_body>;
 using Response = boost::beast::http::response<boost::beast::http::string_body>;
 
 inline constexpr std::size_t kMaxBodyBytes = 256 * 1024;
+// PUT /offhub/v1/state carries a whole hub (about 300 bytes per device).
+inline constexpr std::size_t kMaxStateBytes = 64 * 1024 * 1024;
+inline constexpr std::string_view kStatePath = "/offhub/v1/state";
 
 // What GET /health (no token needed) reports: 200 {"status":"ok", <details>}
 // when ok, else 503 ServiceUnavailable in IoT Hub's error envelope, its
@@ -49,16 +55,35 @@ using HealthCheck = std::function<HealthReport()>;
 
 class Router {
  public:
-  Router(ports::HubServices hub, ports::Clock& clock, SasAuthorizer authorizer, HealthCheck health = {})
-      : hub_(hub), clock_(clock), authorizer_(std::move(authorizer)), health_(std::move(health)) {}
+  // `control` (optional) serves /offhub/v1/ (control/control_service.hpp);
+  // without it those paths are 404 like any unknown resource.
+  // `token_seconds` (optional) is the time SAS tokens expire against, in Unix
+  // seconds; without it, the hub's clock. The emulator passes the wall clock,
+  // so a frozen or advanced hub clock never expires a token a client signed
+  // with real time.
+  Router(ports::HubServices hub, ports::Clock& clock, SasAuthorizer authorizer, HealthCheck health = {},
+         ControlService* control = nullptr, std::function<std::int64_t()> token_seconds = {})
+      : hub_(hub),
+        clock_(clock),
+        authorizer_(std::move(authorizer)),
+        health_(std::move(health)),
+        control_(control),
+        token_seconds_(std::move(token_seconds)) {}
 
   void Handle(const Request& request, std::function<void(Response)> respond);
+  // Whether a request, by its headers, may carry up to kMaxStateBytes: a PUT
+  // of /offhub/v1/state whose token already passes (so nobody unauthorised
+  // makes the server hold more than kMaxBodyBytes).
+  bool AllowsLargeBody(const Request& headers) const;
 
  private:
   ports::HubServices hub_;
   ports::Clock& clock_;
   SasAuthorizer authorizer_;
   HealthCheck health_;
+  ControlService* control_;
+  std::function<std::int64_t()> token_seconds_;
+  std::int64_t TokenSeconds() const { return token_seconds_ ? token_seconds_() : clock_.Now().seconds(); }
   std::uint64_t tracking_counter_ = 0;
 
   friend class RouteContext;

@@ -45,6 +45,14 @@ class MemoryStateStore final : public ports::StateStore {
     device_jobs_.erase(device_jobs_.lower_bound({id, ""}), device_jobs_.lower_bound({id + '\0', ""}));
     return domain::Success();
   }
+  domain::Status ReplaceAll(const ports::StoredState& state) override {
+    devices_.clear();
+    jobs_.clear();
+    device_jobs_.clear();
+    for (const auto& device : state.devices) (void)SaveDevice(device);
+    for (const auto& job : state.jobs) (void)SaveJob(job);
+    return SaveDeviceJobs(state.device_jobs);
+  }
 
  private:
   std::map<std::string, ports::StoredDevice> devices_;
@@ -61,6 +69,7 @@ class NullStateStore final : public ports::StateStore {
   domain::Status SaveDeviceJob(const domain::DeviceJob&) override { return domain::Success(); }
   domain::Status SaveDeviceJobs(const std::vector<domain::DeviceJob>&) override { return domain::Success(); }
   domain::Status DeleteDeviceJobs(std::string_view) override { return domain::Success(); }
+  domain::Status ReplaceAll(const ports::StoredState&) override { return domain::Success(); }
 };
 
 }  // namespace

@@ -66,39 +66,6 @@ domain::Result<std::string> JsonText(const json& value) {
   }
 }
 
-// A method answer that was not JSON (domain::RawJson) is stored as a string
-// beside the status, {"status":200,"payloadText":"..."}, and read back as raw.
-json* StoredMethodResponse(json& record) {
-  auto outcome = record.find("outcome");
-  if (outcome == record.end() || !outcome->is_object()) return nullptr;
-  auto response = outcome->find("deviceMethodResponse");
-  return response == outcome->end() || !response->is_object() ? nullptr : &*response;
-}
-
-json StoredForm(json record) {
-  if (auto* response = StoredMethodResponse(record)) {
-    const auto payload = response->find("payload");
-    if (payload != response->end()) {
-      if (const auto raw = domain::RawJsonText(*payload)) {
-        (*response)["payloadText"] = std::string(*raw);
-        response->erase("payload");
-      }
-    }
-  }
-  return record;
-}
-
-json FromStoredForm(json record) {
-  if (auto* response = StoredMethodResponse(record)) {
-    const auto text = response->find("payloadText");
-    if (text != response->end() && text->is_string()) {
-      (*response)["payload"] = domain::RawJson(text->get<std::string>());
-      response->erase("payloadText");
-    }
-  }
-  return record;
-}
-
 domain::Error Corrupt(const std::string& what, const domain::Error& why) {
   return domain::Error(domain::ErrorCode::ServerError, "state store: " + what + ": " + why.message());
 }
@@ -132,7 +99,7 @@ class SqliteStateStore final : public ports::StateStore {
     }
     Statement records(db_, "SELECT record FROM device_jobs ORDER BY job_id, device_id");
     while (records.Next()) {
-      auto record = domain::ParseDeviceJob(FromStoredForm(Read(records.Text(0))));
+      auto record = domain::DeviceJobFromDocument(Read(records.Text(0)));
       if (!record) return Corrupt("a device-job record", record.error());
       state.device_jobs.push_back(std::move(*record));
     }
@@ -155,7 +122,7 @@ class SqliteStateStore final : public ports::StateStore {
     return save_job_.Bind(1, job.id()).Bind(2, *text).Run();
   }
   domain::Status SaveDeviceJob(const domain::DeviceJob& record) override {
-    const auto text = JsonText(StoredForm(domain::ToJson(record)));
+    const auto text = JsonText(domain::DeviceJobDocument(record));
     if (!text) return text.error();
     return save_record_.Bind(1, record.job_id).Bind(2, record.key()).Bind(3, *text).Run();
   }
@@ -163,12 +130,20 @@ class SqliteStateStore final : public ports::StateStore {
     return delete_records_.Bind(1, std::string(job_id)).Run();
   }
   domain::Status SaveDeviceJobs(const std::vector<domain::DeviceJob>& records) override {
-    if (auto s = Exec("BEGIN IMMEDIATE"); !s) return s;
-    domain::Status saved = domain::Success();
-    for (std::size_t i = 0; saved && i < records.size(); ++i) saved = SaveDeviceJob(records[i]);
-    if (saved) saved = Exec("COMMIT");
-    if (!saved) (void)Exec("ROLLBACK");
-    return saved;
+    return InTransaction([&] {
+      domain::Status saved = domain::Success();
+      for (std::size_t i = 0; saved && i < records.size(); ++i) saved = SaveDeviceJob(records[i]);
+      return saved;
+    });
+  }
+  domain::Status ReplaceAll(const ports::StoredState& state) override {
+    return InTransaction([&] {
+      domain::Status saved = Exec("DELETE FROM devices; DELETE FROM jobs; DELETE FROM device_jobs;");
+      for (std::size_t i = 0; saved && i < state.devices.size(); ++i) saved = SaveDevice(state.devices[i]);
+      for (std::size_t i = 0; saved && i < state.jobs.size(); ++i) saved = SaveJob(state.jobs[i]);
+      for (std::size_t i = 0; saved && i < state.device_jobs.size(); ++i) saved = SaveDeviceJob(state.device_jobs[i]);
+      return saved;
+    });
   }
 
  private:
@@ -176,6 +151,14 @@ class SqliteStateStore final : public ports::StateStore {
   static json Read(const std::string& text) {
     auto value = domain::ParseJsonText(text, "a stored document");
     return value ? std::move(*value) : json();
+  }
+  template <class Writes>
+  domain::Status InTransaction(Writes writes) {
+    if (auto s = Exec("BEGIN IMMEDIATE"); !s) return s;
+    domain::Status saved = writes();
+    if (saved) saved = Exec("COMMIT");
+    if (!saved) (void)Exec("ROLLBACK");
+    return saved;
   }
   domain::Status Exec(const char* sql) {
     if (sqlite3_exec(db_, sql, nullptr, nullptr, nullptr) == SQLITE_OK) return domain::Success();

@@ -1,0 +1,103 @@
+#include "adapters/emulator/control/hub_control.hpp"
+
+#include <cmath>
+
+#include "adapters/emulator/control/hub_state.hpp"
+
+namespace offhub::emulator {
+namespace {
+
+using domain::Error;
+using nlohmann::json;
+
+// Ten years: far enough for any window or schedule, small enough for UtcTime's ticks.
+constexpr double kMaxAdvanceSeconds = 10.0 * 366 * 24 * 3600;
+
+json Counts(const ports::StoredState& state) {
+  std::size_t modules = 0;
+  for (const auto& d : state.devices) modules += d.identity.is_module() ? 1 : 0;
+  return {{"devices", state.devices.size() - modules}, {"modules", modules}, {"jobs", state.jobs.size()}};
+}
+
+class HubControl final : public ControlService {
+ public:
+  HubControl(SteerableClock& clock, LocalHub& hub, ports::StoredState seed)
+      : clock_(clock), hub_(hub), seed_(std::move(seed)), random_(std::random_device{}()) {}
+
+  json ExportState() override { return DocumentFromState(hub_.ExportState()); }
+
+  domain::Result<json> ImportState(const json& document) override {
+    auto state = StateFromDocument(document, clock_.Now(), random_);
+    if (!state) return state.error();
+    return Replace(std::move(*state));
+  }
+
+  domain::Result<json> Reset() override { return Replace(seed_); }
+
+  json GetClock() override {
+    return {{"mode", clock_.manual() ? "manual" : "real"}, {"now", domain::FormatUtc(clock_.Now())}};
+  }
+
+  domain::Result<json> PutClock(const json& body) override {
+    if (!body.is_object()) return Error::ArgumentInvalid("The clock must be a JSON object {\"mode\",\"now\"?}");
+    for (const auto& [name, value] : body.items()) {
+      if (name != "mode" && name != "now") return Error::ArgumentInvalid("'" + name + "': unknown field");
+    }
+    const auto mode = body.find("mode");
+    if (mode == body.end() || !mode->is_string() || (*mode != "real" && *mode != "manual")) {
+      return Error::ArgumentInvalid("'mode' must be \"real\" or \"manual\"");
+    }
+    const auto now = body.find("now");
+    if (*mode == "real") {
+      if (now != body.end()) return Error::ArgumentInvalid("'now' applies to \"manual\" only");
+      clock_.Resume();
+      return GetClock();
+    }
+    std::optional<domain::UtcTime> at;
+    if (now != body.end()) {
+      const auto parsed = now->is_string() ? domain::ParseUtc(now->get<std::string>()) : std::nullopt;
+      if (!parsed) return Error::ArgumentInvalid("'now' must be an ISO 8601 UTC time, e.g. \"2030-01-01T00:00:00Z\"");
+      at = *parsed;
+    }
+    if (!clock_.Freeze(at)) {
+      return Error::ArgumentInvalid("'now' is before the hub's current time " + domain::FormatUtc(clock_.Now()) +
+                                    ": the hub's clock never goes back");
+    }
+    return GetClock();
+  }
+
+  void AdvanceClock(const json& body, Done done) override {
+    const auto seconds = body.is_object() ? body.find("seconds") : body.end();
+    if (!body.is_object() || seconds == body.end() || !seconds->is_number() || !std::isfinite(seconds->get<double>()) ||
+        seconds->get<double>() < 0 || seconds->get<double>() > kMaxAdvanceSeconds) {
+      return done(Error::ArgumentInvalid("'seconds' must be a number from 0 to 316224000 (ten years)"));
+    }
+    if (!clock_.manual()) {
+      return done(Error(domain::ErrorCode::ClockNotManual,
+                        "The hub's clock runs in real time: freeze it first (PUT /offhub/v1/clock {\"mode\":\"manual\"})"));
+    }
+    const auto millis = static_cast<std::int64_t>(std::llround(seconds->get<double>() * 1000));
+    const auto target = clock_.Now().PlusMillis(millis);
+    clock_.Advance(target, [this] { return hub_.quiet(); }, [this, done = std::move(done)] { done(GetClock()); });
+  }
+
+ private:
+  domain::Result<json> Replace(ports::StoredState state) {
+    json counts = Counts(state);
+    if (auto s = hub_.ReplaceState(std::move(state)); !s) return s.error();
+    return counts;
+  }
+
+  SteerableClock& clock_;
+  LocalHub& hub_;
+  const ports::StoredState seed_;
+  std::mt19937_64 random_;
+};
+
+}  // namespace
+
+std::unique_ptr<ControlService> MakeHubControl(SteerableClock& clock, LocalHub& hub, ports::StoredState seed) {
+  return std::make_unique<HubControl>(clock, hub, std::move(seed));
+}
+
+}  // namespace offhub::emulator
