@@ -1,26 +1,46 @@
 #pragma once
 // What the offhub CLI's subcommands share: JSON on stdout, IoT Hub's errors
-// on stderr, and the checks of arguments the hub cannot check for us.
+// on stderr, the checks of arguments the hub cannot check for us, following
+// a job to its end (job wait, job watch) and the emulator's test-control plane
+// (state, reset, clock).
 
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 
+#include <boost/asio/io_context.hpp>
+#include <boost/beast/http/verb.hpp>
 #include <nlohmann/json.hpp>
 
+#include "adapters/azure/https_client.hpp"
+#include "adapters/azure/service_token.hpp"
+#include "apps/lib/hub_switch.hpp"
 #include "domain/result.hpp"
 
 namespace offhub::cli {
 
-// Prints "offhub: <Name> (<number>): <message>" on stderr; returns exit code 1.
+// The exit codes, as `offhub --help` lists them.
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitFailed = 1;  // the hub's error, or a job that did not complete cleanly
+inline constexpr int kExitUsage = 2;   // bad arguments or settings
+inline constexpr int kExitTimedOut = 3;
+
+// Prints "offhub: <Name> (<number>): <message>" on stderr; returns kExitFailed.
 int Fail(const domain::Error& error);
-// Prints `value` as indented JSON on stdout; returns exit code 0.
+// Prints `value` as indented JSON on stdout; returns kExitOk.
 int Print(const nlohmann::json& value);
 
 template <class T>
 int PrintOr(const domain::Result<T>& result) {
   return result ? Print(*result) : Fail(result.error());
 }
+
+// Runs the event loop until `done` is set (the embedded hub answers on it).
+void RunUntil(boost::asio::io_context& io, const bool& done);
 
 // `text` as JSON; 400 ArgumentInvalid naming the option `what` otherwise.
 domain::Result<nlohmann::json> ParseJsonArgument(const std::string& text, const char* what);
@@ -32,5 +52,56 @@ std::optional<std::string_view> IfMatch(const std::string& etag);
 // device or module identity as GET /devices/{id}[/modules/{m}] returns it;
 // 400 ArgumentInvalid when the identity has no symmetric key (x509 or none).
 domain::Result<std::string> ConnectionString(std::string_view host_name, const nlohmann::json& identity);
+
+// The items of every page `page_of` answers, following continuation tokens
+// from `first` (only the first page unless `all_pages`); its first error.
+using PageSource = std::function<domain::Result<ports::QueryPage>(const ports::QueryPageRequest&)>;
+domain::Result<nlohmann::json> CollectPages(const PageSource& page_of, ports::QueryPageRequest first = {},
+                                            bool all_pages = true);
+
+// How `job wait` and `job watch` follow a job.
+struct FollowOptions {
+  std::int64_t poll_seconds = 2;
+  std::optional<std::int64_t> timeout_seconds;  // nullopt: until the job is final
+  // A progress line on stderr: redrawn in place on a terminal, a new line
+  // each time it changes otherwise.
+  bool progress = false;
+};
+
+// Polls GET /jobs/v2/{job_id} (the hub's JobService) until the job is final or
+// the timeout has passed, then prints the last job seen as JSON on stdout.
+// Returns kExitOk when it completed with no failed device; kExitFailed when it
+// failed, was cancelled or has failed devices (each named on stderr with its
+// error, from a devices.jobs query), or when the hub answered with an error;
+// kExitTimedOut when the timeout passed first.
+int FollowJob(boost::asio::io_context& io, apps::ServiceHub& hub, const std::string& job_id,
+              const FollowOptions& options);
+
+// The emulator's test-control plane, /offhub/v1/... on the service endpoint
+// (GET/PUT state, POST reset, GET/PUT clock, POST clock/advance), reached
+// with the service connection string's SAS token: the emulator wants a
+// policy with RegistryWrite and ServiceConnect (iothubowner).
+// Failures as the rest of the CLI sees them: the hub's answer read by
+// domain::ErrorFromResponse (a real IoT hub answers 404), 503001/500008 for
+// the network. Blocks the calling thread; one keep-alive connection.
+class ControlPlane {
+ public:
+  ControlPlane(const iothub::ServiceConnectionString& connection, azure::HttpsClientOptions options);
+
+  // `verb` on /offhub/v1/`path` with `body` as JSON (nullopt: no body); the
+  // answer's JSON. `read_timeout` 0: the client's default.
+  domain::Result<nlohmann::json> Call(boost::beast::http::verb verb, std::string_view path,
+                                      const std::optional<nlohmann::json>& body = std::nullopt,
+                                      std::chrono::milliseconds read_timeout = std::chrono::milliseconds(0));
+
+ private:
+  std::string host_name_;
+  azure::ServiceTokenSource tokens_;
+  azure::HttpsClient client_;
+};
+
+// The control plane at the hub `settings` name (as ConnectServiceHub reads
+// them); 400 ArgumentInvalid for --hub embedded (it has none) or a bad setting.
+domain::Result<std::unique_ptr<ControlPlane>> ConnectControlPlane(const apps::ServiceSettings& settings);
 
 }  // namespace offhub::cli

@@ -1,33 +1,81 @@
 #include "apps/offhub_cli/commands.hpp"
 
+#include <chrono>
+#include <fstream>
 #include <iostream>
 #include <memory>
 #include <optional>
+#include <sstream>
 
 #include "apps/lib/door_lock.hpp"
-#include "apps/offhub_cli/command_support.hpp"
+#include "apps/lib/command_line.hpp"
 #include "domain/device.hpp"
 #include "domain/job_request.hpp"
+#include "domain/json_text.hpp"
 #include "domain/method_request.hpp"
+#include "domain/time.hpp"
 
 namespace offhub::cli {
 namespace {
 
 using nlohmann::json;
+namespace http = boost::beast::http;
 
-// Runs the event loop until `done` is set (the embedded hub answers on it).
-void RunUntil(boost::asio::io_context& io, const bool& done) {
-  io.restart();
-  while (!done && io.run_one() > 0) {
-  }
+// clock advance answers once the work that fell due has run: each instant may
+// wait on devices' method answers (SteerableClock::kQuietWait apiece).
+constexpr std::chrono::minutes kAdvanceReadTimeout{10};
+
+CLI::Validator IsoTime() {
+  return CLI::Validator(
+      [](const std::string& text) {
+        return domain::ParseUtc(text) ? std::string() : "not an ISO 8601 time such as 2030-01-01T00:00:00Z: " + text;
+      },
+      "ISO8601");
 }
 
-// "[##########----------]  50%"
-std::string Bar(std::int64_t finished, std::int64_t total) {
-  constexpr int kWidth = 30;
-  const int filled = total == 0 ? kWidth : static_cast<int>(finished * kWidth / total);
-  const int percent = total == 0 ? 100 : static_cast<int>(finished * 100 / total);
-  return "[" + std::string(filled, '#') + std::string(kWidth - filled, '-') + "] " + std::to_string(percent) + "%";
+// A number no smaller than `minimum`, said plainly when not.
+CLI::Validator AtLeast(std::int64_t minimum) {
+  return CLI::Validator(
+      [minimum](const std::string& text) {
+        double value = 0;
+        if (CLI::detail::lexical_cast(text, value) && value >= static_cast<double>(minimum)) return std::string();
+        return "must be a number of at least " + std::to_string(minimum) + ", not " + text;
+      },
+      ">=" + std::to_string(minimum));
+}
+
+// A file's text, or stdin's for "-".
+domain::Result<std::string> ReadText(const std::string& path) {
+  std::ifstream file;
+  if (path != "-") {
+    file.open(path, std::ios::binary);
+    if (!file) return domain::Error::ArgumentInvalid("cannot read " + path);
+  }
+  std::ostringstream text;
+  text << (path == "-" ? std::cin : file).rdbuf();
+  return text.str();
+}
+
+domain::Status WriteJson(const std::string& path, const json& value) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << value.dump(2) << "\n";
+  out.close();
+  if (!out) return domain::Error::ArgumentInvalid("cannot write " + path);
+  return domain::Success();
+}
+
+// What a state document holds, counted as PUT /offhub/v1/state answers it.
+json StateCounts(const json& state) {
+  static const json kNone = json::array();
+  const auto array_at = [](const json& doc, const char* key) -> const json& {
+    const auto it = doc.find(key);  // end() when `doc` is no object
+    return it != doc.end() && it->is_array() ? *it : kNone;
+  };
+  std::size_t modules = 0;
+  for (const auto& device : array_at(state, "devices")) modules += array_at(device, "modules").size();
+  return {{"devices", array_at(state, "devices").size()},
+          {"modules", modules},
+          {"jobs", array_at(state, "jobs").size()}};
 }
 
 }  // namespace
@@ -41,6 +89,8 @@ void Commands::Register(CLI::App& app) {
   RegisterQuery(app);
   RegisterMethod(app);
   RegisterJob(app);
+  RegisterState(app);
+  RegisterClock(app);
 }
 
 domain::Result<std::optional<std::string>> Commands::Module() const {
@@ -54,7 +104,7 @@ int Commands::Run(boost::asio::io_context& io, apps::ServiceHub& hub) {
     if (command->parsed()) return action(io, hub);
   }
   std::cerr << "offhub: no command given (see --help)\n";
-  return 2;
+  return kExitUsage;
 }
 
 void Commands::RegisterDevice(CLI::App& app) {
@@ -134,15 +184,10 @@ void Commands::RegisterQuery(CLI::App& app) {
   query->add_option("--page-size", page_size_, "Items per page (x-ms-max-item-count)");
   query->add_flag("--all", all_pages_, "Follow continuation tokens to the last page");
   On(query, [this](auto&, apps::ServiceHub& hub) {
-    json items = json::array();
-    ports::QueryPageRequest page{page_size_, std::nullopt};
-    do {
-      const auto result = hub.services().queries.Query(sql_, page);
-      if (!result) return Fail(result.error());
-      for (const auto& item : result->items) items.push_back(item);
-      page.continuation = result->continuation;
-    } while (all_pages_ && page.continuation);
-    return Print(items);
+    const auto query_page = [&](const ports::QueryPageRequest& page) {
+      return hub.services().queries.Query(sql_, page);
+    };
+    return PrintOr(CollectPages(query_page, {page_size_, std::nullopt}, all_pages_));
   });
 }
 
@@ -193,7 +238,8 @@ void Commands::RegisterJob(CLI::App& app) {
   create->add_option("--timeout", timeout_, "responseTimeoutInSeconds (method jobs)")->capture_default_str();
   create->add_option("--patch", patch_,
                      R"(Twin patch as JSON (twin jobs), e.g. '{"properties":{"desired":{"floor":3}}}'; etag "*" is added when absent, as IoT Hub requires it)");
-  create->add_option("--start", start_, "Start time, ISO-8601 UTC (default: now)");
+  create->add_option("--start", start_,
+                     "Start time, ISO-8601 UTC (default: now by this machine's clock, not a frozen emulator's)");
   create->add_option("--max-execution", max_execution_, "maxExecutionTimeInSeconds")->capture_default_str();
   On(create, [this](auto&, apps::ServiceHub& hub) {
     json body = {{"jobId", id_}, {"queryCondition", sql_}, {"maxExecutionTimeInSeconds", max_execution_}};
@@ -228,49 +274,91 @@ void Commands::RegisterJob(CLI::App& app) {
     ports::JobListFilter filter;
     if (!job_type_.empty()) filter.job_type = job_type_;
     if (!job_status_.empty()) filter.job_status = job_status_;
-    json items = json::array();
-    ports::QueryPageRequest page;
-    do {
-      const auto result = hub.services().jobs.ListJobs(filter, page);
-      if (!result) return Fail(result.error());
-      for (const auto& item : result->items) items.push_back(item);
-      page.continuation = result->continuation;
-    } while (page.continuation);
-    return Print(items);
+    const auto jobs_page = [&](const ports::QueryPageRequest& page) {
+      return hub.services().jobs.ListJobs(filter, page);
+    };
+    return PrintOr(CollectPages(jobs_page));
   });
-  auto* watch = job->add_subcommand("watch", "Follow a job to its end with a progress bar; prints the final job");
-  watch->add_option("job-id", id_, "The job id")->required();
-  watch->add_option("--poll", poll_, "Seconds between polls")->capture_default_str();
-  On(watch, [this](boost::asio::io_context& io, apps::ServiceHub& hub) { return Watch(io, hub); });
+  RegisterFollow(*job);
 }
 
-int Commands::Watch(boost::asio::io_context& io, apps::ServiceHub& hub) {
-  bool done = false;
-  int code = 1;
-  std::function<void()> poll = [&] {
-    const auto job = hub.services().jobs.GetJob(id_);
-    if (!job) {
-      std::cerr << "\n";
-      code = Fail(job.error());
-      done = true;
-      return;
+void Commands::RegisterFollow(CLI::App& job) {
+  auto* wait = job.add_subcommand("wait", "Wait until a job is final, print it; exit 1 if it failed, was cancelled or "
+                                          "has failed devices (named on stderr), 3 on --timeout");
+  auto* watch = job.add_subcommand("watch", "As wait, with a progress line on stderr (redrawn on a terminal, a line "
+                                            "per change otherwise)");
+  for (auto* command : {wait, watch}) {
+    command->add_option("job-id", id_, "The job id")->required();
+    command->add_option("--timeout", wait_timeout_, "Give up after this many seconds, exit code 3 (default: never)")
+        ->check(AtLeast(0));
+    command->add_option("--poll", poll_, "Seconds between polls")->capture_default_str()->check(AtLeast(1));
+    On(command, [this, progress = command == watch](boost::asio::io_context& io, apps::ServiceHub& hub) {
+      return FollowJob(io, hub, id_, {.poll_seconds = poll_, .timeout_seconds = wait_timeout_, .progress = progress});
+    });
+  }
+}
+
+void Commands::OnControl(CLI::App* command, ControlCall call) {
+  On(command, [this, call = std::move(call)](auto&, auto&) {
+    const auto control = ConnectControlPlane(settings_);
+    if (!control) {
+      apps::PrintError("offhub", control.error());
+      return kExitUsage;
     }
-    const json stats = job->value("deviceJobStatistics", json::object());
-    const std::int64_t total = stats.value("deviceCount", 0);
-    const std::int64_t finished = stats.value("succeededCount", 0) + stats.value("failedCount", 0);
-    std::cerr << "\r" << Bar(finished, total) << "  " << apps::ProgressLine(*job) << "   " << std::flush;
-    const std::string status = job->value("status", "");
-    if (status == "completed" || status == "failed" || status == "cancelled") {
-      std::cerr << "\n";
-      code = Print(*job);
-      done = true;
-      return;
-    }
-    hub.clock().CallAfterSeconds(poll_, poll);
-  };
-  poll();
-  RunUntil(io, done);
-  return code;
+    return PrintOr(call(**control));
+  });
+}
+
+void Commands::RegisterState(CLI::App& app) {
+  auto* state = app.add_subcommand("state", "The emulator's whole state (devices, modules, twins, jobs) as JSON");
+  state->require_subcommand(1);
+  auto* exported = state->add_subcommand("export", "Print the state, or write it to FILE and print what it holds");
+  exported->add_option("file", file_, "Where to write it (default: stdout)");
+  OnControl(exported, [this](ControlPlane& control) -> domain::Result<json> {
+    auto document = control.Call(http::verb::get, "state");
+    if (!document || file_.empty()) return document;
+    if (auto written = WriteJson(file_, *document); !written) return written.error();
+    json counts = StateCounts(*document);
+    counts["file"] = file_;
+    return counts;
+  });
+  auto* imported = state->add_subcommand("import", "Replace the emulator's state with FILE's, all or nothing");
+  imported->add_option("file", file_, "A document as state export writes it; - for stdin")
+      ->required()
+      ->check(CLI::ExistingFile | CLI::IsMember({"-"}));
+  OnControl(imported, [this](ControlPlane& control) -> domain::Result<json> {
+    const auto text = ReadText(file_);
+    if (!text) return text.error();
+    const auto document = domain::ParseJsonText(*text, file_ == "-" ? "stdin" : file_);
+    if (!document) return document.error();
+    return control.Call(http::verb::put, "state", *document);
+  });
+  auto* reset = app.add_subcommand("reset", "Put the emulator back to its --seed state (or empty)");
+  OnControl(reset, [](ControlPlane& control) { return control.Call(http::verb::post, "reset"); });
+}
+
+void Commands::RegisterClock(CLI::App& app) {
+  auto* clock = app.add_subcommand("clock", "The emulator's clock: real time, or frozen and moved by hand");
+  clock->require_subcommand(1);
+  auto* show = clock->add_subcommand("show", "Print the clock: {\"mode\": \"real\" or \"manual\", \"now\"}");
+  OnControl(show, [](ControlPlane& control) { return control.Call(http::verb::get, "clock"); });
+  auto* freeze = clock->add_subcommand("freeze", "Stop the clock, at ISO-TIME when given (never before its now)");
+  freeze->add_option("iso-time", at_, "e.g. 2030-01-01T00:00:00Z (default: the hub's now)")->check(IsoTime());
+  OnControl(freeze, [this](ControlPlane& control) {
+    json body = {{"mode", "manual"}};
+    if (!at_.empty()) body["now"] = at_;
+    return control.Call(http::verb::put, "clock", body);
+  });
+  auto* advance = clock->add_subcommand(
+      "advance", "Move a frozen clock forward and run what falls due on the way (ClockNotManual unless frozen)");
+  advance->add_option("seconds", seconds_, "How far (up to ten years)")->required()->check(AtLeast(0));
+  OnControl(advance, [this](ControlPlane& control) {
+    return control.Call(http::verb::post, "clock/advance", json{{"seconds", seconds_}}, kAdvanceReadTimeout);
+  });
+  auto* resume = clock->add_subcommand("resume", "Run in real time again, on from where the clock stands");
+  OnControl(resume, [](ControlPlane& control) {
+    return control.Call(http::verb::put, "clock", json{{"mode", "real"}});
+  });
 }
 
 }  // namespace offhub::cli

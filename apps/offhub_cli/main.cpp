@@ -1,7 +1,8 @@
 // offhub: a command line for IoT hubs in the spirit of `az iot hub`: devices,
 // modules, twins, queries, direct methods and jobs, against a real hub, the
-// emulator or the embedded hub through the same switch. JSON on stdout; errors on stderr
-// as IoT Hub names them, with exit code 1 (2 for bad usage).
+// emulator or the embedded hub through the same switch; and the emulator's
+// test-control plane (state, reset, clock). JSON on stdout; errors on stderr
+// as IoT Hub names them. Exit codes: kFooter below.
 #include <CLI/CLI.hpp>
 #include <boost/asio/io_context.hpp>
 #include <iostream>
@@ -10,12 +11,26 @@
 #include "apps/offhub_cli/commands.hpp"
 #include "apps/lib/command_line.hpp"
 
+namespace {
+
+constexpr const char* kFooter = R"(Results are JSON on stdout; errors one line on stderr,
+"offhub: Name (number): message", with IoT Hub's error name and number.
+
+Exit codes: 0 success; 1 the hub answered with an error, or the job that job wait/watch
+followed failed, was cancelled or has failed devices; 2 bad usage or settings (including
+state, reset and clock with --hub embedded); 3 job wait/watch --timeout passed first.
+)";
+
+}  // namespace
+
 int main(int argc, char** argv) {
   offhub::apps::ServiceSettings settings;
-  CLI::App app{"offhub: devices, modules, twins, queries, direct methods and jobs of an IoT hub"};
+  CLI::App app{"offhub: devices, modules, twins, queries, direct methods and jobs of an IoT hub; state, reset and "
+               "clock of offhub-emulator"};
+  app.footer(kFooter);
   app.require_subcommand(1);
   offhub::apps::AddServiceOptions(app, settings);
-  offhub::cli::Commands commands;
+  offhub::cli::Commands commands{settings};
   commands.Register(app);
   if (const auto exit_code = offhub::apps::ParseCommandLine(app, argc, argv)) return *exit_code;
 
@@ -23,7 +38,7 @@ int main(int argc, char** argv) {
   auto hub = offhub::apps::ConnectServiceHub(io, settings);
   if (!hub) {
     offhub::apps::PrintError("offhub", hub.error());
-    return 2;
+    return offhub::cli::kExitUsage;
   }
   return commands.Run(io, **hub);
 }

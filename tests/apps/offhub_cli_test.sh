@@ -2,7 +2,8 @@
 # The offhub CLI against offhub-emulator over HTTPS (its CA, host-name
 # verification on): every command group, JSON out, IoT Hub's error names and
 # exit codes on failure; sim-device connected as a module with the module
-# connection string the CLI prints.
+# connection string the CLI prints; the emulator's test-control plane (state,
+# reset, clock) and job wait/watch's exit codes.
 #   offhub_cli_test.sh <build/bin>
 set -euo pipefail
 bin="$1"
@@ -15,6 +16,16 @@ expect() {  # expect <exit code> <text the output must contain> -- <offhub args.
   "$bin/offhub" "$@" >"$work/out" 2>&1 || code=$?
   [[ "$code" == "$want_code" ]] || { cat "$work/out"; fail "offhub $* exited $code, not $want_code"; }
   grep -qF -- "$want_text" "$work/out" || { cat "$work/out"; fail "offhub $*: no '$want_text' in the output"; }
+}
+
+# expect_stderr: as expect, with the text on stderr and nothing but JSON (or nothing) on stdout.
+expect_stderr() {  # expect_stderr <exit code> <text stderr must contain> -- <offhub args...>
+  local want_code="$1" want_text="$2"; shift 3
+  local code=0
+  "$bin/offhub" "$@" >"$work/out" 2>"$work/err" || code=$?
+  [[ "$code" == "$want_code" ]] || { cat "$work/out" "$work/err"; fail "offhub $* exited $code, not $want_code"; }
+  grep -qF -- "$want_text" "$work/err" || { cat "$work/err"; fail "offhub $*: no '$want_text' on stderr"; }
+  if [[ -s "$work/out" ]]; then python3 -m json.tool "$work/out" >/dev/null || fail "offhub $*: stdout is not JSON"; fi
 }
 
 offhub_start_emulator "$bin" || fail "the emulator did not start"
@@ -88,6 +99,55 @@ expect 1 'PreconditionFailed (412' -- module delete cli-1 mod-1 --etag wrong
 expect 0 '"deleted": "cli-1/mod-1"' -- module delete cli-1 mod-1
 expect 1 'ModuleNotFound (404010)' -- module show cli-1 mod-1
 expect 0 '"deleted": "cli-1"' -- device delete cli-1
+# The test-control plane: state export -> reset -> import brings a device back with its key.
+expect 0 '"deviceId": "cli-state"' -- device create cli-state
+key="$("$bin/offhub" device show cli-state | sed -n 's/.*"primaryKey": "\(.*\)".*/\1/p')"
+[[ -n "$key" ]] || fail "device show cli-state printed no primary key"
+expect 0 '"file": ' -- state export "$work/state.json"
+grep -qF "\"primaryKey\": \"$key\"" "$work/state.json" || fail "the exported state lacks cli-state's key"
+expect 0 "\"primaryKey\": \"$key\"" -- state export  # to stdout
+expect 0 '"devices": 0' -- reset
+expect 1 'DeviceNotFound (404001)' -- device show cli-state
+expect 0 '"devices": 1' -- state import "$work/state.json"
+expect 0 "\"primaryKey\": \"$key\"" -- device show cli-state
+echo '{"devices":[{"deviceId":"other","status":"enabled","keys":{"primaryKey":"!"}}]}' >"$work/bad-state.json"
+expect 1 'ArgumentInvalid (400004): $.devices[0].keys.primaryKey' -- state import "$work/bad-state.json"
+expect 0 '"deviceId": "cli-state"' -- device show cli-state  # all or nothing: the hub kept its state
+expect 1 'IotHubFormatError' -- state import - <<<'{not json'
+expect 2 'File does not exist' -- state import "$work/no-such-file.json"
+expect 2 'no test-control plane' -- --hub embedded reset
+
+# The clock, and job wait/watch: 0 completed cleanly, 1 failed devices, 3 timeout.
+expect 0 '"mode": "real"' -- clock show
+expect_stderr 1 'ClockNotManual (409901)' -- clock advance 10
+[[ ! -s "$work/out" ]] || fail "clock advance in real time printed on stdout"
+expect 2 'at least 0' -- clock advance -1
+expect 0 '"status": "queued"' -- job create cli-wait-twin --type twin --query "deviceId = 'cli-state'" --patch '{"properties":{"desired":{"floor":7}}}'
+expect 0 '"succeededCount": 1' -- job wait cli-wait-twin --poll 1
+expect 0 '"status": "queued"' -- job create cli-wait-later --type method --query "*" --method reboot --start 2099-01-01T00:00:00Z
+started="$(offhub_now_ms)"
+expect_stderr 3 'still scheduled after --timeout 1 s' -- job wait cli-wait-later --timeout 1 --poll 1
+(( $(offhub_now_ms) - started >= 1000 )) || fail "job wait --timeout 1 gave up before a second had passed"
+expect 0 '"mode": "manual"' -- clock freeze
+expect 0 '"mode": "manual"' -- clock show
+# cli-state is offline: its method call waits for it until the job's window closes.
+expect 0 '"status": "queued"' -- job create cli-wait-offline --type method --query "deviceId = 'cli-state'" --method reboot --max-execution 60
+expect_stderr 3 'after --timeout 1 s' -- job wait cli-wait-offline --timeout 1 --poll 1
+expect 0 '"mode": "manual"' -- clock advance 120
+expect_stderr 1 'device cli-state failed: JobRunPreconditionFailed' -- job wait cli-wait-offline --timeout 20 --poll 1
+grep -qF '"failedCount": 1' "$work/out" || fail "job wait printed no final job on stdout"
+expect_stderr 1 'completed with 1 failed device(s)' -- job watch cli-wait-offline --poll 1
+grep -qF '1 failed' "$work/err" || fail "job watch printed no progress line"
+if grep -q $'\r' "$work/err"; then fail "job watch wrote carriage returns to a file"; fi
+expect 0 '"status": "cancelled"' -- job cancel cli-wait-later
+expect_stderr 1 'job cli-wait-later cancelled' -- job wait cli-wait-later
+expect 0 '"now": "2030-01-01T00:00:00.0000000Z"' -- clock freeze 2030-01-01T00:00:00Z
+expect 0 '"now": "2030-01-01T00:01:30.0000000Z"' -- clock advance 90
+expect 1 'never goes back' -- clock freeze 2029-01-01T00:00:00Z
+expect 2 'not an ISO 8601 time' -- clock freeze yesterday
+expect 0 '"mode": "real"' -- clock resume
+expect 0 '"mode": "real"' -- clock show
+grep -qF '"now": "2030-01-01T00:01:3' "$work/out" || { cat "$work/out"; fail "the clock did not resume from where it stood"; }
 expect 0 '"floor": 3' -- --hub embedded twin update myDeviceId --patch '{"properties":{"desired":{"floor":3}}}'
 expect 0 '"status": 200' -- --hub embedded method invoke myDeviceId lockDoor
 IOTHUB_CONNECTION_STRING="HostName=localhost;SharedAccessKeyName=iothubowner" expect 2 'SharedAccessKey' -- device list

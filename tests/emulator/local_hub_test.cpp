@@ -284,3 +284,42 @@ TEST_CASE("a failing store at a job's start: the job fails with the store's reas
   CHECK(job["status"] == "completed");
   CHECK(job["deviceJobStatistics"]["succeededCount"] == 1);
 }
+
+TEST_CASE("ReplaceState: calls waiting for an identity that is gone end 404; those of identities that stay wait on") {
+  HubFixture f;
+  f.AddOfflineDevice("gone");
+  f.AddOfflineDevice("stays");
+  std::optional<domain::Result<domain::MethodResult>> gone, stays;
+  f.hub->InvokeMethod(ports::Identity::Device("gone"), Method(30, 60), [&](auto r) { gone.emplace(std::move(r)); });
+  f.hub->InvokeMethod(ports::Identity::Device("stays"), Method(30, 60), [&](auto r) { stays.emplace(std::move(r)); });
+  auto state = f.hub->ExportState();
+  std::erase_if(state.devices, [](const ports::StoredDevice& d) { return d.identity.device_id == "gone"; });
+  REQUIRE(f.hub->ReplaceState(state).ok());
+  REQUIRE(gone.has_value());
+  CHECK(gone->error().code() == domain::ErrorCode::DeviceNotFound);
+  CHECK_FALSE(stays.has_value());
+  f.devices.Connect("stays");
+  f.clock.AdvanceSeconds(1);
+  REQUIRE(stays.has_value());
+  CHECK(stays->ok());
+}
+
+TEST_CASE("ReplaceState: a running job comes back with its records and finishes") {
+  HubFixture f;
+  f.AddOnlineDevice("on");
+  f.AddOfflineDevice("off");
+  REQUIRE(f.CreateJob("j", offhub::testing::MethodJob("*", {{"maxExecutionTimeInSeconds", 100}})).ok());
+  f.clock.AdvanceSeconds(1);
+  REQUIRE(f.Job("j")["deviceJobStatistics"]["succeededCount"] == 1);
+  const auto exported = f.hub->ExportState();
+  CHECK(exported.jobs.size() == 1);
+  CHECK(exported.device_jobs.size() == 2);
+  REQUIRE(f.hub->ReplaceState({}).ok());
+  CHECK(f.hub->GetJob("j").error().code() == domain::ErrorCode::JobNotFound);
+  REQUIRE(f.hub->ReplaceState(exported).ok());
+  CHECK(f.Job("j")["status"] == "running");
+  f.devices.Connect("off");
+  f.clock.AdvanceSeconds(1);
+  CHECK(f.Job("j")["status"] == "completed");
+  CHECK(f.Job("j")["deviceJobStatistics"]["succeededCount"] == 2);
+}

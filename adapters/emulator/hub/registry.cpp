@@ -79,8 +79,19 @@ void Registry::Replace(std::vector<ports::StoredDevice> devices) {
       if (!Find(key)) observer_->OnDeviceRemoved(key);
     }
   }
-  for (const auto& [id, entry] : devices_) observer_->OnDeviceChanged(entry.identity);
-  for (const auto& [key, entry] : modules_) observer_->OnDeviceChanged(entry.identity);
+  // Only what the observer would see differently: a reset to the same seed pushes no keys.
+  const auto changed = [](const domain::Device& now, const EntryMap& before, const std::string& key) {
+    const auto old = before.find(key);
+    if (old == before.end()) return true;
+    const domain::Device& was = old->second.identity;
+    return was.primary_key != now.primary_key || was.secondary_key != now.secondary_key || was.status != now.status;
+  };
+  for (const auto& [key, entry] : devices_) {
+    if (changed(entry.identity, old_devices, key)) observer_->OnDeviceChanged(entry.identity);
+  }
+  for (const auto& [key, entry] : modules_) {
+    if (changed(entry.identity, old_modules, key)) observer_->OnDeviceChanged(entry.identity);
+  }
 }
 
 std::vector<ports::StoredDevice> Registry::Snapshot() const {

@@ -55,8 +55,9 @@ class Registry final : public ports::RegistryService, public ports::TwinService 
   // The identities a store loaded, all disconnected; tells the observer of each.
   void Load(std::vector<ports::StoredDevice> devices);
   // Every identity becomes `devices` (which the store holds already): the
-  // observer hears of each identity removed, then of each one held; one that
-  // stays keeps its presence (its connection outlives the change).
+  // observer hears of each identity removed, then of each one new or with
+  // other keys or status; one that stays keeps its presence (its connection
+  // outlives the change).
   void Replace(std::vector<ports::StoredDevice> devices);
   // Every identity with its twin: devices, then modules, in key order.
   std::vector<ports::StoredDevice> Snapshot() const;

@@ -75,7 +75,9 @@ class Session : public ConnectionLimit::Evictable, public std::enable_shared_fro
   void DoRead() {
     slot_.SetIdle(this);
     parser_.emplace();
-    parser_->body_limit(kMaxBodyBytes + 1);  // the router answers 413 for one byte over
+    // Beast checks a Content-Length against the limit with the header: the
+    // largest any request may carry until the header says which request it is.
+    parser_->body_limit(kMaxStateBytes + 1);
     if (buffer_.size() > 0) return DoReadHeader();  // pipelined: it has begun already
     beast::get_lowest_layer(stream_).expires_after(kIdleTimeout);
     stream_.async_read_some(buffer_.prepare(kFirstReadBytes),
@@ -96,7 +98,17 @@ class Session : public ConnectionLimit::Evictable, public std::enable_shared_fro
   }
 
   void DoReadBody() {
-    if (router_.AllowsLargeBody(parser_->get())) parser_->body_limit(kMaxStateBytes + 1);
+    if (!router_.AllowsLargeBody(parser_->get())) {
+      // The router answers 413 for one byte over; more is refused unread.
+      const auto length = parser_->content_length();
+      if (length && *length > kMaxBodyBytes + 1) {
+        slot_.SetIdle(nullptr);
+        request_ = {};
+        started_ = std::chrono::steady_clock::now();
+        return Reject(domain::Error::MessageTooLarge("The request body is too large"));
+      }
+      parser_->body_limit(kMaxBodyBytes + 1);
+    }
     beast::get_lowest_layer(stream_).expires_after(kBodyTimeout);
     http::async_read(stream_, buffer_, *parser_,
                      [self = this->shared_from_this()](beast::error_code ec, std::size_t) { self->OnRead(ec); });
