@@ -286,4 +286,15 @@ domain::Result<std::unique_ptr<ControlPlane>> ConnectControlPlane(const apps::Se
   }
 }
 
+CLI::Validator AtLeast(std::int64_t minimum) {
+  return CLI::Validator(
+      [minimum](const std::string& text) {
+        double value = 0;
+        if (CLI::detail::lexical_cast(text, value) && value >= static_cast<double>(minimum)) return std::string();
+        return "must be a number of at least " + std::to_string(minimum) + ", not " + text;
+      },
+      ">=" + std::to_string(minimum));
+}
+
+
 }  // namespace offhub::cli

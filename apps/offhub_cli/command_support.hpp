@@ -4,6 +4,7 @@
 // a job to its end (job wait, job watch) and the emulator's test-control plane
 // (state, reset, clock).
 
+#include <CLI/CLI.hpp>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -44,6 +45,9 @@ void RunUntil(boost::asio::io_context& io, const bool& done);
 
 // `text` as JSON; 400 ArgumentInvalid naming the option `what` otherwise.
 domain::Result<nlohmann::json> ParseJsonArgument(const std::string& text, const char* what);
+
+// A number no smaller than `minimum`, said plainly when not (a CLI11 check).
+CLI::Validator AtLeast(std::int64_t minimum);
 
 // An --etag value as If-Match: empty means no header.
 std::optional<std::string_view> IfMatch(const std::string& etag);

@@ -1,0 +1,129 @@
+// The test-control plane's commands: state export/import, reset, clock.
+#include <chrono>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "apps/lib/command_line.hpp"
+#include "apps/offhub_cli/commands.hpp"
+#include "domain/json_text.hpp"
+#include "domain/time.hpp"
+
+namespace offhub::cli {
+namespace {
+
+using nlohmann::json;
+namespace http = boost::beast::http;
+
+// clock advance answers once the work that fell due has run: each instant may
+// wait on devices' method answers (SteerableClock::kQuietWait apiece).
+constexpr std::chrono::minutes kAdvanceReadTimeout{10};
+
+CLI::Validator IsoTime() {
+  return CLI::Validator(
+      [](const std::string& text) {
+        return domain::ParseUtc(text) ? std::string() : "not an ISO 8601 time such as 2030-01-01T00:00:00Z: " + text;
+      },
+      "ISO8601");
+}
+
+// A file's text, or stdin's for "-".
+domain::Result<std::string> ReadText(const std::string& path) {
+  std::ifstream file;
+  if (path != "-") {
+    file.open(path, std::ios::binary);
+    if (!file) return domain::Error::ArgumentInvalid("cannot read " + path);
+  }
+  std::ostringstream text;
+  text << (path == "-" ? std::cin : file).rdbuf();
+  return text.str();
+}
+
+domain::Status WriteJson(const std::string& path, const json& value) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << value.dump(2) << "\n";
+  out.close();
+  if (!out) return domain::Error::ArgumentInvalid("cannot write " + path);
+  return domain::Success();
+}
+
+// What a state document holds, counted as PUT /offhub/v1/state answers it.
+json StateCounts(const json& state) {
+  static const json kNone = json::array();
+  const auto array_at = [](const json& doc, const char* key) -> const json& {
+    const auto it = doc.find(key);  // end() when `doc` is no object
+    return it != doc.end() && it->is_array() ? *it : kNone;
+  };
+  std::size_t modules = 0;
+  for (const auto& device : array_at(state, "devices")) modules += array_at(device, "modules").size();
+  return {{"devices", array_at(state, "devices").size()},
+          {"modules", modules},
+          {"jobs", array_at(state, "jobs").size()}};
+}
+
+}  // namespace
+
+void Commands::OnControl(CLI::App* command, ControlCall call) {
+  On(command, [this, call = std::move(call)](auto&, auto&) {
+    const auto control = ConnectControlPlane(settings_);
+    if (!control) {
+      apps::PrintError("offhub", control.error());
+      return kExitUsage;
+    }
+    return PrintOr(call(**control));
+  });
+}
+
+void Commands::RegisterState(CLI::App& app) {
+  auto* state = app.add_subcommand("state", "The emulator's whole state (devices, modules, twins, jobs) as JSON");
+  state->require_subcommand(1);
+  auto* exported = state->add_subcommand("export", "Print the state, or write it to FILE and print what it holds");
+  exported->add_option("file", file_, "Where to write it (default: stdout)");
+  OnControl(exported, [this](ControlPlane& control) -> domain::Result<json> {
+    auto document = control.Call(http::verb::get, "state");
+    if (!document || file_.empty()) return document;
+    if (auto written = WriteJson(file_, *document); !written) return written.error();
+    json counts = StateCounts(*document);
+    counts["file"] = file_;
+    return counts;
+  });
+  auto* imported = state->add_subcommand("import", "Replace the emulator's state with FILE's, all or nothing");
+  imported->add_option("file", file_, "A document as state export writes it; - for stdin")
+      ->required()
+      ->check(CLI::ExistingFile | CLI::IsMember({"-"}));
+  OnControl(imported, [this](ControlPlane& control) -> domain::Result<json> {
+    const auto text = ReadText(file_);
+    if (!text) return text.error();
+    const auto document = domain::ParseJsonText(*text, file_ == "-" ? "stdin" : file_);
+    if (!document) return document.error();
+    return control.Call(http::verb::put, "state", *document);
+  });
+  auto* reset = app.add_subcommand("reset", "Put the emulator back to its --seed state (or empty)");
+  OnControl(reset, [](ControlPlane& control) { return control.Call(http::verb::post, "reset"); });
+}
+
+void Commands::RegisterClock(CLI::App& app) {
+  auto* clock = app.add_subcommand("clock", "The emulator's clock: real time, or frozen and moved by hand");
+  clock->require_subcommand(1);
+  auto* show = clock->add_subcommand("show", "Print the clock: {\"mode\": \"real\" or \"manual\", \"now\"}");
+  OnControl(show, [](ControlPlane& control) { return control.Call(http::verb::get, "clock"); });
+  auto* freeze = clock->add_subcommand("freeze", "Stop the clock, at ISO-TIME when given (never before its now)");
+  freeze->add_option("iso-time", at_, "e.g. 2030-01-01T00:00:00Z (default: the hub's now)")->check(IsoTime());
+  OnControl(freeze, [this](ControlPlane& control) {
+    json body = {{"mode", "manual"}};
+    if (!at_.empty()) body["now"] = at_;
+    return control.Call(http::verb::put, "clock", body);
+  });
+  auto* advance = clock->add_subcommand(
+      "advance", "Move a frozen clock forward and run what falls due on the way (ClockNotManual unless frozen)");
+  advance->add_option("seconds", seconds_, "How far (up to ten years)")->required()->check(AtLeast(0));
+  OnControl(advance, [this](ControlPlane& control) {
+    return control.Call(http::verb::post, "clock/advance", json{{"seconds", seconds_}}, kAdvanceReadTimeout);
+  });
+  auto* resume = clock->add_subcommand("resume", "Run in real time again, on from where the clock stands");
+  OnControl(resume, [](ControlPlane& control) {
+    return control.Call(http::verb::put, "clock", json{{"mode", "real"}});
+  });
+}
+
+}  // namespace offhub::cli
