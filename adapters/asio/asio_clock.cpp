@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <deque>
 #include <map>
 #include <utility>
 
@@ -69,10 +70,10 @@ class AsioClock final : public SteerableClock {
     Arm();
   }
 
-  bool Advance(domain::UtcTime target, std::function<bool()> quiet, std::function<void()> done) override {
-    if (!frozen_ || target < last_) return false;
-    ++advance_generation_;
-    Step(target, std::move(quiet), std::move(done), advance_generation_, std::chrono::steady_clock::now());
+  bool Advance(std::chrono::milliseconds by, std::function<bool()> quiet, Reached done) override {
+    if (!frozen_ || by.count() < 0) return false;
+    queued_.push_back({by, std::move(quiet), std::move(done)});
+    if (queued_.size() == 1) StartNext();
     return true;
   }
 
@@ -113,15 +114,32 @@ class AsioClock final : public SteerableClock {
     Arm();
   }
 
-  // One turn of an Advance: timers due at the current instant first; once
-  // none is left and the hub is quiet (or kQuietWait has passed), the clock
-  // moves to the next timer's instant (or to `target`).
-  void Step(domain::UtcTime target, std::function<bool()> quiet, std::function<void()> done, std::uint64_t generation,
-            std::chrono::steady_clock::time_point instant_since) {
-    if (generation != advance_generation_ || !frozen_) {  // a newer Advance, or Resume, took over
-      boost::asio::post(io_, std::move(done));
-      return;
-    }
+  struct Queued {
+    std::chrono::milliseconds by;
+    std::function<bool()> quiet;
+    Reached done;
+  };
+
+  // The advance at the head of the queue starts from where the clock stands.
+  void StartNext() {
+    if (queued_.empty()) return;
+    Step(last_.PlusMillis(queued_.front().by.count()), std::chrono::steady_clock::now());
+  }
+
+  // The head advance is over: answer it, start the next.
+  void Finish() {
+    auto done = std::move(queued_.front().done);
+    queued_.pop_front();
+    boost::asio::post(io_, [done = std::move(done), reached = last_] { done(reached); });
+    StartNext();
+  }
+
+  // One turn of the head advance: timers due at the current instant first;
+  // once none is left and the hub is quiet (or kQuietWait has passed), the
+  // clock moves to the next timer's instant (or to `target`).
+  void Step(domain::UtcTime target, std::chrono::steady_clock::time_point instant_since) {
+    if (!frozen_) return Finish();  // resumed meanwhile: it stops where it stood
+    const auto& quiet = queued_.front().quiet;
     std::size_t ran = 0;
     while (ran < kTimersPerTurn && !timers_.empty() && timers_.begin()->first.first <= last_) {
       RunOne();
@@ -134,22 +152,20 @@ class AsioClock final : public SteerableClock {
         last_ = std::max(last_, target);
         *frozen_ = last_;
         Arm();
-        boost::asio::post(io_, std::move(done));
-        return;
+        return Finish();
       }
       last_ = timers_.begin()->first.first;  // the next instant something happens
       *frozen_ = last_;
       instant_since = std::chrono::steady_clock::now();
     }
-    auto next = [this, alive = alive_, target, quiet = std::move(quiet), done = std::move(done), generation,
-                 instant_since]() mutable {
-      if (*alive) Step(target, std::move(quiet), std::move(done), generation, instant_since);
+    auto next = [this, alive = alive_, target, instant_since] {
+      if (*alive) Step(target, instant_since);
     };
     if (due_now || ran > 0) return boost::asio::post(io_, std::move(next));
     // Waiting for the hub to be quiet: look again shortly, serving I/O meanwhile.
     quiet_timer_.expires_after(kQuietPoll);
-    quiet_timer_.async_wait([next = std::move(next)](boost::system::error_code ec) mutable {
-      if (!ec) next();
+    quiet_timer_.async_wait([next = std::move(next)](boost::system::error_code ec) {
+      if (!ec) next();  // only this advance waits on it: cancelled only with the clock
     });
   }
 
@@ -160,7 +176,7 @@ class AsioClock final : public SteerableClock {
   mutable domain::UtcTime last_{};
   std::int64_t offset_ticks_ = 0;           // real mode: added to the system clock
   std::optional<domain::UtcTime> frozen_;  // manual mode: the instant (== last_)
-  std::uint64_t advance_generation_ = 0;
+  std::deque<Queued> queued_;  // advances asked for; the head runs
   TimerId last_id_ = 0;
   std::map<Key, std::function<void()>> timers_;
   std::map<TimerId, domain::UtcTime> instants_;

@@ -9,12 +9,15 @@
 //   hub goes on from the instant it had reached, at real speed);
 // - manual: frozen at an instant. Timers due at or before it still run
 //   (work posted "now" goes on); later ones wait for Advance.
-// Advance moves a manual clock to `target`, running every timer due on the
+// Advance moves a manual clock forward by `by`, running every timer due on the
 // way in time order, at most kTimersPerTurn per turn of the event loop (I/O
 // is served in between). Before it moves past an instant it waits, in real
 // time, until `quiet()` holds (the hub has no method call awaiting a device's
 // answer: the answer is part of that instant), but at most kQuietWait per
-// instant; then it calls `done` (posted, never from inside Advance).
+// instant; then it calls `done` (posted, never from inside Advance). Advances
+// run one at a time: one asked for while another runs starts when it ends,
+// from where it ended. `done` always runs once, also when the clock is
+// resumed meanwhile (it then stops where it stood).
 // Threading: the io_context's thread only.
 
 #include <chrono>
@@ -39,8 +42,10 @@ class SteerableClock : public ports::Clock {
   virtual bool Freeze(std::optional<domain::UtcTime> at) = 0;
   // Real time again, from the instant the clock has reached.
   virtual void Resume() = 0;
-  // Manual mode only (false otherwise, or when `target` is before Now()).
-  virtual bool Advance(domain::UtcTime target, std::function<bool()> quiet, std::function<void()> done) = 0;
+  // Manual mode only (false otherwise, or when `by` is negative).
+  // `done` gets the instant this advance reached (a later one may be running by then).
+  using Reached = std::function<void(domain::UtcTime)>;
+  virtual bool Advance(std::chrono::milliseconds by, std::function<bool()> quiet, Reached done) = 0;
 };
 
 // Starts real, or frozen at `manual_at` when given.

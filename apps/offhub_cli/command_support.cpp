@@ -269,6 +269,7 @@ domain::Result<std::unique_ptr<ControlPlane>> ConnectControlPlane(const apps::Se
   options.host_name = options.connect_host = connection->host_name;
   options.connect_timeout = RestDefaults().connect_timeout;
   options.io_timeout = RestDefaults().request_timeout;
+  options.max_response_bytes = kMaxStateDocumentBytes;  // a whole hub's export
   if (!settings.ca_file.empty()) options.ca_file = settings.ca_file;
   if (!settings.endpoint.empty()) {
     auto endpoint = apps::ParseEndpoint(settings.endpoint, "https", "http", "--endpoint");

@@ -30,6 +30,9 @@ inline constexpr int kExitFailed = 1;  // the hub's error, or a job that did not
 inline constexpr int kExitUsage = 2;   // bad arguments or settings
 inline constexpr int kExitTimedOut = 3;
 
+// The largest state document the emulator takes (PUT /offhub/v1/state), and so the largest the CLI reads.
+inline constexpr std::size_t kMaxStateDocumentBytes = 256 * 1024 * 1024;
+
 // Prints "offhub: <Name> (<number>): <message>" on stderr; returns kExitFailed.
 int Fail(const domain::Error& error);
 // Prints `value` as indented JSON on stdout; returns kExitOk.

@@ -265,4 +265,8 @@ TEST_CASE("manual clock: an offline device's job record fails when the clock pas
   const json job = Get(port, "/jobs/v2/late?api-version=2021-04-12");
   CHECK(job["status"] == "completed");
   CHECK(job["deviceJobStatistics"]["failedCount"] == 1);
+  // Four-digit years only: the clock stops short of year 10000.
+  CHECK(Request(port, http::verb::put, "/offhub/v1/clock", R"({"mode":"manual","now":"9999-12-31T23:59:00Z"})").result_int() == 200);
+  CHECK(Request(port, http::verb::post, "/offhub/v1/clock/advance", R"({"seconds":120})").result_int() == 400);
+  CHECK(Request(port, http::verb::post, "/offhub/v1/clock/advance", R"({"seconds":30})").result_int() == 200);
 }

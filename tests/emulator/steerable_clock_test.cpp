@@ -37,12 +37,12 @@ TEST_CASE("manual: frozen; work due now still runs; later timers wait for Advanc
   CHECK(ran == std::vector<std::string>{"now"});
   CHECK(clock->Now() == kStart);
   bool done = false;
-  REQUIRE(clock->Advance(kStart.PlusSeconds(30), nullptr, [&] { done = true; }));
+  REQUIRE(clock->Advance(std::chrono::seconds(30), nullptr, [&](UtcTime) { done = true; }));
   RunFor(io, std::chrono::milliseconds(30));
   CHECK(done);
   CHECK(ran == std::vector<std::string>{"now", "10 s", "posted at 10 s", "15 s"});
   CHECK(clock->Now() == kStart.PlusSeconds(30));
-  CHECK_FALSE(clock->Advance(kStart, nullptr, [] {}));  // never back
+  CHECK_FALSE(clock->Advance(std::chrono::milliseconds(-1), nullptr, [](UtcTime) {}));  // never back
   CHECK_FALSE(clock->Freeze(kStart));
 }
 
@@ -56,7 +56,7 @@ TEST_CASE("manual: Advance waits at an instant until the hub is quiet, at most k
   network.expires_after(std::chrono::milliseconds(50));
   network.async_wait([&](boost::system::error_code) { answered = true; });
   bool done = false;
-  REQUIRE(clock->Advance(kStart.PlusSeconds(60), [&] { return answered; }, [&] { done = true; }));
+  REQUIRE(clock->Advance(std::chrono::seconds(60), [&] { return answered; }, [&](UtcTime) { done = true; }));
   RunFor(io, std::chrono::milliseconds(500));
   CHECK(done);
   CHECK(answered);
@@ -66,7 +66,7 @@ TEST_CASE("manual: Advance waits at an instant until the hub is quiet, at most k
   bool fired = false, done2 = false;
   clock->CallAt(clock->Now().PlusSeconds(1), [&] { fired = true; });
   const auto started = std::chrono::steady_clock::now();
-  REQUIRE(clock->Advance(clock->Now().PlusSeconds(2), [] { return false; }, [&] { done2 = true; }));
+  REQUIRE(clock->Advance(std::chrono::seconds(2), [] { return false; }, [&](UtcTime) { done2 = true; }));
   RunFor(io, offhub::SteerableClock::kQuietWait * 2 + std::chrono::milliseconds(500));
   CHECK(done2);
   CHECK(fired);
@@ -90,7 +90,7 @@ TEST_CASE("manual: 100,000 timers due in one Advance run in bounded turns, I/O s
     });
   };
   tick();
-  REQUIRE(clock->Advance(kStart.PlusSeconds(100), nullptr, [&] { done = true; }));
+  REQUIRE(clock->Advance(std::chrono::seconds(100), nullptr, [&](UtcTime) { done = true; }));
   RunFor(io, std::chrono::seconds(20));
   CHECK(done);
   CHECK(ran == 100'000);
@@ -102,7 +102,7 @@ TEST_CASE("real after manual: time goes on from the instant reached, never back"
   auto clock = offhub::MakeAsioClock(io, kStart);
   CHECK(clock->manual());
   bool done = false;
-  clock->Advance(kStart.PlusSeconds(3600), nullptr, [&] { done = true; });
+  clock->Advance(std::chrono::seconds(3600), nullptr, [&](UtcTime) { done = true; });
   RunFor(io, std::chrono::milliseconds(20));
   REQUIRE(done);
   clock->Resume();
@@ -116,4 +116,34 @@ TEST_CASE("real after manual: time goes on from the instant reached, never back"
   CHECK(fired);  // real timers run again by themselves
   CHECK(clock->Freeze(std::nullopt));
   CHECK(clock->manual());
+}
+
+TEST_CASE("advances asked for while one runs wait their turn, each answered once, and add up") {
+  boost::asio::io_context io;
+  auto clock = offhub::MakeAsioClock(io, kStart);
+  bool answered = false;
+  clock->CallAt(kStart.PlusSeconds(10), [] {});  // the first advance waits here for the "answer"
+  boost::asio::steady_timer network(io);
+  network.expires_after(std::chrono::milliseconds(100));
+  network.async_wait([&](boost::system::error_code) { answered = true; });
+  std::vector<std::string> done;
+  REQUIRE(clock->Advance(std::chrono::seconds(20), [&] { return answered; },
+                         [&](UtcTime reached) { done.push_back("20 s @" + offhub::domain::FormatUtc(reached)); }));
+  for (int i = 0; i < 5; ++i) {
+    REQUIRE(clock->Advance(std::chrono::milliseconds(1500), nullptr, [&](UtcTime) { done.push_back("1.5 s"); }));
+  }
+  RunFor(io, std::chrono::seconds(2));
+  REQUIRE(done.size() == 6);
+  CHECK(done[0] == "20 s @2030-01-01T00:00:20.0000000Z");
+  CHECK(clock->Now() == kStart.PlusMillis(27'500));
+  // Resumed while advances wait: each is answered, the clock stays where it stood.
+  bool never = false;
+  clock->CallAt(clock->Now().PlusSeconds(1), [] {});
+  int finished = 0;
+  clock->Advance(std::chrono::seconds(5), [&] { return never; }, [&](UtcTime) { ++finished; });
+  clock->Advance(std::chrono::seconds(5), nullptr, [&](UtcTime) { ++finished; });
+  clock->Resume();
+  RunFor(io, std::chrono::milliseconds(100));
+  CHECK(finished == 2);
+  CHECK(clock->Now() < kStart.PlusMillis(29'500));
 }

@@ -12,6 +12,8 @@ using nlohmann::json;
 
 // Ten years: far enough for any window or schedule, small enough for UtcTime's ticks.
 constexpr double kMaxAdvanceSeconds = 10.0 * 366 * 24 * 3600;
+// The last instant ISO 8601's four-digit years (and IoT Hub's clients) can write.
+const domain::UtcTime kLatest = *domain::ParseUtc("9999-12-31T23:59:59Z");
 
 json Counts(const ports::StoredState& state) {
   std::size_t modules = 0;
@@ -59,6 +61,7 @@ class HubControl final : public ControlService {
       if (!parsed) return Error::ArgumentInvalid("'now' must be an ISO 8601 UTC time, e.g. \"2030-01-01T00:00:00Z\"");
       at = *parsed;
     }
+    if (at && *at > kLatest) return Error::ArgumentInvalid("'now' is after 9999-12-31T23:59:59Z");
     if (!clock_.Freeze(at)) {
       return Error::ArgumentInvalid("'now' is before the hub's current time " + domain::FormatUtc(clock_.Now()) +
                                     ": the hub's clock never goes back");
@@ -77,8 +80,13 @@ class HubControl final : public ControlService {
                         "The hub's clock runs in real time: freeze it first (PUT /offhub/v1/clock {\"mode\":\"manual\"})"));
     }
     const auto millis = static_cast<std::int64_t>(std::llround(seconds->get<double>() * 1000));
-    const auto target = clock_.Now().PlusMillis(millis);
-    clock_.Advance(target, [this] { return hub_.quiet(); }, [this, done = std::move(done)] { done(GetClock()); });
+    if (clock_.Now().PlusMillis(millis) > kLatest) {
+      return done(Error::ArgumentInvalid("'seconds' would take the clock past 9999-12-31T23:59:59Z"));
+    }
+    clock_.Advance(std::chrono::milliseconds(millis), [this] { return hub_.quiet(); },
+                   [done = std::move(done)](domain::UtcTime reached) {
+                     done(json{{"mode", "manual"}, {"now", domain::FormatUtc(reached)}});
+                   });
   }
 
  private:

@@ -39,8 +39,9 @@ using Request = boost::beast::http::request<boost::beast::http::string_body>;
 using Response = boost::beast::http::response<boost::beast::http::string_body>;
 
 inline constexpr std::size_t kMaxBodyBytes = 256 * 1024;
-// PUT /offhub/v1/state carries a whole hub (about 300 bytes per device).
-inline constexpr std::size_t kMaxStateBytes = 64 * 1024 * 1024;
+// PUT /offhub/v1/state carries a whole hub (about 300 bytes per device, more
+// with jobs: a 50,000-device hub with 4 finished jobs exports about 70 MB).
+inline constexpr std::size_t kMaxStateBytes = 256 * 1024 * 1024;
 inline constexpr std::string_view kStatePath = "/offhub/v1/state";
 
 // What GET /health (no token needed) reports: 200 {"status":"ok", <details>}
