@@ -185,7 +185,10 @@ void BrokerCore::Consume(std::string_view client_id, std::string_view topic, std
   if (!TakeTwinRequest(client_id, topic)) return;
   auto hub_topic = AddressedTopic(kFromPrefix, client_id, topic);
   if (!hub_topic) return;  // too long to re-address: dropped
-  outbox_.push_back({std::string(kHubClientId), std::move(*hub_topic), std::string(payload), qos});
+  // At QoS 0: the broker has acknowledged the device already, and QoS 1 to the
+  // hub would let its in-flight window hold every other device's traffic
+  // behind a device flooding QoS 1 telemetry.
+  outbox_.push_back({std::string(kHubClientId), std::move(*hub_topic), std::string(payload), 0});
 }
 
 void BrokerCore::ConsumeFromHub(std::string_view topic, std::string_view payload, int qos) {

@@ -115,7 +115,7 @@ class BrokerCore {
   // MOSQ_EVT_MESSAGE. Every publish is consumed: the plugin drops the
   // original. Hub "$offhub/to/{id}/t" -> copy to device {id} on t; hub
   // "$offhub/keys/{id}" -> key table (and a kick when the device is removed
-  // or disabled); device publishes -> copy to the hub on "$offhub/from/{id}/t",
+  // or disabled); device publishes -> copy to the hub on "$offhub/from/{id}/t" at QoS 0,
   // except QoS 2 ones: nothing is copied and the device is kicked
   // (https://learn.microsoft.com/azure/iot-hub/iot-mqtt-connect-to-iot-hub),
   // and twin requests beyond the device's rate (kTwinRequestsPerSecond).
