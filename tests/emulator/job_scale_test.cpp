@@ -72,7 +72,7 @@ TEST_CASE("a method job over 50,000 devices completes on a 256 KiB stack, each d
   for (int i = 0; i < kDevices; ++i) REQUIRE(f.devices.device(DeviceId(i)).calls.size() == 1);
 }
 
-TEST_CASE("the job engine works in bounded turns: one turn starts at most kDevicesPerTurn devices") {
+TEST_CASE("the job engine works in bounded turns: one turn starts at most kDevicesPerTurn devices, at least one") {
   HubFixture f;
   constexpr int kCount = 3 * static_cast<int>(emulator::JobEngine::kDevicesPerTurn) + 5;
   for (int i = 0; i < kCount; ++i) f.AddDevice(DeviceId(i));
@@ -83,7 +83,10 @@ TEST_CASE("the job engine works in bounded turns: one turn starts at most kDevic
   f.clock.RunDueOnce();  // one batch; the rest wait for later turns of the loop
   const json job = f.Job("twins");
   CHECK(job["status"] == "running");
-  CHECK(job["deviceJobStatistics"]["succeededCount"] == emulator::JobEngine::kDevicesPerTurn);
+  // Fewer when the turn's time budget (kTurnBudget) runs out first, as under ASan on a busy machine.
+  const int first_turn = job["deviceJobStatistics"]["succeededCount"];
+  CHECK(first_turn >= 1);
+  CHECK(first_turn <= static_cast<int>(emulator::JobEngine::kDevicesPerTurn));
   f.clock.RunDue();
   CHECK(f.Job("twins")["status"] == "completed");
 }
