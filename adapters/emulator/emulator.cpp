@@ -122,7 +122,9 @@ void Emulator::Start() {
   p.hub = MakeLocalHub(*p.clock, *p.channel, *p.store, std::move(*loaded),
                        {.max_in_flight_per_job = p.config.max_in_flight_per_job, .observer = p.forwarder.get()});
   p.channel->SetRequestHandler(p.hub.get());
-  p.control = MakeHubControl(*p.clock, *p.hub, p.config.seed.value_or(ports::StoredState{}));
+  // The control plane keeps the seed for resets; the config's copy is not needed again.
+  p.control = MakeHubControl(*p.clock, *p.hub, std::move(p.config.seed).value_or(ports::StoredState{}));
+  p.config.seed.reset();
   StartRest();
 }
 
