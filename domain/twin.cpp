@@ -37,6 +37,11 @@ std::string Twin::etag() const {
   return Base64Encode(bytes);
 }
 
+const nlohmann::json& ObjectOrEmpty(const nlohmann::json& value) {
+  static const nlohmann::json empty = nlohmann::json::object();
+  return value.is_null() ? empty : value;
+}
+
 namespace {
 
 std::string TimeOrNever(const std::optional<UtcTime>& t) {
@@ -44,7 +49,7 @@ std::string TimeOrNever(const std::optional<UtcTime>& t) {
 }
 
 nlohmann::json SectionJson(const TwinSection& section, bool with_metadata) {
-  nlohmann::json out = section.properties;
+  nlohmann::json out = ObjectOrEmpty(section.properties);
   if (with_metadata) out["$metadata"] = {{"$lastUpdated", FormatUtc(section.last_updated)}};
   out["$version"] = section.version;
   return out;
@@ -67,7 +72,7 @@ nlohmann::json ToJson(const Twin& twin) {
       {"x509Thumbprint", {{"primaryThumbprint", nullptr}, {"secondaryThumbprint", nullptr}}},
       {"modelId", twin.model_id},
       {"version", twin.version},
-      {"tags", twin.tags},
+      {"tags", ObjectOrEmpty(twin.tags)},
       {"properties",
        {{"desired", SectionJson(twin.desired, true)}, {"reported", SectionJson(twin.reported, true)}}},
   };

@@ -34,8 +34,12 @@ std::optional<DeviceStatus> ParseDeviceStatus(std::string_view text);
 
 // desired or reported: the user's properties plus their $version/$metadata.
 // $metadata is kept per section ($lastUpdated), not per property.
+// Tags and a section's properties are JSON objects, but an empty one may be
+// held as null: an empty object is a heap allocation, and a million new twins
+// would hold three million of them (about 190 MB). Read them through
+// ObjectOrEmpty.
 struct TwinSection {
-  nlohmann::json properties = nlohmann::json::object();  // never holds $version/$metadata
+  nlohmann::json properties;  // an object or null (empty); never holds $version/$metadata
   std::int64_t version = 1;
   UtcTime last_updated;
 };
@@ -55,7 +59,7 @@ struct Twin {
   std::string authentication_type = "sas";
   std::string model_id;
   bool iot_edge = false;
-  nlohmann::json tags = nlohmann::json::object();
+  nlohmann::json tags;  // an object or null (empty)
   TwinSection desired;
   TwinSection reported;
 
@@ -66,6 +70,9 @@ struct Twin {
   // "{deviceId}" or "{deviceId}/{moduleId}", as IdentityKey (device.hpp).
   std::string key() const { return module_id.empty() ? device_id : device_id + '/' + module_id; }
 };
+
+// `value`, or an empty object when it is null (tags and properties, above).
+const nlohmann::json& ObjectOrEmpty(const nlohmann::json& value);
 
 // The twin as GET /twins/{id} (or /twins/{id}/modules/{m}, with "moduleId") returns it.
 nlohmann::json ToJson(const Twin& twin);

@@ -48,6 +48,7 @@ Result<TwinSection> Section(const json& properties, const char* name) {
   section.properties = *it;
   section.properties.erase("$version");
   section.properties.erase("$metadata");
+  if (section.properties.empty()) section.properties = nullptr;  // see TwinSection
   section.version = Integer(*it, "$version", 1);
   const auto metadata = it->find("$metadata");
   if (metadata != it->end() && metadata->is_object()) section.last_updated = Time(*metadata, "$lastUpdated").value_or(UtcTime{});
@@ -83,7 +84,9 @@ Result<Twin> TwinFromJson(const json& doc) {
   twin.authentication_type = String(doc, "authenticationType");
   twin.model_id = String(doc, "modelId");
   twin.version = Integer(doc, "version", 2);
-  if (const auto tags = doc.find("tags"); tags != doc.end() && tags->is_object()) twin.tags = *tags;
+  if (const auto tags = doc.find("tags"); tags != doc.end() && tags->is_object() && !tags->empty()) {
+    twin.tags = *tags;
+  }
   const auto properties = doc.find("properties");
   if (properties == doc.end() || !properties->is_object()) return Bad("twin properties");
   auto desired = Section(*properties, "desired");

@@ -68,4 +68,17 @@ class DeviceChannel {
   virtual void SetPresenceListener(PresenceListener* listener) = 0;
 };
 
+// What the control plane's connection faults need of a channel (the
+// emulator's broker channel has it; a real hub's does not). By identity key;
+// the hub's event loop.
+class DeviceConnections {
+ public:
+  virtual ~DeviceConnections() = default;
+  // While refused, the identity's CONNECT is refused as for a disabled
+  // device, and its live connection is closed.
+  virtual void SetConnectRefused(std::string_view key, bool refused) = 0;
+  // Closes the identity's live connection, if any, once.
+  virtual void Disconnect(std::string_view key) = 0;
+};
+
 }  // namespace offhub::ports

@@ -9,6 +9,7 @@
 
 #include "adapters/asio/asio_clock.hpp"
 #include "adapters/emulator/control/hub_control.hpp"
+#include "adapters/emulator/control/throttled_services.hpp"
 #include "adapters/emulator/data_directory.hpp"
 #include "adapters/emulator/stores/memory_state_store.hpp"
 #include "adapters/emulator/stores/sqlite_state_store.hpp"
@@ -27,16 +28,21 @@ namespace asio = boost::asio;
 
 // Hands device and module keys and status to the broker plugin as the
 // registry changes, by identity key (the MQTT client id).
+// An identity removed loses its faults.
 class CredentialsForwarder final : public RegistryObserver {
  public:
-  explicit CredentialsForwarder(MqttDeviceChannel& channel) : channel_(channel) {}
+  CredentialsForwarder(MqttDeviceChannel& channel, FaultInjector& faults) : channel_(channel), faults_(faults) {}
   void OnDeviceChanged(const domain::Device& d) override {
     channel_.SetDeviceCredentials(d.key(), d.primary_key, d.secondary_key, d.status == domain::DeviceStatus::kEnabled);
   }
-  void OnDeviceRemoved(std::string_view id) override { channel_.RemoveDevice(id); }
+  void OnDeviceRemoved(std::string_view id) override {
+    faults_.Forget(id);
+    channel_.RemoveDevice(id);
+  }
 
  private:
   MqttDeviceChannel& channel_;
+  FaultInjector& faults_;
 };
 
 std::unique_ptr<rest::HttpServer> Listen(asio::io_context& io, rest::Router& router, const std::string& address,
@@ -69,10 +75,12 @@ struct Emulator::Parts {
   std::optional<BrokerProcess> broker;
   std::optional<BrokerSupervisor> supervisor;
   std::unique_ptr<MqttDeviceChannel> channel;
+  std::unique_ptr<FaultInjector> faults;  // between the hub and `channel`
   std::unique_ptr<ports::StateStore> store;
   std::unique_ptr<CredentialsForwarder> forwarder;
   std::unique_ptr<LocalHub> hub;
   std::unique_ptr<ControlService> control;
+  std::unique_ptr<ThrottledServices> throttled;  // --tier: what the REST front calls
   std::unique_ptr<rest::Router> router;
   asio::ssl::context server_tls{asio::ssl::context::tls_server};
   std::unique_ptr<rest::HttpServer> http;
@@ -106,9 +114,11 @@ void Emulator::Start() {
     p.store = std::move(*store);
   }
   if (p.config.seed) {
-    if (auto s = p.store->ReplaceAll(*p.config.seed); !s) throw std::runtime_error("cannot store the seed: " + s.error().message());
+    if (auto s = p.store->ReplaceAll(p.config.seed->state); !s) {
+      throw std::runtime_error("cannot store the seed: " + s.error().message());
+    }
   }
-  auto loaded = p.config.seed ? domain::Result<ports::StoredState>(*p.config.seed) : p.store->Load();
+  auto loaded = p.config.seed ? domain::Result<ports::StoredState>(p.config.seed->state) : p.store->Load();
   if (!loaded) throw std::runtime_error("cannot load the hub's state: " + loaded.error().message());
   // The broker starts knowing every stored device's keys: a device that
   // reconnects the moment the broker listens is not refused while the hub loads.
@@ -118,13 +128,19 @@ void Emulator::Start() {
                                             d.identity.status == domain::DeviceStatus::kEnabled);
   }
   StartBroker(domain::DumpJson(keys));
-  p.forwarder = std::make_unique<CredentialsForwarder>(*p.channel);
-  p.hub = MakeLocalHub(*p.clock, *p.channel, *p.store, std::move(*loaded),
-                       {.max_in_flight_per_job = p.config.max_in_flight_per_job, .observer = p.forwarder.get()});
-  p.channel->SetRequestHandler(p.hub.get());
+  p.faults = std::make_unique<FaultInjector>(*p.channel, *p.channel, *p.clock);
+  p.forwarder = std::make_unique<CredentialsForwarder>(*p.channel, *p.faults);
+  p.hub = MakeLocalHub(*p.clock, *p.faults, *p.store, std::move(*loaded),
+                       {.max_in_flight_per_job = p.config.max_in_flight_per_job,
+                        .observer = p.forwarder.get(),
+                        .tier = p.config.tier});
+  p.faults->SetRequestHandler(p.hub.get());
+  p.channel->SetRequestHandler(p.faults.get());
   // The control plane keeps the seed for resets; the config's copy is not needed again.
-  p.control = MakeHubControl(*p.clock, *p.hub, std::move(p.config.seed).value_or(ports::StoredState{}));
+  HubDocument seed = std::move(p.config.seed).value_or(HubDocument{});
   p.config.seed.reset();
+  p.faults->ReplaceAll(seed.faults);
+  p.control = MakeHubControl(*p.clock, *p.hub, *p.faults, std::move(seed));
   StartRest();
 }
 
@@ -178,7 +194,8 @@ void Emulator::StartRest() {
     }
     return report;
   };
-  p.router = std::make_unique<rest::Router>(p.hub->services(), *p.clock,
+  if (p.config.tier) p.throttled = MakeThrottledServices(p.hub->services(), *p.config.tier, *p.clock);
+  p.router = std::make_unique<rest::Router>(p.throttled ? p.throttled->services() : p.hub->services(), *p.clock,
                                             rest::SasAuthorizer(p.config.host_name, rest::WellKnownPolicies()), health,
                                             p.control.get(), [] { return static_cast<std::int64_t>(std::time(nullptr)); });
   p.server_tls.use_certificate_chain_file(p.tls.server_certificate.string());
@@ -221,6 +238,7 @@ void Emulator::Stop() {
   auto& p = *parts_;
   p.ready_timer.cancel();
   if (p.channel) p.channel->SetRequestHandler(nullptr);
+  if (p.faults) p.faults->SetRequestHandler(nullptr);
   if (p.http) p.http->Stop();
   if (p.https) p.https->Stop();
   if (p.supervisor) p.supervisor->Stop();

@@ -26,6 +26,7 @@
 
 #include <boost/asio/io_context.hpp>
 
+#include "adapters/emulator/control/hub_state.hpp"
 #include "adapters/emulator/hub/local_hub.hpp"
 #include "domain/time.hpp"
 #include "ports/state_store.hpp"
@@ -48,7 +49,9 @@ struct EmulatorConfig {
   std::size_t max_in_flight_per_job = 256;
   // --seed: the state the hub starts with (replacing what a data dir held)
   // and returns to on POST /offhub/v1/reset; nullopt: as stored, reset empties.
-  std::optional<ports::StoredState> seed;
+  std::optional<HubDocument> seed;
+  // --tier/--units: IoT Hub's quotas and throttles for that tier; nullopt: none.
+  std::optional<domain::TierLimits> tier = std::nullopt;
   // --clock manual[=ISO]: the hub's clock starts frozen at this instant.
   std::optional<domain::UtcTime> manual_clock;
 };

@@ -251,6 +251,10 @@ domain::Result<json> ControlPlane::Call(boost::beast::http::verb verb, std::stri
   const azure::ConnectionHeaders headers{host_name_, std::move(*token), azure::NewRequestId(), std::string(kUserAgent)};
   auto response = client_.Send(azure::ToHttpRequest(call, headers), call.read_timeout);
   if (!response) return response.error();
+  if (response->result() == boost::beast::http::status::no_content) {  // DELETE .../faults: nothing left
+    if (auto done = azure::EmptyResult(*response); !done) return done.error();
+    return json::object();
+  }
   return azure::JsonResult(*response);
 }
 

@@ -85,7 +85,8 @@ int FollowJob(boost::asio::io_context& io, apps::ServiceHub& hub, const std::str
               const FollowOptions& options);
 
 // The emulator's test-control plane, /offhub/v1/... on the service endpoint
-// (GET/PUT state, POST reset, GET/PUT clock, POST clock/advance), reached
+// (GET/PUT state, POST reset, GET/PUT clock, POST clock/advance,
+// GET/PUT/DELETE devices/{id}[/modules/{m}]/faults), reached
 // with the service connection string's SAS token: the emulator wants a
 // policy with RegistryWrite and ServiceConnect (iothubowner).
 // Failures as the rest of the CLI sees them: the hub's answer read by
@@ -96,7 +97,7 @@ class ControlPlane {
   ControlPlane(const iothub::ServiceConnectionString& connection, azure::HttpsClientOptions options);
 
   // `verb` on /offhub/v1/`path` with `body` as JSON (nullopt: no body); the
-  // answer's JSON. `read_timeout` 0: the client's default.
+  // answer's JSON ({} for 204 No Content). `read_timeout` 0: the client's default.
   domain::Result<nlohmann::json> Call(boost::beast::http::verb verb, std::string_view path,
                                       const std::optional<nlohmann::json>& body = std::nullopt,
                                       std::chrono::milliseconds read_timeout = std::chrono::milliseconds(0));

@@ -34,6 +34,7 @@ void Commands::Register(CLI::App& app) {
   RegisterJob(app);
   RegisterState(app);
   RegisterClock(app);
+  RegisterFault(app);
 }
 
 domain::Result<std::optional<std::string>> Commands::Module() const {

@@ -34,6 +34,11 @@ class Commands {
   void RegisterFollow(CLI::App& job);  // job wait, job watch
   void RegisterState(CLI::App& app);   // state export/import, reset
   void RegisterClock(CLI::App& app);
+  void RegisterFault(CLI::App& app);   // fault set/show/clear
+  // /offhub/v1/devices/{id}[/modules/{m}]/faults for the device and --module given.
+  domain::Result<std::string> FaultsPath() const;
+  // The PUT body `fault set` builds from its flags (or --json).
+  domain::Result<nlohmann::json> FaultBody() const;
 
   // The validated module id when one was given (module commands, --module);
   // nullopt addresses the device itself.
@@ -52,6 +57,13 @@ class Commands {
   std::string id_, method_, payload_ = "null", patch_, etag_, sql_, status_ = "enabled", type_, job_type_, job_status_,
                         start_, primary_key_, secondary_key_, file_, at_;
   std::optional<std::string> module_;
+  struct FaultFlags {
+    std::string connect, desired, method = "*";
+    std::optional<std::string> payload, json;
+    std::optional<int> status, reported_status;
+    std::optional<std::int64_t> latency_ms;
+    bool drop = false, disconnect = false;
+  } fault_;
   std::optional<std::int64_t> wait_timeout_;
   std::int64_t top_ = 0, timeout_ = 30, connect_timeout_ = 0, max_execution_ = 3600, poll_ = 2;
   double seconds_ = 0;

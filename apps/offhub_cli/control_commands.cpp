@@ -1,10 +1,11 @@
-// The test-control plane's commands: state export/import, reset, clock.
+// The test-control plane's commands: state export/import, reset, clock, fault.
 #include <chrono>
 #include <fstream>
 #include <iostream>
 #include <sstream>
 
 #include "apps/lib/command_line.hpp"
+#include "adapters/iothub/percent_encoding.hpp"
 #include "apps/offhub_cli/commands.hpp"
 #include "domain/json_text.hpp"
 #include "domain/time.hpp"
@@ -123,6 +124,92 @@ void Commands::RegisterClock(CLI::App& app) {
   auto* resume = clock->add_subcommand("resume", "Run in real time again, on from where the clock stands");
   OnControl(resume, [](ControlPlane& control) {
     return control.Call(http::verb::put, "clock", json{{"mode", "real"}});
+  });
+}
+
+domain::Result<std::string> Commands::FaultsPath() const {
+  const auto module = Module();
+  if (!module) return module.error();
+  std::string path = "devices/" + iothub::EncodeUriComponentStrict(id_);
+  if (*module) path += "/modules/" + iothub::EncodeUriComponentStrict(**module);
+  return path + "/faults";
+}
+
+domain::Result<json> Commands::FaultBody() const {
+  const auto& f = fault_;
+  if (f.json) {
+    const bool flags = !f.connect.empty() || !f.desired.empty() || f.payload || f.status || f.reported_status ||
+                       f.latency_ms || f.drop || f.disconnect;
+    if (flags) return domain::Error::ArgumentInvalid("--json gives every fault: it excludes the other fault flags");
+    return domain::ParseJsonText(*f.json, "--json");
+  }
+  json body = json::object();
+  if (!f.connect.empty()) body["connect"] = f.connect;
+  if (f.disconnect) body["disconnect"] = true;
+  if (!f.desired.empty()) body["desired"] = f.desired;
+  if (f.reported_status) body["reported"] = {{"status", *f.reported_status}};
+  json method = json::object();
+  if (f.latency_ms) method["latencyMs"] = *f.latency_ms;
+  if (f.status) method["status"] = *f.status;
+  if (f.payload) {
+    if (!f.status) return domain::Error::ArgumentInvalid("--payload needs --status (the answer given for the device)");
+    auto payload = domain::ParseJsonText(*f.payload, "--payload");
+    if (!payload) return payload.error();
+    method["payload"] = std::move(*payload);
+  }
+  if (f.drop) {
+    if (f.status) return domain::Error::ArgumentInvalid("--drop excludes --status: a dropped call has no answer");
+    method["drop"] = true;
+  }
+  if (!method.empty()) body["methods"] = {{f.method, std::move(method)}};
+  return body;
+}
+
+void Commands::RegisterFault(CLI::App& app) {
+  auto* fault = app.add_subcommand("fault", "Make a device or module misbehave, as the emulator's hub applies it");
+  fault->require_subcommand(1);
+  const auto identity = [this](CLI::App* command) {
+    command->add_option("device-id", id_, "The device id")->required();
+    command->add_option("--module", module_, "The device's module instead of the device");
+  };
+  auto* set = fault->add_subcommand(
+      "set", "Replace the identity's faults with those given (none given: clear them); print what is now set");
+  identity(set);
+  set->add_option("--connect", fault_.connect, "refuse: CONNECT refused (CONNACK 5), a live connection closed")
+      ->check(CLI::IsMember({"refuse"}));
+  set->add_flag("--disconnect", fault_.disconnect, "Close the live connection now, once");
+  set->add_option("--method", fault_.method, "The method the --status/--payload/--latency-ms/--drop rule is for")
+      ->capture_default_str();
+  set->add_option("--status", fault_.status, "Answer calls with this status for the device, without reaching it");
+  set->add_option("--payload", fault_.payload, "With --status: the answer's payload (JSON)");
+  set->add_option("--latency-ms", fault_.latency_ms, "Delay calls (or the --status answer) by this much hub time")
+      ->check(CLI::Range(std::int64_t{0}, std::int64_t{3'600'000}));
+  set->add_flag("--drop", fault_.drop, "Calls reach no one: callers get IoT Hub's timeout");
+  set->add_option("--desired", fault_.desired, "drop: desired-property notifications are not delivered")
+      ->check(CLI::IsMember({"drop"}));
+  set->add_option("--reported-status", fault_.reported_status, "Refuse reported patches with this status")
+      ->check(CLI::IsMember({400, 401, 403, 404, 412, 413, 429, 500, 503, 504}));
+  set->add_option("--json", fault_.json, "Every fault as one JSON object, as fault show prints it");
+  OnControl(set, [this](ControlPlane& control) -> domain::Result<json> {
+    const auto path = FaultsPath();
+    if (!path) return path.error();
+    const auto body = FaultBody();
+    if (!body) return body.error();
+    return control.Call(http::verb::put, *path, *body);
+  });
+  auto* show = fault->add_subcommand("show", "Print the identity's faults ({} when none)");
+  identity(show);
+  OnControl(show, [this](ControlPlane& control) -> domain::Result<json> {
+    const auto path = FaultsPath();
+    if (!path) return path.error();
+    return control.Call(http::verb::get, *path);
+  });
+  auto* clear = fault->add_subcommand("clear", "Clear the identity's faults");
+  identity(clear);
+  OnControl(clear, [this](ControlPlane& control) -> domain::Result<json> {
+    const auto path = FaultsPath();
+    if (!path) return path.error();
+    return control.Call(http::verb::delete_, *path);
   });
 }
 

@@ -49,6 +49,8 @@ int main(int argc, char** argv) {
   std::string log_level = "info";
   std::string seed_file;
   std::string clock = "real";
+  std::string tier;
+  int units = 1;
 
   CLI::App app{"offhub-emulator: a local Azure IoT Hub (REST + MQTT) for development and tests"};
   app.add_flag("--in-memory", in_memory, "Keep the hub's state in memory only (the default without --data-dir)");
@@ -77,6 +79,15 @@ int main(int argc, char** argv) {
                  "The hub's clock: real, or manual[=ISO 8601 UTC] to start frozen (at that instant, else now); "
                  "/offhub/v1/clock steers it")
       ->capture_default_str();
+  auto* tier_option =
+      app.add_option("--tier", tier,
+                     "Apply the IoT Hub tier's quotas and throttles (active jobs, job device operations per second, "
+                     "429 ThrottlingException past the twin, method, query, registry and job throttles); default: none")
+          ->check(CLI::IsMember({"F1", "S1", "S2", "S3"}));
+  app.add_option("--units", units, "The tier's units (F1: 1; S1, S2: 1-200; S3: 1-10)")
+      ->check(CLI::Range(1, 200))
+      ->needs(tier_option)
+      ->capture_default_str();
   app.footer("Exit codes: 0 stopped by SIGINT/SIGTERM; 1 could not start (ports, broker, data directory); "
              "2 bad command line or seed file.");
   if (const auto exit_code = offhub::apps::ParseCommandLine(app, argc, argv)) return *exit_code;
@@ -91,6 +102,14 @@ int main(int argc, char** argv) {
       return 2;
     }
     config.manual_clock = text == "manual" ? WallNow() : *at;
+  }
+  if (!tier.empty()) {
+    config.tier = offhub::domain::TierLimitsFor(tier, units);
+    if (!config.tier) {
+      std::cerr << "offhub-emulator: --units " << units << " is not available for tier " << tier
+                << " (F1: 1; S1, S2: 1-200; S3: 1-10)\n";
+      return 2;
+    }
   }
   if (!seed_file.empty()) {
     std::mt19937_64 random(std::random_device{}());

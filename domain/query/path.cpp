@@ -121,9 +121,9 @@ Value ConnectionString(ConnectionState s) {
 
 Value ResolveTwinPath(const CompiledPath& path, const Twin& twin, Scratch& scratch) {
   switch (path.root) {
-    case PathRoot::kTags: return Walk(twin.tags, path.keys);
-    case PathRoot::kDesired: return Walk(twin.desired.properties, path.keys);
-    case PathRoot::kReported: return Walk(twin.reported.properties, path.keys);
+    case PathRoot::kTags: return Walk(ObjectOrEmpty(twin.tags), path.keys);
+    case PathRoot::kDesired: return Walk(ObjectOrEmpty(twin.desired.properties), path.keys);
+    case PathRoot::kReported: return Walk(ObjectOrEmpty(twin.reported.properties), path.keys);
     case PathRoot::kDeviceId: return Value::String(twin.device_id);
     case PathRoot::kModuleId: return twin.module_id.empty() ? Value::Undefined() : Value::String(twin.module_id);
     case PathRoot::kEtag: return Owned(twin.etag(), scratch);
@@ -150,9 +150,9 @@ Value ResolveTwinPath(const CompiledPath& path, const Twin& twin, Scratch& scrat
 
 const nlohmann::json* TwinPathBase(const CompiledPath& path, const Twin& twin) {
   switch (path.root) {
-    case PathRoot::kTags: return &twin.tags;
-    case PathRoot::kDesired: return &twin.desired.properties;
-    case PathRoot::kReported: return &twin.reported.properties;
+    case PathRoot::kTags: return &ObjectOrEmpty(twin.tags);
+    case PathRoot::kDesired: return &ObjectOrEmpty(twin.desired.properties);
+    case PathRoot::kReported: return &ObjectOrEmpty(twin.reported.properties);
     default: return nullptr;
   }
 }

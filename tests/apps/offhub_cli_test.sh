@@ -3,7 +3,7 @@
 # verification on): every command group, JSON out, IoT Hub's error names and
 # exit codes on failure; sim-device connected as a module with the module
 # connection string the CLI prints; the emulator's test-control plane (state,
-# reset, clock) and job wait/watch's exit codes.
+# reset, clock, fault) and job wait/watch's exit codes.
 #   offhub_cli_test.sh <build/bin>
 set -euo pipefail
 bin="$1"
@@ -148,6 +148,21 @@ expect 2 'not an ISO 8601 time' -- clock freeze yesterday
 expect 0 '"mode": "real"' -- clock resume
 expect 0 '"mode": "real"' -- clock show
 grep -qF '"now": "2030-01-01T00:01:3' "$work/out" || { cat "$work/out"; fail "the clock did not resume from where it stood"; }
+# Faults: set replaces, show reads back, clear empties; bad flags exit 2 naming the flag.
+expect 0 '"connect": "refuse"' -- fault set cli-state --connect refuse --method reboot --status 500 --payload '{"e":1}'
+expect 0 '"status": 500' -- fault show cli-state
+expect 0 '"drop": true' -- fault set cli-state --drop
+grep -qF '"*"' "$work/out" || fail "fault set --drop without --method did not apply to every method"
+grep -qF 'refuse' "$work/out" && fail "fault set did not replace the faults set before"
+expect 2 '--connect' -- fault set cli-state --connect refused
+expect 2 '--reported-status' -- fault set cli-state --reported-status 200
+expect 2 '--latency-ms' -- fault set cli-state --latency-ms -5
+expect 1 'excludes --status' -- fault set cli-state --drop --status 500
+expect 1 'DeviceNotFound (404001)' -- fault show nobody
+expect 1 'ModuleNotFound (404010)' -- fault set cli-state --module nomod --desired drop
+expect 0 '"status": 429' -- fault set cli-state --json '{"reported":{"status":429}}'
+expect 0 '{}' -- fault clear cli-state
+expect 0 '{}' -- fault show cli-state
 expect 0 '"floor": 3' -- --hub embedded twin update myDeviceId --patch '{"properties":{"desired":{"floor":3}}}'
 expect 0 '"status": 200' -- --hub embedded method invoke myDeviceId lockDoor
 IOTHUB_CONNECTION_STRING="HostName=localhost;SharedAccessKeyName=iothubowner" expect 2 'SharedAccessKey' -- device list

@@ -4,13 +4,10 @@
 
 #include <sys/wait.h>
 
-#include <atomic>
 #include <fstream>
 #include <thread>
 
-#include <boost/asio/executor_work_guard.hpp>
-
-#include "tests/emulator/process_fixture.hpp"
+#include "tests/emulator/answering_device.hpp"
 
 using namespace offhub;
 using namespace offhub::testing;
@@ -50,54 +47,6 @@ std::pair<int, std::string> FailedStart(const std::vector<std::string>& args) {
   std::filesystem::remove(err);
   return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, text};
 }
-
-// A device that answers every direct method 200 {"answered":"<name>"} from its own thread.
-class AnsweringDevice {
- public:
-  AnsweringDevice(int port, const std::string& id, std::string_view key) : work_(asio::make_work_guard(io_)) {
-    auto options = DeviceOptions(port, id, std::string(key));
-    iothub::MqttHandlers handlers;
-    handlers.on_connect = [this](int rc) {
-      connack = rc;
-      if (rc == 0) mqtt_->Subscribe("$iothub/methods/POST/#", 0);
-    };
-    handlers.on_subscribe = [this](int, int) { subscribed = true; };
-    handlers.on_message = [this](std::string_view topic, std::string_view, int) {
-      // $iothub/methods/POST/{name}/?$rid={rid}
-      const auto name_start = std::string_view("$iothub/methods/POST/").size();
-      const auto name = topic.substr(name_start, topic.find('/', name_start) - name_start);
-      const auto rid = topic.substr(topic.find("$rid=") + 5);
-      mqtt_->Publish("$iothub/methods/res/200/?$rid=" + std::string(rid), R"({"answered":")" + std::string(name) + "\"}", 0);
-      ++calls;
-    };
-    handlers.on_disconnect = [this](int) { disconnects += 1; };
-    mqtt_ = std::make_unique<iothub::MqttConnection>(io_, options, handlers);
-    mqtt_->Start();
-    thread_ = std::thread([this] { io_.run(); });
-  }
-  ~AnsweringDevice() {
-    asio::post(io_, [this] {
-      mqtt_->Stop();
-      work_.reset();
-    });
-    thread_.join();
-  }
-  bool WaitSubscribed() {
-    for (int i = 0; i < 500 && !subscribed; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    return subscribed;
-  }
-
-  std::atomic<int> connack{-1};
-  std::atomic<bool> subscribed{false};
-  std::atomic<int> calls{0};
-  std::atomic<int> disconnects{0};
-
- private:
-  asio::io_context io_;
-  asio::executor_work_guard<asio::io_context::executor_type> work_;
-  std::unique_ptr<iothub::MqttConnection> mqtt_;
-  std::thread thread_;
-};
 
 }  // namespace
 
@@ -269,4 +218,240 @@ TEST_CASE("manual clock: an offline device's job record fails when the clock pas
   CHECK(Request(port, http::verb::put, "/offhub/v1/clock", R"({"mode":"manual","now":"9999-12-31T23:59:00Z"})").result_int() == 200);
   CHECK(Request(port, http::verb::post, "/offhub/v1/clock/advance", R"({"seconds":120})").result_int() == 400);
   CHECK(Request(port, http::verb::post, "/offhub/v1/clock/advance", R"({"seconds":30})").result_int() == 200);
+}
+
+namespace {
+
+// A direct call to `device` over REST: the status and the body.
+std::pair<int, std::string> Invoke(int port, const std::string& device, const std::string& method, int timeout = 5) {
+  const auto response = Request(port, http::verb::post, "/twins/" + device + "/methods?api-version=2021-04-12",
+                                R"({"methodName":")" + method + R"(","responseTimeoutInSeconds":)" + std::to_string(timeout) + "}");
+  return {response.result_int(), response.body()};
+}
+
+json PutFaults(int port, const std::string& path, const std::string& body, int expected = 200) {
+  const auto response = Request(port, http::verb::put, "/offhub/v1/devices/" + path + "/faults", body);
+  REQUIRE_MESSAGE(response.result_int() == expected, response.body());
+  return json::parse(response.body());
+}
+
+template <typename Predicate>
+bool Eventually(Predicate predicate) {
+  for (int i = 0; i < 300; ++i) {
+    if (predicate()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return predicate();
+}
+
+}  // namespace
+
+TEST_CASE("faults: method answers, drops and latency; desired and reported; the device itself untouched") {
+  const auto seed = WriteFile("faults.json", kSeed);
+  EmulatorProcess emulator({"--seed", seed.string()});
+  const int port = emulator.http_port();
+  AnsweringDevice lock1(emulator.mqtt_port(), "lock1", kKey1);
+  REQUIRE(lock1.WaitSubscribed());
+
+  // Bad bodies: 400 naming the field; unknown identities 404 with IoT Hub's codes.
+  const auto bad = Request(port, http::verb::put, "/offhub/v1/devices/lock1/faults", R"({"methods":{"m":{"drop":true,"status":200}}})");
+  CHECK(bad.result_int() == 400);
+  CHECK(bad.body().find("$.methods[\\\"m\\\"].drop") != std::string::npos);
+  CHECK(Request(port, http::verb::put, "/offhub/v1/devices/lock1/faults", R"({"reported":{"status":200}})").result_int() == 400);
+  CHECK(Request(port, http::verb::put, "/offhub/v1/devices/lock1/faults", R"({"connect":"refused"})").result_int() == 400);
+  CHECK(Request(port, http::verb::put, "/offhub/v1/devices/lock1/faults", R"({"methods":{"*":{"latencyMs":-1}}})").result_int() == 400);
+  const auto unknown = Request(port, http::verb::put, "/offhub/v1/devices/nobody/faults", "{}");
+  CHECK(unknown.result_int() == 404);
+  CHECK(unknown.body().find("DeviceNotFound") != std::string::npos);
+  const auto no_module = Request(port, http::verb::get, "/offhub/v1/devices/lock1/modules/nomod/faults");
+  CHECK(no_module.result_int() == 404);
+  CHECK(no_module.body().find("ModuleNotFound") != std::string::npos);
+  CHECK(Get(port, "/offhub/v1/devices/lock1/faults") == json::object());
+
+  const json set = PutFaults(port, "lock1", R"({"methods":{"reboot":{"status":500,"payload":{"error":"disk"}},
+      "slow":{"latencyMs":400},"*":{"drop":true}},"desired":"drop","reported":{"status":429}})");
+  CHECK(Get(port, "/offhub/v1/devices/lock1/faults") == set);
+  CHECK(set["methods"]["reboot"] == json{{"status", 500}, {"payload", {{"error", "disk"}}}});
+
+  // status: answered for the device, which never sees the call.
+  const auto reboot = Invoke(port, "lock1", "reboot");
+  CHECK(reboot.first == 200);
+  CHECK(json::parse(reboot.second) == json{{"status", 500}, {"payload", {{"error", "disk"}}}});
+  CHECK(lock1.calls == 0);
+  // latency: the device answers, that much later.
+  const auto started = std::chrono::steady_clock::now();
+  const auto slow = Invoke(port, "lock1", "slow");
+  CHECK(std::chrono::steady_clock::now() - started >= std::chrono::milliseconds(400));
+  CHECK(slow.first == 200);
+  CHECK(json::parse(slow.second)["payload"]["answered"] == "slow");
+  CHECK(lock1.calls == 1);
+  // "*": any other method is dropped; the caller gets IoT Hub's timeout.
+  const auto dropped = Invoke(port, "lock1", "other", 5);
+  CHECK(dropped.first == 504);
+  CHECK(dropped.second.find("504101") != std::string::npos);
+  CHECK(lock1.calls == 1);
+
+  // desired: the twin changes, the device hears nothing.
+  REQUIRE(Request(port, http::verb::patch, "/twins/lock1?api-version=2021-04-12", R"({"properties":{"desired":{"mode":"open"}}})")
+              .result_int() == 200);
+  // reported: refused with the fault's status, not stored.
+  const std::string refused = lock1.ReportPatch(R"({"fw":"2.0"})", 7);
+  CHECK(refused.starts_with("$iothub/twin/res/429/"));
+  CHECK(Get(port, "/twins/lock1?api-version=2021-04-12")["properties"]["reported"]["fw"] == "1.0");
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  CHECK(lock1.desired == 0);
+
+  // The export carries the faults; a reset clears them; the device is itself again.
+  CHECK(Get(port, "/offhub/v1/state")["devices"][0]["faults"] == set);
+  REQUIRE(Request(port, http::verb::post, "/offhub/v1/reset").result_int() == 200);
+  CHECK(Get(port, "/offhub/v1/devices/lock1/faults") == json::object());
+  CHECK(Invoke(port, "lock1", "reboot").first == 200);
+  CHECK(lock1.calls == 2);
+  CHECK(lock1.ReportPatch(R"({"fw":"2.0"})", 8).starts_with("$iothub/twin/res/204/"));
+  REQUIRE(Request(port, http::verb::patch, "/twins/lock1?api-version=2021-04-12", R"({"properties":{"desired":{"mode":"shut"}}})")
+              .result_int() == 200);
+  CHECK(Eventually([&] { return lock1.desired == 1; }));
+
+  // An import sets the document's faults; DELETE clears them.
+  json document = Get(port, "/offhub/v1/state");
+  document["devices"][0]["faults"] = {{"methods", {{"*", {{"status", 404}}}}}};
+  REQUIRE(Request(port, http::verb::put, "/offhub/v1/state", document.dump()).result_int() == 200);
+  CHECK(json::parse(Invoke(port, "lock1", "anything").second)["status"] == 404);
+  document["devices"][0]["faults"]["disconnect"] = true;
+  CHECK(Request(port, http::verb::put, "/offhub/v1/state", document.dump()).result_int() == 400);
+  CHECK(Request(port, http::verb::delete_, "/offhub/v1/devices/lock1/faults").result_int() == 204);
+  CHECK(Get(port, "/offhub/v1/devices/lock1/faults") == json::object());
+  std::filesystem::remove(seed);
+}
+
+TEST_CASE("faults: connect refuse closes the connection and refuses reconnects until cleared; disconnect is once") {
+  const auto seed = WriteFile("connect.json", kSeed);
+  EmulatorProcess emulator({"--seed", seed.string()});
+  const int port = emulator.http_port();
+  AnsweringDevice lock1(emulator.mqtt_port(), "lock1", kKey1, /*reconnect=*/true);
+  REQUIRE(lock1.WaitSubscribed());
+
+  // disconnect: closed once; the device comes back and the fault is not kept.
+  CHECK(PutFaults(port, "lock1", R"({"disconnect":true})") == json::object());
+  CHECK(Eventually([&] { return lock1.connects == 2; }));
+  CHECK(lock1.disconnects >= 1);
+  REQUIRE(lock1.WaitSubscribed(2));
+  CHECK(Invoke(port, "lock1", "ping").first == 200);
+
+  // connect refuse: closed, and every reconnect refused with CONNACK 5 while set.
+  PutFaults(port, "lock1", R"({"connect":"refuse"})");
+  CHECK(Eventually([&] { return lock1.connack == 5; }));
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  CHECK(lock1.connects == 2);
+  CHECK(Get(port, "/twins/lock1?api-version=2021-04-12")["connectionState"] == "Disconnected");
+  CHECK(Invoke(port, "lock1", "ping").first == 404);  // DeviceNotOnline, as for any offline device
+  // The registry still says enabled: the refusal is the fault's, not the device's status.
+  CHECK(Get(port, "/devices/lock1?api-version=2021-04-12")["status"] == "enabled");
+  // A module keeps its own faults: the module connects meanwhile.
+  AnsweringDevice cam(emulator.mqtt_port(), "lock1/cam", kKey2);
+  REQUIRE(cam.WaitSubscribed());
+
+  REQUIRE(Request(port, http::verb::delete_, "/offhub/v1/devices/lock1/faults").result_int() == 204);
+  CHECK(Eventually([&] { return lock1.connects == 3; }));
+  REQUIRE(lock1.WaitSubscribed(3));
+  CHECK(Invoke(port, "lock1", "ping").first == 200);
+
+  // A deleted identity loses its faults: the same id made again starts clean.
+  PutFaults(port, "lock1/modules/cam", R"({"desired":"drop"})");
+  REQUIRE(Request(port, http::verb::delete_, "/devices/lock1/modules/cam?api-version=2021-04-12", "", {{"If-Match", "*"}})
+              .result_int() == 204);
+  REQUIRE(Request(port, http::verb::put, "/devices/lock1/modules/cam?api-version=2021-04-12", R"({"moduleId":"cam"})")
+              .result_int() == 200);
+  CHECK(Get(port, "/offhub/v1/devices/lock1/modules/cam/faults") == json::object());
+  std::filesystem::remove(seed);
+}
+
+TEST_CASE("faults on a manual clock: latency is hub time, and a dropped call does not hold an advance") {
+  const auto seed = WriteFile("clock-faults.json", kSeed);
+  EmulatorProcess emulator({"--seed", seed.string(), "--clock", "manual=2030-01-01T00:00:00Z"});
+  const int port = emulator.http_port();
+  AnsweringDevice lock1(emulator.mqtt_port(), "lock1", kKey1);
+  REQUIRE(lock1.WaitSubscribed());
+  PutFaults(port, "lock1", R"({"methods":{"reboot":{"latencyMs":5000,"status":503},"*":{"drop":true}}})");
+
+  // A job calls reboot (answered 503 after 5 s of hub time) and ping (dropped: 30 s timeout).
+  for (const std::string method : {"reboot", "ping"}) {
+    REQUIRE(Request(port, http::verb::put, "/jobs/v2/" + method + "?api-version=2021-04-12",
+                    R"({"jobId":")" + method + R"(","type":"scheduleDeviceMethod","queryCondition":"deviceId = 'lock1'",)"
+                    R"("maxExecutionTimeInSeconds":3600,"cloudToDeviceMethod":{"methodName":")" + method +
+                        R"(","responseTimeoutInSeconds":30}})")
+                .result_int() == 200);
+  }
+  const auto advance = [&](int seconds) {
+    const auto started = std::chrono::steady_clock::now();
+    REQUIRE(Request(port, http::verb::post, "/offhub/v1/clock/advance", R"({"seconds":)" + std::to_string(seconds) + "}")
+                .result_int() == 200);
+    return std::chrono::steady_clock::now() - started;
+  };
+  // Held calls await no device: the advance does not wait out its real-time bound on them.
+  CHECK(advance(4) < std::chrono::milliseconds(1500));
+  CHECK(Get(port, "/jobs/v2/reboot?api-version=2021-04-12")["status"] == "running");
+  CHECK(advance(1) < std::chrono::milliseconds(1500));
+  const json reboot = Get(port, "/jobs/v2/reboot?api-version=2021-04-12");
+  CHECK(reboot["status"] == "completed");
+  CHECK(reboot["deviceJobStatistics"]["succeededCount"] == 1);  // the device answered, with 503
+  CHECK(Get(port, "/jobs/v2/ping?api-version=2021-04-12")["status"] == "running");
+  CHECK(advance(25) < std::chrono::milliseconds(1500));
+  const json ping = Get(port, "/jobs/v2/ping?api-version=2021-04-12");
+  CHECK(ping["status"] == "completed");
+  CHECK(ping["deviceJobStatistics"]["failedCount"] == 1);
+  CHECK(lock1.calls == 0);
+  std::filesystem::remove(seed);
+}
+
+TEST_CASE("--tier S1 on a manual clock: twin reads past the burst are 429, one active job, 10 job device operations a second") {
+  json seed = {{"devices", json::array()}};
+  for (int i = 0; i < 25; ++i) seed["devices"].push_back({{"deviceId", "t" + std::to_string(i)}});
+  const auto file = WriteFile("tier.json", seed.dump());
+  EmulatorProcess emulator({"--seed", file.string(), "--clock", "manual=2030-01-01T00:00:00Z", "--tier", "S1"});
+  const int port = emulator.http_port();
+
+  // Twin reads: S1 allows 100 a second; the hub's clock stands still, so the 101st is refused.
+  for (int i = 0; i < 100; ++i) REQUIRE(Request(port, http::verb::get, "/twins/t1?api-version=2021-04-12").result_int() == 200);
+  const auto throttled = Request(port, http::verb::get, "/twins/t1?api-version=2021-04-12");
+  CHECK(throttled.result_int() == 429);
+  CHECK(throttled.body().find("ThrottlingException") != std::string::npos);
+  REQUIRE(Request(port, http::verb::post, "/offhub/v1/clock/advance", R"({"seconds":1})").result_int() == 200);
+  CHECK(Request(port, http::verb::get, "/twins/t1?api-version=2021-04-12").result_int() == 200);
+
+  // A twin job over 25 devices goes 10 a second of hub time; a second job waits its turn.
+  const auto twin_job = [&](const std::string& id) {
+    return Request(port, http::verb::put, "/jobs/v2/" + id + "?api-version=2021-04-12",
+                   R"({"jobId":")" + id + R"(","type":"scheduleUpdateTwin","queryCondition":"*",)"
+                   R"("updateTwin":{"etag":"*","tags":{"wave":1}},"maxExecutionTimeInSeconds":600})");
+  };
+  REQUIRE(twin_job("wave1").result_int() == 200);
+  const auto succeeded = [&] {
+    return Get(port, "/jobs/v2/wave1?api-version=2021-04-12")["deviceJobStatistics"]["succeededCount"].get<int>();
+  };
+  CHECK(Eventually([&] { return succeeded() == 10; }));
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  CHECK(succeeded() == 10);
+  const auto second = twin_job("wave2");
+  CHECK(second.result_int() == 429);
+  CHECK(second.body().find("ThrottlingMaxActiveJobCountExceeded") != std::string::npos);
+  REQUIRE(Request(port, http::verb::post, "/offhub/v1/clock/advance", R"({"seconds":1})").result_int() == 200);
+  CHECK(Eventually([&] { return succeeded() == 20; }));
+  REQUIRE(Request(port, http::verb::post, "/offhub/v1/clock/advance", R"({"seconds":1})").result_int() == 200);
+  CHECK(Eventually([&] { return Get(port, "/jobs/v2/wave1?api-version=2021-04-12")["status"] == "completed"; }));
+  CHECK(succeeded() == 25);
+  CHECK(twin_job("wave2").result_int() == 200);
+  std::filesystem::remove(file);
+}
+
+TEST_CASE("--tier and --units are checked at start: exit 2 with the reason") {
+  auto [code, err] = FailedStart({"--tier", "F1", "--units", "2"});
+  CHECK(code == 2);
+  CHECK(err.find("not available for tier F1") != std::string::npos);
+  std::tie(code, err) = FailedStart({"--tier", "S4"});
+  CHECK(code == 2);
+  CHECK(err.find("--tier") != std::string::npos);
+  std::tie(code, err) = FailedStart({"--units", "3"});
+  CHECK(code == 2);
+  CHECK(err.find("--units") != std::string::npos);
 }

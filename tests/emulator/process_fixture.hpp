@@ -198,7 +198,12 @@ inline iothub::MqttConnectionOptions DeviceOptions(int port, const std::string& 
   options.port = port;
   options.client_id = id;
   options.username = "localhost/" + id + "/?api-version=2021-04-12";
-  options.password = iothub::MakeSasToken("localhost/devices/" + id, key, NowSeconds() + 3600).value();
+  // A module's id is "{deviceId}/{moduleId}"; its token's resource names the module.
+  const auto slash = id.find('/');
+  const std::string resource = slash == std::string::npos
+                                   ? "localhost/devices/" + id
+                                   : "localhost/devices/" + id.substr(0, slash) + "/modules/" + id.substr(slash + 1);
+  options.password = iothub::MakeSasToken(resource, key, NowSeconds() + 3600).value();
   return options;
 }
 

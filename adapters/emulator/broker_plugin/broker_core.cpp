@@ -95,6 +95,7 @@ std::string_view KickReasonName(KickReason reason) {
     case KickReason::kQos2Publish: return "QoS 2 publish (IoT Hub supports QoS 0 and 1 only)";
     case KickReason::kTokenExpired: return "SAS token expired (401003)";
     case KickReason::kTooLarge: return "message larger than IoT Hub allows (413001)";
+    case KickReason::kRequested: return "disconnect fault set by the control plane";
   }
   return "unknown";
 }
@@ -123,7 +124,7 @@ AuthResult BrokerCore::AuthenticateDevice(const Connect& connect, std::int64_t n
   const std::string client_id = username->client_id();
   if (client_id != connect.client_id) return AuthResult::kWrongClientId;
   if (!options_.hostname.empty() && username->host != options_.hostname) return AuthResult::kWrongResource;
-  const DeviceKeys* keys = keys_.Find(client_id);
+  const auto keys = keys_.Find(client_id);
   if (!keys) return AuthResult::kUnknownDevice;
   if (!keys->enabled) return AuthResult::kDisabled;
   const AuthResult result = VerifyDeviceToken(*token, username->host, client_id, *keys, now_seconds);
@@ -196,10 +197,14 @@ void BrokerCore::ConsumeFromHub(std::string_view topic, std::string_view payload
     outbox_.push_back({std::move(to->device_id), std::move(to->topic), std::string(payload), qos});
     return;
   }
+  if (const auto kicked = DeviceIdAfter(topic, kKickPrefix)) {
+    if (IsConnectedDevice(*kicked)) KickDevice(*kicked, KickReason::kRequested);
+    return;
+  }
   const auto id = DeviceIdAfter(topic, kKeysPrefix);
   if (!id) return;
   const auto change = keys_.Apply(*id, payload);
-  const DeviceKeys* keys = keys_.Find(*id);
+  const auto keys = keys_.Find(*id);
   const bool refused_now =
       change == DeviceKeyTable::Change::kRemoved || (change == DeviceKeyTable::Change::kSet && keys && !keys->enabled);
   if (!refused_now) return;

@@ -49,6 +49,7 @@ enum class KickReason {
   kQos2Publish,   // IoT Hub does not support QoS 2 and closes the connection
   kTokenExpired,  // the SAS token's se has passed (IoT Hub logs 401003)
   kTooLarge,      // a message over IoT Hub's size limit (MessageTooLarge, 413001)
+  kRequested,     // the hub asked ("$offhub/kick/{id}": a test's disconnect fault)
 };
 
 // IoT Hub's message size limits, in payload bytes

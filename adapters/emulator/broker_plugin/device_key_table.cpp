@@ -43,13 +43,24 @@ DeviceKeyTable::Change DeviceKeyTable::Apply(std::string_view device_id, std::st
   auto secondary = ReadKey(body, "secondaryKey");
   const auto enabled = ReadEnabled(body);
   if (!primary || !secondary || !enabled) return Change::kRejected;
-  keys_.insert_or_assign(std::string(device_id), DeviceKeys{std::move(*primary), std::move(*secondary), *enabled});
+  if (primary->size() > 255) return Change::kRejected;  // IoT Hub keys are 16 to 64 bytes
+  std::string packed;
+  packed.reserve(2 + primary->size() + secondary->size());
+  packed += static_cast<char>(*enabled);
+  packed += static_cast<char>(primary->size());
+  packed += *primary;
+  packed += *secondary;
+  keys_.insert_or_assign(std::string(device_id), std::move(packed));
   return Change::kSet;
 }
 
-const DeviceKeys* DeviceKeyTable::Find(std::string_view device_id) const {
+std::optional<DeviceKeys> DeviceKeyTable::Find(std::string_view device_id) const {
   const auto it = keys_.find(device_id);
-  return it == keys_.end() ? nullptr : &it->second;
+  if (it == keys_.end()) return std::nullopt;
+  const std::string_view packed = it->second;
+  const auto primary_size = static_cast<unsigned char>(packed[1]);
+  return DeviceKeys{std::string(packed.substr(2, primary_size)), std::string(packed.substr(2 + primary_size)),
+                    packed[0] != 0};
 }
 
 }  // namespace offhub::broker

@@ -4,6 +4,7 @@
 //
 //   hub -> plugin  $offhub/to/{id}/<device topic>   delivered to client {id} only
 //   hub -> plugin  $offhub/keys/{id}                JSON keys/status, empty = remove (from kKeysClientId)
+//   hub -> plugin  $offhub/kick/{id}                close the client's connection, if any (from kKeysClientId)
 //   plugin -> hub  $offhub/from/{id}/<device topic> a device's publish, re-addressed
 //   plugin -> hub  $offhub/presence/{id}            "connected" | "methods" | "desired" | "disconnected"
 //                  ("methods"/"desired": the session holds that subscription)
@@ -32,6 +33,7 @@ inline bool IsHubClient(std::string_view client_id) { return client_id == kHubCl
 inline constexpr std::string_view kToPrefix = "$offhub/to/";
 inline constexpr std::string_view kFromPrefix = "$offhub/from/";
 inline constexpr std::string_view kKeysPrefix = "$offhub/keys/";
+inline constexpr std::string_view kKickPrefix = "$offhub/kick/";
 inline constexpr std::string_view kPresencePrefix = "$offhub/presence/";
 inline constexpr std::string_view kProbeTopic = "$offhub/probe";
 

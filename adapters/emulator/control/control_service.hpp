@@ -9,6 +9,11 @@
 //   GET  /offhub/v1/clock          GetClock      {"mode":"real"|"manual","now":"<ISO 8601 UTC>"}
 //   PUT  /offhub/v1/clock          PutClock      {"mode":"manual","now"?} freezes; {"mode":"real"} resumes
 //   POST /offhub/v1/clock/advance  AdvanceClock  {"seconds":N}: manual only (else 409 ClockNotManual)
+//   GET|PUT|DELETE /offhub/v1/devices/{id}[/modules/{m}]/faults
+//                                  GetFaults, PutFaults, DeleteFaults: one identity's faults
+//                                  (control/device_faults.hpp); PUT replaces them and answers
+//                                  what GET then reads; unknown identity 404 DeviceNotFound
+//                                  (ModuleNotFound)
 //
 // Import and reset answer {"devices":N,"modules":M,"jobs":J}: what the hub holds now.
 // Threading: the hub's event loop; AdvanceClock answers later (see
@@ -19,6 +24,7 @@
 #include <nlohmann/json.hpp>
 
 #include "domain/result.hpp"
+#include "ports/service_types.hpp"
 
 namespace offhub::emulator {
 
@@ -34,6 +40,10 @@ class ControlService {
   virtual nlohmann::json GetClock() = 0;
   virtual domain::Result<nlohmann::json> PutClock(const nlohmann::json& body) = 0;
   virtual void AdvanceClock(const nlohmann::json& body, Done done) = 0;
+
+  virtual domain::Result<nlohmann::json> GetFaults(const ports::Identity& identity) = 0;
+  virtual domain::Result<nlohmann::json> PutFaults(const ports::Identity& identity, const nlohmann::json& body) = 0;
+  virtual domain::Status DeleteFaults(const ports::Identity& identity) = 0;
 };
 
 }  // namespace offhub::emulator

@@ -23,15 +23,35 @@ json Counts(const ports::StoredState& state) {
 
 class HubControl final : public ControlService {
  public:
-  HubControl(SteerableClock& clock, LocalHub& hub, ports::StoredState seed)
-      : clock_(clock), hub_(hub), seed_(std::move(seed)), random_(std::random_device{}()) {}
+  HubControl(SteerableClock& clock, LocalHub& hub, FaultInjector& faults, HubDocument seed)
+      : clock_(clock), hub_(hub), faults_(faults), seed_(std::move(seed)), random_(std::random_device{}()) {}
 
-  json ExportState() override { return DocumentFromState(hub_.ExportState()); }
+  json ExportState() override { return DocumentFromState(hub_.ExportState(), faults_.all()); }
 
   domain::Result<json> ImportState(const json& document) override {
     auto state = StateFromDocument(document, clock_.Now(), random_);
     if (!state) return state.error();
     return Replace(std::move(*state));
+  }
+
+  domain::Result<json> GetFaults(const ports::Identity& identity) override {
+    if (auto exists = hub_.services().registry.GetIdentity(identity); !exists) return exists.error();
+    const DeviceFaults* faults = faults_.Find(identity.key());
+    return FaultsJson(faults ? *faults : DeviceFaults{});
+  }
+
+  domain::Result<json> PutFaults(const ports::Identity& identity, const json& body) override {
+    auto request = ParseFaultRequest(body);
+    if (!request) return request.error();
+    if (auto exists = hub_.services().registry.GetIdentity(identity); !exists) return exists.error();
+    faults_.Set(identity.key(), *request);
+    return FaultsJson(request->faults);
+  }
+
+  domain::Status DeleteFaults(const ports::Identity& identity) override {
+    if (auto exists = hub_.services().registry.GetIdentity(identity); !exists) return exists.error();
+    faults_.Forget(identity.key());
+    return domain::Success();
   }
 
   domain::Result<json> Reset() override { return Replace(seed_); }
@@ -83,29 +103,34 @@ class HubControl final : public ControlService {
     if (clock_.Now().PlusMillis(millis) > kLatest) {
       return done(Error::ArgumentInvalid("'seconds' would take the clock past 9999-12-31T23:59:59Z"));
     }
-    clock_.Advance(std::chrono::milliseconds(millis), [this] { return hub_.quiet(); },
+    // Calls a fault holds (dropped, or in their latency) await no device.
+    clock_.Advance(std::chrono::milliseconds(millis),
+                   [this] { return hub_.awaiting_answers() <= faults_.held_calls(); },
                    [done = std::move(done)](domain::UtcTime reached) {
                      done(json{{"mode", "manual"}, {"now", domain::FormatUtc(reached)}});
                    });
   }
 
  private:
-  domain::Result<json> Replace(ports::StoredState state) {
-    json counts = Counts(state);
-    if (auto s = hub_.ReplaceState(std::move(state)); !s) return s.error();
+  domain::Result<json> Replace(HubDocument document) {
+    json counts = Counts(document.state);
+    if (auto s = hub_.ReplaceState(std::move(document.state)); !s) return s.error();
+    faults_.ReplaceAll(document.faults);
     return counts;
   }
 
   SteerableClock& clock_;
   LocalHub& hub_;
-  const ports::StoredState seed_;
+  FaultInjector& faults_;
+  const HubDocument seed_;
   std::mt19937_64 random_;
 };
 
 }  // namespace
 
-std::unique_ptr<ControlService> MakeHubControl(SteerableClock& clock, LocalHub& hub, ports::StoredState seed) {
-  return std::make_unique<HubControl>(clock, hub, std::move(seed));
+std::unique_ptr<ControlService> MakeHubControl(SteerableClock& clock, LocalHub& hub, FaultInjector& faults,
+                                               HubDocument seed) {
+  return std::make_unique<HubControl>(clock, hub, faults, std::move(seed));
 }
 
 }  // namespace offhub::emulator

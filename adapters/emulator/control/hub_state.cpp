@@ -5,6 +5,7 @@
 #include <set>
 #include <string>
 
+#include "adapters/emulator/control/document_fields.hpp"
 #include "adapters/emulator/hub/registry.hpp"
 #include "domain/device.hpp"
 #include "domain/job_json.hpp"
@@ -16,17 +17,6 @@ namespace {
 
 using domain::Error;
 using nlohmann::json;
-
-Error At(const std::string& path, const std::string& why) { return Error::ArgumentInvalid(path + ": " + why); }
-
-domain::Status OnlyFields(const json& object, const std::string& path, std::initializer_list<std::string_view> allowed) {
-  for (const auto& [name, value] : object.items()) {
-    bool known = false;
-    for (const auto field : allowed) known = known || name == field;
-    if (!known) return At(path + "." + name, "unknown field");
-  }
-  return domain::Success();
-}
 
 // Which field of an entry a PUT /devices error is about, by its message.
 std::string FieldOf(const std::string& message, bool module) {
@@ -79,11 +69,12 @@ domain::Status FillTwin(domain::Twin& twin, const json& entry, const std::string
 }
 
 domain::Result<ports::StoredDevice> ReadIdentity(const json& entry, const std::string& path, const std::string& device_id,
-                                                 domain::UtcTime now, std::mt19937_64& random) {
+                                                 domain::UtcTime now, std::mt19937_64& random, FaultMap& faults) {
   const bool module = !device_id.empty();
   if (!entry.is_object()) return At(path, "must be an object");
-  if (auto s = module ? OnlyFields(entry, path, {"moduleId", "managedBy", "keys", "tags", "desired", "reported"})
-                      : OnlyFields(entry, path, {"deviceId", "status", "keys", "tags", "desired", "reported", "modules"});
+  if (auto s = module ? OnlyFields(entry, path, {"moduleId", "managedBy", "keys", "tags", "desired", "reported", "faults"})
+                      : OnlyFields(entry, path,
+                                   {"deviceId", "status", "keys", "tags", "desired", "reported", "modules", "faults"});
       !s) {
     return s.error();
   }
@@ -98,16 +89,22 @@ domain::Result<ports::StoredDevice> ReadIdentity(const json& entry, const std::s
   if (!spec) return At(path + FieldOf(spec.error().message(), module), spec.error().message());
   auto made = NewIdentity(*spec, now, random);
   if (auto s = FillTwin(made.twin, entry, path, now); !s) return s.error();
+  if (const auto it = entry.find("faults"); it != entry.end()) {
+    auto request = ParseFaultRequest(*it, path + ".faults");
+    if (!request) return request.error();
+    if (request->disconnect) return At(path + ".faults.disconnect", "is an action, not state: send it to /faults");
+    if (!request->faults.empty()) faults.insert_or_assign(made.identity.key(), std::move(request->faults));
+  }
   return made;
 }
 
-domain::Status ReadDevices(const json& devices, ports::StoredState& state, domain::UtcTime now,
-                           std::mt19937_64& random) {
+domain::Status ReadDevices(const json& devices, HubDocument& hub, domain::UtcTime now, std::mt19937_64& random) {
+  auto& state = hub.state;
   if (!devices.is_array()) return At("$.devices", "must be an array");
   std::set<std::string> seen;
   for (std::size_t i = 0; i < devices.size(); ++i) {
     const std::string path = "$.devices[" + std::to_string(i) + "]";
-    auto device = ReadIdentity(devices[i], path, {}, now, random);
+    auto device = ReadIdentity(devices[i], path, {}, now, random, hub.faults);
     if (!device) return device.error();
     const std::string device_id = device->identity.device_id;
     if (!seen.insert(device_id).second) return At(path + ".deviceId", "'" + device_id + "' is defined more than once");
@@ -117,7 +114,7 @@ domain::Status ReadDevices(const json& devices, ports::StoredState& state, domai
     if (!modules->is_array()) return At(path + ".modules", "must be an array");
     for (std::size_t m = 0; m < modules->size(); ++m) {
       const std::string module_path = path + ".modules[" + std::to_string(m) + "]";
-      auto module = ReadIdentity((*modules)[m], module_path, device_id, now, random);
+      auto module = ReadIdentity((*modules)[m], module_path, device_id, now, random, hub.faults);
       if (!module) return module.error();
       if (!seen.insert(module->identity.key()).second) {
         return At(module_path + ".moduleId", "'" + module->identity.module_id + "' is defined more than once");
@@ -157,7 +154,7 @@ domain::Status ReadJobs(const json& document, ports::StoredState& state) {
   return domain::Success();
 }
 
-json IdentityDocument(const ports::StoredDevice& stored) {
+json IdentityDocument(const ports::StoredDevice& stored, const FaultMap& faults) {
   const auto& d = stored.identity;
   json out = d.is_module() ? json{{"moduleId", d.module_id}} : json{{"deviceId", d.device_id}};
   if (!d.is_module()) out["status"] = domain::ToString(d.status);
@@ -166,24 +163,24 @@ json IdentityDocument(const ports::StoredDevice& stored) {
   if (!stored.twin.tags.empty()) out["tags"] = stored.twin.tags;
   if (!stored.twin.desired.properties.empty()) out["desired"] = stored.twin.desired.properties;
   if (!stored.twin.reported.properties.empty()) out["reported"] = stored.twin.reported.properties;
+  if (const auto it = faults.find(d.key()); it != faults.end()) out["faults"] = FaultsJson(it->second);
   return out;
 }
 
 }  // namespace
 
-domain::Result<ports::StoredState> StateFromDocument(const json& document, domain::UtcTime now,
-                                                     std::mt19937_64& random) {
+domain::Result<HubDocument> StateFromDocument(const json& document, domain::UtcTime now, std::mt19937_64& random) {
   if (!document.is_object()) return At("$", "the state must be a JSON object {\"devices\":[...]}");
   if (auto s = OnlyFields(document, "$", {"devices", "jobs", "deviceJobs"}); !s) return s.error();
-  ports::StoredState state;
+  HubDocument hub;
   if (const auto devices = document.find("devices"); devices != document.end()) {
-    if (auto s = ReadDevices(*devices, state, now, random); !s) return s.error();
+    if (auto s = ReadDevices(*devices, hub, now, random); !s) return s.error();
   }
-  if (auto s = ReadJobs(document, state); !s) return s.error();
-  return state;
+  if (auto s = ReadJobs(document, hub.state); !s) return s.error();
+  return hub;
 }
 
-domain::Result<ports::StoredState> ReadStateFile(const std::filesystem::path& file, domain::UtcTime now,
+domain::Result<HubDocument> ReadStateFile(const std::filesystem::path& file, domain::UtcTime now,
                                                  std::mt19937_64& random) {
   std::ifstream in(file, std::ios::binary);
   if (!in) return Error::ArgumentInvalid("cannot open the file");
@@ -199,19 +196,19 @@ domain::Result<ports::StoredState> ReadStateFile(const std::filesystem::path& fi
   return StateFromDocument(*document, now, random);
 }
 
-json DocumentFromState(const ports::StoredState& state) {
+json DocumentFromState(const ports::StoredState& state, const FaultMap& faults) {
   json devices = json::array();
   std::map<std::string, std::size_t> index;  // device id -> position in `devices`
   for (const auto& stored : state.devices) {
     if (stored.identity.is_module()) continue;
     index.emplace(stored.identity.device_id, devices.size());
-    devices.push_back(IdentityDocument(stored));
+    devices.push_back(IdentityDocument(stored, faults));
   }
   for (const auto& stored : state.devices) {
     if (!stored.identity.is_module()) continue;
     const auto it = index.find(stored.identity.device_id);
     if (it == index.end()) continue;  // a module without its device: cannot be
-    devices[it->second]["modules"].push_back(IdentityDocument(stored));
+    devices[it->second]["modules"].push_back(IdentityDocument(stored, faults));
   }
   std::map<std::string, domain::DeviceJobStatistics> stats;
   for (const auto& record : state.device_jobs) domain::AddToStatistics(stats[record.job_id], record.status);

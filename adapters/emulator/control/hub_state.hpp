@@ -6,7 +6,9 @@
 //                 "status"?: "enabled" | "disabled",
 //                 "keys"?: {"primaryKey": <base64>, "secondaryKey": <base64>},
 //                 "tags"?: {...}, "desired"?: {...}, "reported"?: {...},
-//                 "modules"?: [{"moduleId": "m1", "managedBy"?: "...", "keys"?, "tags"?, "desired"?, "reported"?}]}],
+//                 "faults"?: {...},
+//                 "modules"?: [{"moduleId": "m1", "managedBy"?: "...", "keys"?, "tags"?, "desired"?, "reported"?,
+//                               "faults"?}]}],
 //    "jobs"?: [<a job as GET /jobs/v2/{id} answers it>],
 //    "deviceJobs"?: [<a record as a devices.jobs query answers it; a method
 //                     answer that was not JSON as "payloadText">]}
@@ -21,6 +23,8 @@
 // An export holds each twin's tags, desired and reported properties and each
 // identity's status and keys, not etags, versions or generation ids: an
 // import makes identities anew with what the document says.
+// "faults" are an identity's faults as GET .../faults answers them
+// (control/device_faults.hpp); "disconnect", an action, is refused here.
 
 #include <filesystem>
 #include <random>
@@ -29,19 +33,26 @@
 
 #include "domain/result.hpp"
 #include "domain/time.hpp"
+#include "adapters/emulator/control/fault_injector.hpp"
 #include "ports/state_store.hpp"
 
 namespace offhub::emulator {
 
+// What a document holds: the hub's stored state, and the identities' faults.
+struct HubDocument {
+  ports::StoredState state;
+  FaultMap faults;
+};
+
 // `now` stamps twins and identities; `random` gives generation ids and etags.
-domain::Result<ports::StoredState> StateFromDocument(const nlohmann::json& document, domain::UtcTime now,
-                                                     std::mt19937_64& random);
-nlohmann::json DocumentFromState(const ports::StoredState& state);
+domain::Result<HubDocument> StateFromDocument(const nlohmann::json& document, domain::UtcTime now,
+                                              std::mt19937_64& random);
+nlohmann::json DocumentFromState(const ports::StoredState& state, const FaultMap& faults = {});
 
 // A seed file: read (at most kMaxStateFileBytes), parsed with the depth
 // limit, then StateFromDocument. The error says why (not the file's name).
 inline constexpr std::size_t kMaxStateFileBytes = 256 * 1024 * 1024;
-domain::Result<ports::StoredState> ReadStateFile(const std::filesystem::path& file, domain::UtcTime now,
+domain::Result<HubDocument> ReadStateFile(const std::filesystem::path& file, domain::UtcTime now,
                                                  std::mt19937_64& random);
 
 }  // namespace offhub::emulator

@@ -27,13 +27,19 @@ Error JobNotFound(std::string_view id) { return {ErrorCode::JobNotFound, "Job " 
 
 }  // namespace
 
-JobEngine::JobEngine(Parts parts, std::size_t max_in_flight)
+JobEngine::JobEngine(Parts parts, std::size_t max_in_flight, const domain::TierLimits* tier)
     : clock_(parts.clock),
       store_(parts.store),
       queries_(parts.queries),
       twins_(parts.twins),
       methods_(parts.methods),
-      max_in_flight_(max_in_flight == 0 ? 1 : max_in_flight) {}
+      max_in_flight_(max_in_flight == 0 ? 1 : max_in_flight) {
+  if (tier) {
+    max_active_jobs_ = tier->max_active_jobs;
+    const double rate = tier->job_device_operations_per_second;
+    device_operations_.emplace(domain::Throttle{rate, std::max(rate, 1.0)});
+  }
+}
 
 JobEngine::~JobEngine() { Clear(); }
 
@@ -116,6 +122,15 @@ void JobEngine::Load(std::vector<domain::Job> jobs, std::vector<domain::DeviceJo
 domain::Result<nlohmann::json> JobEngine::CreateJob(const domain::JobRequest& request) {
   if (FindJob(request.job_id)) {
     return Error(ErrorCode::JobAlreadyExists, "A job with id '" + request.job_id + "' already exists");
+  }
+  if (max_active_jobs_) {
+    std::size_t active = 0;
+    for (const auto& [id, entry] : jobs_) active += domain::IsFinal(entry.job.status) ? 0 : 1;
+    if (active >= *max_active_jobs_) {
+      return Error(ErrorCode::ThrottlingException,
+                   "ThrottlingMaxActiveJobCountExceeded: the hub's tier allows " + std::to_string(*max_active_jobs_) +
+                       " active job(s) at once");
+    }
   }
   JobEntry entry{domain::MakeJob(request, clock_.Now()), {}, {}, {}, {}, {}};
   auto accepted = domain::Transition(entry.job, jev::Accepted{}, clock_.Now());
@@ -286,9 +301,9 @@ void JobEngine::StartStep(const std::string& job_id) {
   PostPump(*entry);
 }
 
-void JobEngine::PostPump(JobEntry& entry) {
+void JobEngine::PostPump(JobEntry& entry, std::optional<domain::UtcTime> at) {
   if (entry.run.pump) return;
-  entry.run.pump = clock_.CallAt(clock_.Now(), [this, id = entry.job.id()] {
+  entry.run.pump = clock_.CallAt(at.value_or(clock_.Now()), [this, id = entry.job.id()] {
     JobEntry* e = FindJob(id);
     if (!e) return;
     e->run.pump.reset();
@@ -305,6 +320,9 @@ void JobEngine::Pump(JobEntry& entry) {
        ++started) {
     const bool spent = started == kDevicesPerTurn || (started > 0 && std::chrono::steady_clock::now() >= turn_end);
     if (spent) return PostPump(entry);  // the rest on a later turn of the loop
+    if (device_operations_ && !device_operations_->Take(clock_.Now())) {
+      return PostPump(entry, device_operations_->ReadyAt(clock_.Now()));  // the tier's pace
+    }
     std::string key = std::move(entry.run.ready.front());
     entry.run.ready.pop_front();
     if (twins) {

@@ -71,6 +71,7 @@
 #include "domain/job.hpp"
 #include "domain/job_request.hpp"
 #include "domain/query/source.hpp"
+#include "domain/tier_limits.hpp"
 #include "ports/clock.hpp"
 #include "ports/job_service.hpp"
 #include "ports/query_service.hpp"
@@ -97,7 +98,11 @@ class JobEngine final : public ports::JobService {
     MethodDispatcher& methods;
   };
 
-  JobEngine(Parts parts, std::size_t max_in_flight);
+  // `tier` (optional: none limits nothing) caps the jobs active at once (the
+  // next CreateJob is 429 ThrottlingException, as IoT Hub answered it:
+  // ThrottlingMaxActiveJobCountExceeded) and paces the device operations of
+  // all jobs together, on the hub's clock.
+  JobEngine(Parts parts, std::size_t max_in_flight, const domain::TierLimits* tier = nullptr);
   // Stops the engine's timers and drops its method calls.
   ~JobEngine() override;
   JobEngine(const JobEngine&) = delete;
@@ -177,7 +182,7 @@ class JobEngine final : public ports::JobService {
   void StartFailed(JobEntry& entry, std::string why);
   void Pump(JobEntry& entry);
   // Posts a Pump of the job to the event loop, once.
-  void PostPump(JobEntry& entry);
+  void PostPump(JobEntry& entry, std::optional<domain::UtcTime> at = std::nullopt);
   void RunTwinUpdate(JobEntry& entry, const std::string& key);
   void RunMethod(JobEntry& entry, const std::string& key);
   void OnMethodSent(const std::string& job_id, const std::string& key);
@@ -202,6 +207,8 @@ class JobEngine final : public ports::JobService {
   ports::TwinService& twins_;
   MethodDispatcher& methods_;
   std::size_t max_in_flight_;
+  std::optional<std::size_t> max_active_jobs_;
+  std::optional<domain::TokenBucket> device_operations_;
   JobMap jobs_;
   Records records_{jobs_};
 };

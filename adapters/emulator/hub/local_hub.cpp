@@ -21,7 +21,8 @@ class LocalHubImpl final : public LocalHub, public ports::PresenceListener {
         registry_(clock, channel, store, options.observer),
         dispatcher_(clock, channel, registry_),
         queries_(registry_, engine_),
-        engine_({clock, store, queries_, registry_, dispatcher_}, options.max_in_flight_per_job) {}
+        engine_({clock, store, queries_, registry_, dispatcher_}, options.max_in_flight_per_job,
+                options.tier ? &*options.tier : nullptr) {}
 
   ~LocalHubImpl() override { channel_.SetPresenceListener(nullptr); }
 
@@ -91,7 +92,7 @@ class LocalHubImpl final : public LocalHub, public ports::PresenceListener {
     registry_.Touch(key);
   }
   std::uint64_t telemetry_count() const override { return telemetry_count_; }
-  bool quiet() const override { return dispatcher_.awaiting_answer() == 0; }
+  std::size_t awaiting_answers() const override { return dispatcher_.awaiting_answer(); }
 
   domain::Status ReplaceState(ports::StoredState state) override {
     if (auto s = store_.ReplaceAll(state); !s) return s;

@@ -10,7 +10,9 @@
 
 #include <cstddef>
 #include <memory>
+#include <optional>
 
+#include "domain/tier_limits.hpp"
 #include "ports/clock.hpp"
 #include "ports/device_channel.hpp"
 #include "ports/hub_services.hpp"
@@ -32,6 +34,10 @@ struct LocalHubOptions {
   std::size_t max_in_flight_per_job = 256;
   // Optional; hears every device loaded at start, then every change.
   RegistryObserver* observer = nullptr;
+  // Optional (--tier): the job engine's share of the tier's limits (active
+  // jobs, job device operations per second). The service-call throttles are
+  // the REST front's (control/throttled_services.hpp).
+  std::optional<domain::TierLimits> tier = std::nullopt;
 };
 
 // The five service ports (services() hands them out), plus the answers to
@@ -49,9 +55,10 @@ class LocalHub : public ports::Hub, public ports::DeviceRequestHandler {
   virtual domain::Status ReplaceState(ports::StoredState state) = 0;
   virtual ports::StoredState ExportState() const = 0;
 
-  // No method call awaits a device's answer (what a manual clock waits for
-  // before it moves on: the answer belongs to the instant the call went out).
-  virtual bool quiet() const = 0;
+  // Method calls sent to devices and not answered yet (a manual clock waits
+  // for them before it moves on: the answer belongs to the instant the call
+  // went out).
+  virtual std::size_t awaiting_answers() const = 0;
 };
 
 // Loads the store's state and resumes its jobs. Fails only if the store cannot load.

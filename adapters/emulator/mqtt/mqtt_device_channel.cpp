@@ -7,6 +7,7 @@
 #include <charconv>
 #include <cstdio>
 #include <map>
+#include <set>
 #include <optional>
 #include <unordered_map>
 #include <utility>
@@ -44,7 +45,6 @@ struct PendingCall {
   std::function<void(domain::MethodResult)> on_answer;
 };
 
-json KeysJson(const Credentials& c) { return BrokerKeysJson(c.primary, c.secondary, c.enabled); }
 
 std::optional<std::uint64_t> ParseRid(std::string_view text) {
   std::uint64_t value = 0;
@@ -96,13 +96,29 @@ class MqttDeviceChannelImpl final : public MqttDeviceChannel {
 
   void RemoveDevice(std::string_view device_id, std::function<void()> on_applied) override {
     credentials_.insert_or_assign(std::string(device_id), std::nullopt);
+    if (const auto it = refused_.find(device_id); it != refused_.end()) refused_.erase(it);
     QueueKeys(device_id, std::move(on_applied));
+  }
+
+  void SetConnectRefused(std::string_view key, bool refused) override {
+    const auto it = refused_.find(key);
+    if (refused == (it != refused_.end())) return;
+    if (refused) {
+      refused_.emplace(key);
+    } else {
+      refused_.erase(it);
+    }
+    if (const auto c = credentials_.find(key); c != credentials_.end() && c->second) QueueKeys(key, {});
+  }
+
+  void Disconnect(std::string_view key) override {
+    if (keys_connection_.connected()) keys_connection_.Publish(broker::DeviceTopic(broker::kKickPrefix, key), "", 1);
   }
 
   std::string CredentialsSnapshot() const override {
     json out = json::object();
     for (const auto& [id, credentials] : credentials_) {
-      if (credentials) out[id] = KeysJson(*credentials);
+      if (credentials) out[id] = KeysJson(id, *credentials);
     }
     return domain::DumpJson(out);
   }
@@ -204,7 +220,7 @@ class MqttDeviceChannelImpl final : public MqttDeviceChannel {
   void PushKeys(std::string_view device_id) {
     const auto it = credentials_.find(device_id);
     if (it == credentials_.end()) return;
-    const std::string payload = it->second ? domain::DumpJson(KeysJson(*it->second)) : "";  // "" removes
+    const std::string payload = it->second ? domain::DumpJson(KeysJson(it->first, *it->second)) : "";  // "" removes
     const auto mid = keys_connection_.Publish(broker::DeviceTopic(broker::kKeysPrefix, device_id), payload, 1);
     if (!mid) return;
     auto waiting = waiting_.extract(it->first);
@@ -378,7 +394,13 @@ class MqttDeviceChannelImpl final : public MqttDeviceChannel {
   ports::Clock& clock_;
   ports::PresenceListener* listener_ = nullptr;
   DeviceRequestHandler* handler_ = nullptr;
-  std::map<std::string, std::optional<Credentials>, std::less<>> credentials_;  // nullopt: removal not yet acked
+  // The plugin's keys message: a refused identity is sent as disabled.
+  json KeysJson(std::string_view id, const Credentials& c) const {
+    return BrokerKeysJson(c.primary, c.secondary, c.enabled && !refused_.contains(id));
+  }
+
+  std::map<std::string, std::optional<Credentials>, std::less<>> credentials_;
+  std::set<std::string, std::less<>> refused_;  // identities whose CONNECT a fault refuses  // nullopt: removal not yet acked
   std::map<std::string, std::vector<std::function<void()>>, std::less<>> waiting_;
   std::map<int, std::pair<std::string, std::vector<std::function<void()>>>> acks_;  // keys mid -> device, callbacks
   std::map<std::string, DeviceState, std::less<>> devices_;                         // connected devices

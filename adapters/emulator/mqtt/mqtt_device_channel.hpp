@@ -66,7 +66,7 @@ struct MqttChannelOptions {
   std::chrono::milliseconds max_reconnect_delay{1000};
 };
 
-class MqttDeviceChannel : public ports::DeviceChannel {
+class MqttDeviceChannel : public ports::DeviceChannel, public ports::DeviceConnections {
  public:
   // nullptr (the default) answers twin requests with 503 ServiceUnavailable.
   virtual void SetRequestHandler(DeviceRequestHandler* handler) = 0;
@@ -80,6 +80,9 @@ class MqttDeviceChannel : public ports::DeviceChannel {
   virtual void SetDeviceCredentials(std::string_view device_id, std::string_view primary_key,
                                     std::string_view secondary_key, bool enabled,
                                     std::function<void()> on_applied = {}) = 0;
+  // ports::DeviceConnections: a refused identity's keys reach the plugin with
+  // status "disabled" (CONNACK 5, its connection closed) while the channel
+  // keeps the real status; Disconnect publishes "$offhub/kick/{id}".
   // Forgets the device's keys and disconnects it.
   virtual void RemoveDevice(std::string_view device_id, std::function<void()> on_applied = {}) = 0;
 

@@ -253,6 +253,21 @@ void RouteContext::Route() {
 void RouteContext::RouteControl() {
   auto& control = *router_.control_;
   const auto verb = verb_;
+  const bool device_faults = Is({"offhub", "v1", "devices", "*", "faults"});
+  if (device_faults || Is({"offhub", "v1", "devices", "*", "modules", "*", "faults"})) {
+    const ports::Identity identity{seg()[3], device_faults ? std::string() : seg()[5]};
+    if (verb != Verb::get && verb != Verb::put && verb != Verb::delete_) return MethodNotAllowed();
+    if (!Authorize(kRegistryWrite) || !Authorize(kServiceConnect)) return;
+    if (verb == Verb::get) return Answer(control.GetFaults(identity));
+    if (verb == Verb::delete_) {
+      const auto cleared = control.DeleteFaults(identity);
+      if (!cleared) return Fail(cleared.error());
+      return Send(http::status::no_content, std::nullopt);
+    }
+    const auto body = Body();
+    if (!body) return;
+    return Answer(control.PutFaults(identity, *body));
+  }
   const bool state = Is({"offhub", "v1", "state"});
   const bool reset = Is({"offhub", "v1", "reset"});
   const bool clock = Is({"offhub", "v1", "clock"});
