@@ -44,6 +44,7 @@ constexpr std::array kNames{
     Entry{ErrorCode::TooManyDevices, "TooManyDevices"},
     Entry{ErrorCode::TooManyModulesOnDevice, "TooManyModulesOnDevice"},
     Entry{ErrorCode::ThrottlingException, "ThrottlingException"},
+    Entry{ErrorCode::ThrottlingMaxActiveJobCountExceeded, "ThrottlingMaxActiveJobCountExceeded"},
     Entry{ErrorCode::ServerError, "ServerError"},
     Entry{ErrorCode::JobCancelled, "JobCancelled"},
     Entry{ErrorCode::GenericTimeout, "GenericTimeout"},

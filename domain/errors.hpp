@@ -48,6 +48,7 @@ enum class ErrorCode : std::int32_t {
   TooManyDevices = 413002,
   TooManyModulesOnDevice = 413003,
   ThrottlingException = 429001,
+  ThrottlingMaxActiveJobCountExceeded = 429004,  // a tier's active-job limit (troubleshoot-error-codes)
   ServerError = 500001,
   JobCancelled = 500002,
   GenericTimeout = 500008,

@@ -118,6 +118,7 @@ class AsioClock final : public SteerableClock {
     std::chrono::milliseconds by;
     std::function<bool()> quiet;
     Reached done;
+    std::chrono::steady_clock::duration spent{};  // real time spent at the instants passed so far
   };
 
   // The advance at the head of the queue starts from where the clock stands.
@@ -146,7 +147,8 @@ class AsioClock final : public SteerableClock {
       ++ran;
     }
     const bool due_now = !timers_.empty() && timers_.begin()->first.first <= last_;
-    const bool waited = std::chrono::steady_clock::now() - instant_since >= kQuietWait;
+    const auto at_instant = std::chrono::steady_clock::now() - instant_since;
+    const bool waited = at_instant >= kQuietWait || queued_.front().spent + at_instant >= kQuietBudget;
     if (!due_now && (waited || !quiet || quiet())) {
       if (timers_.empty() || timers_.begin()->first.first > target) {
         last_ = std::max(last_, target);
@@ -156,6 +158,7 @@ class AsioClock final : public SteerableClock {
       }
       last_ = timers_.begin()->first.first;  // the next instant something happens
       *frozen_ = last_;
+      queued_.front().spent += at_instant;
       instant_since = std::chrono::steady_clock::now();
     }
     auto next = [this, alive = alive_, target, instant_since] {

@@ -14,7 +14,10 @@
 // is served in between). Before it moves past an instant it waits, in real
 // time, until `quiet()` holds (the hub has no method call awaiting a device's
 // answer: the answer is part of that instant), but at most kQuietWait per
-// instant; then it calls `done` (posted, never from inside Advance). Advances
+// instant and kQuietBudget over the whole advance (devices that answer late
+// or never cannot make an advance through many instants take minutes: once
+// the budget is spent, the advance runs on without waiting); then it calls
+// `done` (posted, never from inside Advance). Advances
 // run one at a time: one asked for while another runs starts when it ends,
 // from where it ended. `done` always runs once, also when the clock is
 // resumed meanwhile (it then stops where it stood).
@@ -35,6 +38,7 @@ class SteerableClock : public ports::Clock {
  public:
   static constexpr std::size_t kTimersPerTurn = 256;
   static constexpr std::chrono::milliseconds kQuietWait{2000};
+  static constexpr std::chrono::milliseconds kQuietBudget{10000};
 
   virtual bool manual() const = 0;
   // Freezes at `at` (nullopt: the current instant). False, changing nothing,

@@ -71,6 +71,8 @@ class HttpsClient::Impl {
   ~Impl();
 
   domain::Result<HttpResponse> Send(HttpRequest request, Millis read_timeout);
+  domain::Result<HttpResponse> Streamed(HttpRequest request, Millis idle_timeout, Millis duration,
+                                        const std::function<bool(std::string_view)>& on_data);
 
  private:
   using TlsStream = beast::ssl_stream<beast::tcp_stream>;
@@ -85,8 +87,11 @@ class HttpsClient::Impl {
   asio::awaitable<beast::error_code> Resolve(tcp::resolver::results_type& out);
   asio::awaitable<std::optional<Error>> Handshake();
   asio::awaitable<Exchanged> Exchange(HttpRequest& request, Millis read_timeout);
-  template <class Stream>
-  asio::awaitable<Exchanged> ExchangeOn(Stream& stream, HttpRequest& request, Millis read_timeout);
+  template <class AsyncStream>
+  asio::awaitable<Exchanged> ExchangeOn(AsyncStream& stream, HttpRequest& request, Millis read_timeout);
+  template <class AsyncStream>
+  asio::awaitable<void> StreamOn(AsyncStream& stream, HttpRequest& request, Millis idle_timeout, Millis duration,
+                                 const std::function<bool(std::string_view)>& on_data);
   asio::awaitable<void> Close(bool graceful);
   void Drop();
 
@@ -144,6 +149,89 @@ domain::Result<HttpResponse> HttpsClient::Impl::Send(HttpRequest request, Millis
   io_.run();
   if (!outcome_) return Error(ErrorCode::ServerError, "offhub: the HTTP exchange ended without an outcome");
   return std::move(*outcome_);
+}
+
+domain::Result<HttpResponse> HttpsClient::Impl::Streamed(HttpRequest request, Millis idle_timeout, Millis duration,
+                                                       const std::function<bool(std::string_view)>& on_data) {
+  std::lock_guard lock(mutex_);
+  Drop();  // a connection of its own: the stream ends it
+  outcome_.reset();
+  io_.restart();
+  auto run = [&]() -> asio::awaitable<void> {
+    if (auto error = co_await Connect()) {
+      outcome_ = std::move(*error);
+      co_return;
+    }
+    if (secure_) {
+      co_await StreamOn(*secure_, request, idle_timeout, duration, on_data);
+    } else {
+      co_await StreamOn(*plain_, request, idle_timeout, duration, on_data);
+    }
+  };
+  asio::co_spawn(io_, run(), [this](std::exception_ptr e) {
+    if (!e) return;
+    outcome_ = Error(ErrorCode::ServerError, "offhub: HTTP client failure: " + Describe(e));
+  });
+  io_.run();
+  Drop();
+  if (!outcome_) return Error(ErrorCode::ServerError, "offhub: the HTTP stream ended without an outcome");
+  return std::move(*outcome_);
+}
+
+template <class AsyncStream>
+asio::awaitable<void> HttpsClient::Impl::StreamOn(AsyncStream& stream, HttpRequest& request, Millis idle_timeout,
+                                                  Millis duration, const std::function<bool(std::string_view)>& on_data) {
+  using Clock = std::chrono::steady_clock;
+  const auto deadline = duration.count() > 0 ? std::optional(Clock::now() + duration) : std::nullopt;
+  Lowest().expires_after(options_.io_timeout);
+  auto [write_ec, written] = co_await http::async_write(stream, request, kUseTuple);
+  if (write_ec) {
+    outcome_ = NetworkError("write to", write_ec);
+    co_return;
+  }
+  http::response_parser<http::string_body> parser;
+  parser.body_limit(options_.max_response_bytes);
+  Lowest().expires_after(options_.io_timeout);
+  auto [head_ec, head_bytes] = co_await http::async_read_header(stream, buffer_, parser, kUseTuple);
+  if (head_ec) {
+    outcome_ = NetworkError("read from", head_ec);
+    co_return;
+  }
+  if (parser.get().result() != http::status::ok) {  // an error: its body is IoT Hub's envelope
+    Lowest().expires_after(options_.io_timeout);
+    auto [read_ec, read] = co_await http::async_read(stream, buffer_, parser, kUseTuple);
+    if (read_ec) {
+      outcome_ = NetworkError("read from", read_ec);
+      co_return;
+    }
+    outcome_ = parser.release();
+    co_return;
+  }
+  HttpResponse head = parser.release();
+  // What came with the head is the body's first bytes.
+  std::string first(static_cast<const char*>(buffer_.data().data()), buffer_.size());
+  buffer_.consume(buffer_.size());
+  if (!first.empty() && !on_data(first)) {
+    outcome_ = std::move(head);
+    co_return;
+  }
+  std::array<char, 16384> chunk{};
+  for (;;) {
+    auto wait = idle_timeout;
+    if (deadline) wait = std::min(wait, std::chrono::ceil<Millis>(*deadline - Clock::now()));
+    if (wait.count() <= 0) break;
+    const bool until_deadline = wait < idle_timeout;  // a timeout then is the end asked for, not silence
+    Lowest().expires_after(wait);
+    auto [ec, n] = co_await stream.async_read_some(asio::buffer(chunk), kUseTuple);
+    if (ec == beast::error::timeout && until_deadline) break;
+    if (ec == asio::error::eof || ec == asio::ssl::error::stream_truncated) break;  // the server ended it
+    if (ec) {
+      outcome_ = NetworkError("read from", ec);
+      co_return;
+    }
+    if (!on_data(std::string_view(chunk.data(), n))) break;
+  }
+  outcome_ = std::move(head);
 }
 
 asio::awaitable<void> HttpsClient::Impl::Run(HttpRequest& request, Millis read_timeout) {
@@ -226,8 +314,8 @@ asio::awaitable<Exchanged> HttpsClient::Impl::Exchange(HttpRequest& request, Mil
   co_return co_await ExchangeOn(*plain_, request, read_timeout);
 }
 
-template <class Stream>
-asio::awaitable<Exchanged> HttpsClient::Impl::ExchangeOn(Stream& stream, HttpRequest& request, Millis read_timeout) {
+template <class AsyncStream>
+asio::awaitable<Exchanged> HttpsClient::Impl::ExchangeOn(AsyncStream& stream, HttpRequest& request, Millis read_timeout) {
   Exchanged out;
   Lowest().expires_after(options_.io_timeout);
   auto [write_ec, written] = co_await http::async_write(stream, request, kUseTuple);
@@ -272,6 +360,12 @@ void HttpsClient::Impl::Drop() {
 
 HttpsClient::HttpsClient(HttpsClientOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}
 HttpsClient::~HttpsClient() = default;
+
+domain::Result<HttpResponse> HttpsClient::Stream(HttpRequest request, std::chrono::milliseconds idle_timeout,
+                                                 std::chrono::milliseconds duration,
+                                                 const std::function<bool(std::string_view)>& on_data) {
+  return impl_->Streamed(std::move(request), idle_timeout, duration, on_data);
+}
 
 domain::Result<HttpResponse> HttpsClient::Send(HttpRequest request, std::chrono::milliseconds read_timeout) {
   return impl_->Send(std::move(request), read_timeout);

@@ -20,6 +20,8 @@
 // - Thread-safe: concurrent Sends are serialized on the one connection.
 
 #include <chrono>
+#include <functional>
+#include <string_view>
 #include <memory>
 #include <optional>
 #include <string>
@@ -50,6 +52,16 @@ class HttpsClient {
 
   // `read_timeout` 0 means io_timeout.
   domain::Result<HttpResponse> Send(HttpRequest request, std::chrono::milliseconds read_timeout);
+
+  // A response whose body streams (Server-Sent Events), on a connection of
+  // its own: a 200 answer's head comes back once its body has ended — the
+  // server closed it, `on_data` returned false, or `duration` (0: none)
+  // passed — each body chunk having gone to `on_data` as it arrived. Any
+  // other status comes back whole, as Send returns it. No byte for
+  // `idle_timeout` is 500008 GenericTimeout; network failures as Send's.
+  domain::Result<HttpResponse> Stream(HttpRequest request, std::chrono::milliseconds idle_timeout,
+                                      std::chrono::milliseconds duration,
+                                      const std::function<bool(std::string_view)>& on_data);
 
  private:
   class Impl;

@@ -78,6 +78,7 @@ struct Emulator::Parts {
   std::unique_ptr<FaultInjector> faults;  // between the hub and `channel`
   std::unique_ptr<ports::StateStore> store;
   std::unique_ptr<CredentialsForwarder> forwarder;
+  std::unique_ptr<EventFeed> events;  // what the hub tells GET /offhub/v1/events
   std::unique_ptr<LocalHub> hub;
   std::unique_ptr<ControlService> control;
   std::unique_ptr<ThrottledServices> throttled;  // --tier: what the REST front calls
@@ -130,10 +131,12 @@ void Emulator::Start() {
   StartBroker(domain::DumpJson(keys));
   p.faults = std::make_unique<FaultInjector>(*p.channel, *p.channel, *p.clock);
   p.forwarder = std::make_unique<CredentialsForwarder>(*p.channel, *p.faults);
+  p.events = std::make_unique<EventFeed>(*p.clock);
   p.hub = MakeLocalHub(*p.clock, *p.faults, *p.store, std::move(*loaded),
                        {.max_in_flight_per_job = p.config.max_in_flight_per_job,
                         .observer = p.forwarder.get(),
-                        .tier = p.config.tier});
+                        .tier = p.config.tier,
+                        .events = p.events.get()});
   p.faults->SetRequestHandler(p.hub.get());
   p.channel->SetRequestHandler(p.faults.get());
   // The control plane keeps the seed for resets; the config's copy is not needed again.
@@ -197,7 +200,8 @@ void Emulator::StartRest() {
   if (p.config.tier) p.throttled = MakeThrottledServices(p.hub->services(), *p.config.tier, *p.clock);
   p.router = std::make_unique<rest::Router>(p.throttled ? p.throttled->services() : p.hub->services(), *p.clock,
                                             rest::SasAuthorizer(p.config.host_name, rest::WellKnownPolicies()), health,
-                                            p.control.get(), [] { return static_cast<std::int64_t>(std::time(nullptr)); });
+                                            p.control.get(), [] { return static_cast<std::int64_t>(std::time(nullptr)); },
+                                            p.events.get());
   p.server_tls.use_certificate_chain_file(p.tls.server_certificate.string());
   p.server_tls.use_private_key_file(p.tls.server_key.string(), asio::ssl::context::pem);
   const int mqtt_port = p.broker->mqtt_port();

@@ -2,6 +2,9 @@
 
 #include <charconv>
 
+#include "adapters/iothub/percent_encoding.hpp"
+#include "domain/json_text.hpp"
+
 namespace offhub::iothub {
 namespace {
 
@@ -125,6 +128,29 @@ domain::Result<nlohmann::json> TwinAnswerBody(int status, std::string_view body)
   auto value = ParseJson(body);
   if (!value) return domain::Error::FormatError("the hub's twin answer is not JSON");
   return std::move(*value);
+}
+
+nlohmann::json TelemetryProperties(std::string_view topic) {
+  nlohmann::json out = nlohmann::json::object();
+  constexpr std::string_view kEvents = "/messages/events/";
+  const auto at = topic.find(kEvents);
+  if (at == std::string_view::npos) return out;
+  std::string_view bag = topic.substr(at + kEvents.size());
+  if (bag.ends_with('/')) bag.remove_suffix(1);
+  std::size_t pairs = 0;
+  while (!bag.empty() && pairs < kMaxTelemetryProperties) {
+    const auto amp = bag.find('&');
+    const std::string_view pair = bag.substr(0, amp);
+    bag = amp == std::string_view::npos ? std::string_view() : bag.substr(amp + 1);
+    if (pair.empty()) continue;
+    ++pairs;
+    const auto eq = pair.find('=');
+    const auto key = PercentDecode(pair.substr(0, eq));
+    const auto value = eq == std::string_view::npos ? std::optional<std::string>("") : PercentDecode(pair.substr(eq + 1));
+    if (!key || !value || key->empty() || !domain::IsValidUtf8(*key) || !domain::IsValidUtf8(*value)) continue;
+    out[*key] = *value;
+  }
+  return out;
 }
 
 }  // namespace offhub::iothub

@@ -75,4 +75,13 @@ std::optional<DesiredPatch> ParseDesiredPatch(std::string_view topic, std::strin
 // IotHubFormatError.
 domain::Result<nlohmann::json> TwinAnswerBody(int status, std::string_view body);
 
+// The application and system properties a device put in a telemetry topic,
+// "devices/{d}[/modules/{m}]/messages/events/{property_bag}" (the bag
+// "k=v&k2=v2", percent-encoded, may be empty or end with '/'), decoded:
+// {"k":"v","$.ct":"application/json",...}. A key without '=' has an empty
+// value; a pair that does not decode to UTF-8 text is skipped. At most
+// kMaxTelemetryProperties pairs are read.
+inline constexpr std::size_t kMaxTelemetryProperties = 256;
+nlohmann::json TelemetryProperties(std::string_view topic);
+
 }  // namespace offhub::iothub

@@ -258,6 +258,19 @@ domain::Result<json> ControlPlane::Call(boost::beast::http::verb verb, std::stri
   return azure::JsonResult(*response);
 }
 
+domain::Status ControlPlane::Stream(std::string_view path, std::chrono::milliseconds duration,
+                                    const std::function<bool(std::string_view)>& on_data) {
+  auto token = tokens_.Token();
+  if (!token) return token.error();
+  azure::RestCall call;
+  call.verb = boost::beast::http::verb::get;
+  call.target = "/offhub/v1/" + std::string(path);
+  const azure::ConnectionHeaders headers{host_name_, std::move(*token), azure::NewRequestId(), std::string(kUserAgent)};
+  auto response = client_.Stream(azure::ToHttpRequest(call, headers), std::chrono::minutes(1), duration, on_data);
+  if (!response) return response.error();
+  return azure::EmptyResult(*response);
+}
+
 domain::Result<std::unique_ptr<ControlPlane>> ConnectControlPlane(const apps::ServiceSettings& settings) {
   if (settings.hub == "embedded") {
     return domain::Error::ArgumentInvalid(

@@ -102,6 +102,13 @@ class ControlPlane {
                                       const std::optional<nlohmann::json>& body = std::nullopt,
                                       std::chrono::milliseconds read_timeout = std::chrono::milliseconds(0));
 
+  // GET /offhub/v1/`path` as an event stream: `on_data` gets the body's
+  // bytes as they arrive, until the hub ends it, `on_data` returns false or
+  // `duration` (0: none) passes. An error: the hub's refusal, or the network's
+  // (including a minute without a byte: the hub sends a comment every 15 s).
+  domain::Status Stream(std::string_view path, std::chrono::milliseconds duration,
+                        const std::function<bool(std::string_view)>& on_data);
+
  private:
   std::string host_name_;
   azure::ServiceTokenSource tokens_;

@@ -35,6 +35,7 @@ void Commands::Register(CLI::App& app) {
   RegisterState(app);
   RegisterClock(app);
   RegisterFault(app);
+  RegisterMonitor(app);
 }
 
 domain::Result<std::optional<std::string>> Commands::Module() const {

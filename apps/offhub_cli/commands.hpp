@@ -35,6 +35,7 @@ class Commands {
   void RegisterState(CLI::App& app);   // state export/import, reset
   void RegisterClock(CLI::App& app);
   void RegisterFault(CLI::App& app);   // fault set/show/clear
+  void RegisterMonitor(CLI::App& app);  // monitor-events
   // /offhub/v1/devices/{id}[/modules/{m}]/faults for the device and --module given.
   domain::Result<std::string> FaultsPath() const;
   // The PUT body `fault set` builds from its flags (or --json).
@@ -65,10 +66,10 @@ class Commands {
     bool drop = false, disconnect = false;
   } fault_;
   std::optional<std::int64_t> wait_timeout_;
-  std::int64_t top_ = 0, timeout_ = 30, connect_timeout_ = 0, max_execution_ = 3600, poll_ = 2;
+  std::int64_t top_ = 0, timeout_ = 30, monitor_seconds_ = 0, connect_timeout_ = 0, max_execution_ = 3600, poll_ = 2;
   double seconds_ = 0;
   std::size_t page_size_ = 0;
-  bool replace_ = false, all_pages_ = false;
+  bool replace_ = false, all_pages_ = false, properties_ = false;
 };
 
 }  // namespace offhub::cli

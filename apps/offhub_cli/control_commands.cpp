@@ -213,4 +213,69 @@ void Commands::RegisterFault(CLI::App& app) {
   });
 }
 
+namespace {
+
+// One telemetry event of the stream as `az iot hub monitor-events` prints a
+// message: {"event":{"origin","module","payload","properties"?:{"system","application"}}};
+// the payload is JSON when the body parses as JSON, else its text (or base64).
+json MonitorLine(const json& data, bool with_properties) {
+  json event = {{"origin", data.value("deviceId", "")}, {"module", data.value("moduleId", "")}};
+  if (const auto body = data.find("body"); body != data.end() && body->is_string()) {
+    const auto parsed = json::parse(body->get<std::string>(), nullptr, /*allow_exceptions=*/false);
+    event["payload"] = parsed.is_discarded() ? *body : parsed;
+  } else {
+    event["payload"] = data.value("bodyBase64", "");
+  }
+  if (with_properties) {
+    json system = json::object(), application = json::object();
+    const json properties = data.value("properties", json::object());
+    for (const auto& [name, value] : properties.items()) {
+      (name.starts_with("$.") || name.starts_with("iothub-") ? system : application)[name] = value;
+    }
+    event["properties"] = {{"system", std::move(system)}, {"application", std::move(application)}};
+  }
+  return {{"event", std::move(event)}};
+}
+
+}  // namespace
+
+void Commands::RegisterMonitor(CLI::App& app) {
+  auto* monitor = app.add_subcommand(
+      "monitor-events", "Print devices' telemetry as it arrives, one JSON object per line (the emulator's event stream)");
+  monitor->add_option("--device", id_, "Only this device's messages");
+  monitor->add_option("--module", module_, "Only this module's messages (with --device)");
+  monitor->add_flag("--properties", properties_, "Show each message's system and application properties");
+  monitor->add_option("--timeout", monitor_seconds_, "Stop after this many seconds (0: run until interrupted)")
+      ->capture_default_str()
+      ->check(AtLeast(0));
+  monitor->footer("Exit codes: 0 the timeout passed or the hub ended the stream; 1 the hub refused or cannot be "
+                  "reached; 2 usage.");
+  On(monitor, [this](auto&, auto&) {
+    const auto control = ConnectControlPlane(settings_);
+    if (!control) {
+      apps::PrintError("offhub", control.error());
+      return kExitUsage;
+    }
+    std::string pending;
+    const auto on_data = [&](std::string_view bytes) {
+      pending.append(bytes);
+      for (auto end = pending.find("\n\n"); end != std::string::npos; end = pending.find("\n\n")) {
+        const std::string block = pending.substr(0, end);
+        pending.erase(0, end + 2);
+        if (block.find("event: telemetry\n") == std::string::npos) continue;
+        const auto data_at = block.find("\ndata: ");
+        if (data_at == std::string::npos) continue;
+        const auto data = json::parse(block.substr(data_at + 7), nullptr, /*allow_exceptions=*/false);
+        if (!data.is_object()) continue;
+        if (!id_.empty() && data.value("deviceId", "") != id_) continue;
+        if (module_ && data.value("moduleId", "") != *module_) continue;
+        std::cout << domain::DumpJson(MonitorLine(data, properties_)) << std::endl;
+      }
+      return true;
+    };
+    const auto streamed = (*control)->Stream("events", std::chrono::seconds(monitor_seconds_), on_data);
+    return streamed ? kExitOk : Fail(streamed.error());
+  });
+}
+
 }  // namespace offhub::cli

@@ -1,10 +1,11 @@
 #pragma once
 // A device on its own thread that answers every direct method
-// 200 {"answered":"<name>"}, counts desired notifications and keeps its twin
+// 200 {"answered":"<name>"} (or, made silent, none), counts desired notifications and keeps its twin
 // answers; with `reconnect`, it comes back after the hub closes it, and
 // subscribes again on every connection.
 
 #include <atomic>
+#include <future>
 #include <mutex>
 #include <thread>
 
@@ -16,7 +17,8 @@ namespace offhub::testing {
 
 class AnsweringDevice {
  public:
-  AnsweringDevice(int port, const std::string& id, std::string_view key, bool reconnect = false)
+  // `answer` false: calls are counted, never answered.
+  AnsweringDevice(int port, const std::string& id, std::string_view key, bool reconnect = false, bool answer = true)
       : work_(asio::make_work_guard(io_)) {
     auto options = DeviceOptions(port, id, std::string(key));
     options.reconnect = reconnect;
@@ -32,7 +34,7 @@ class AnsweringDevice {
       mqtt_->Subscribe("$iothub/twin/res/#", 0);
     };
     handlers.on_subscribe = [this](int, int) { ++subscriptions; };
-    handlers.on_message = [this](std::string_view topic, std::string_view payload, int) {
+    handlers.on_message = [this, answer](std::string_view topic, std::string_view payload, int) {
       if (topic.starts_with("$iothub/twin/PATCH/properties/desired/")) {
         ++desired;
         return;
@@ -46,6 +48,10 @@ class AnsweringDevice {
       const auto name_start = std::string_view("$iothub/methods/POST/").size();
       const auto name = topic.substr(name_start, topic.find('/', name_start) - name_start);
       const auto rid = topic.substr(topic.find("$rid=") + 5);
+      if (!answer) {
+        ++calls;
+        return;
+      }
       mqtt_->Publish("$iothub/methods/res/200/?$rid=" + std::string(rid), R"({"answered":")" + std::string(name) + "\"}", 0);
       ++calls;
     };
@@ -68,6 +74,19 @@ class AnsweringDevice {
   bool WaitSubscribed(int connection = 1) {
     for (int i = 0; i < 500 && subscriptions < 3 * connection; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
     return subscriptions >= 3 * connection;
+  }
+
+  void Publish(const std::string& topic, const std::string& payload) {
+    asio::post(io_, [this, topic, payload] { mqtt_->Publish(topic, payload, 0); });
+  }
+  // Disconnects (and stays away).
+  void Stop() {
+    std::promise<void> done;
+    asio::post(io_, [this, &done] {
+      mqtt_->Stop();
+      done.set_value();
+    });
+    done.get_future().wait();
   }
 
   // Publishes a reported patch with $rid `rid`; the twin answer's topic, or "" after 5 s.

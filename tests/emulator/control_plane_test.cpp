@@ -7,6 +7,7 @@
 #include <fstream>
 #include <thread>
 
+#include "adapters/asio/asio_clock.hpp"
 #include "tests/emulator/answering_device.hpp"
 
 using namespace offhub;
@@ -338,11 +339,18 @@ TEST_CASE("faults: connect refuse closes the connection and refuses reconnects u
   REQUIRE(lock1.WaitSubscribed(2));
   CHECK(Invoke(port, "lock1", "ping").first == 200);
 
+  // disconnect alone leaves the faults set as they were.
+  PutFaults(port, "lock1", R"({"desired":"drop"})");
+  CHECK(PutFaults(port, "lock1", R"({"disconnect":true})") == json{{"desired", "drop"}});
+  CHECK(Eventually([&] { return lock1.connects == 3; }));
+  REQUIRE(lock1.WaitSubscribed(3));
+  CHECK(Get(port, "/offhub/v1/devices/lock1/faults") == json{{"desired", "drop"}});
+
   // connect refuse: closed, and every reconnect refused with CONNACK 5 while set.
   PutFaults(port, "lock1", R"({"connect":"refuse"})");
   CHECK(Eventually([&] { return lock1.connack == 5; }));
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
-  CHECK(lock1.connects == 2);
+  CHECK(lock1.connects == 3);
   CHECK(Get(port, "/twins/lock1?api-version=2021-04-12")["connectionState"] == "Disconnected");
   CHECK(Invoke(port, "lock1", "ping").first == 404);  // DeviceNotOnline, as for any offline device
   // The registry still says enabled: the refusal is the fault's, not the device's status.
@@ -352,8 +360,8 @@ TEST_CASE("faults: connect refuse closes the connection and refuses reconnects u
   REQUIRE(cam.WaitSubscribed());
 
   REQUIRE(Request(port, http::verb::delete_, "/offhub/v1/devices/lock1/faults").result_int() == 204);
-  CHECK(Eventually([&] { return lock1.connects == 3; }));
-  REQUIRE(lock1.WaitSubscribed(3));
+  CHECK(Eventually([&] { return lock1.connects == 4; }));
+  REQUIRE(lock1.WaitSubscribed(4));
   CHECK(Invoke(port, "lock1", "ping").first == 200);
 
   // A deleted identity loses its faults: the same id made again starts clean.
@@ -454,4 +462,54 @@ TEST_CASE("--tier and --units are checked at start: exit 2 with the reason") {
   std::tie(code, err) = FailedStart({"--units", "3"});
   CHECK(code == 2);
   CHECK(err.find("--units") != std::string::npos);
+}
+
+TEST_CASE("manual clock: devices that never answer cost an advance at most its wait budget; resuming ends it 409") {
+  json seed = {{"devices", json::array()}};
+  for (int i = 0; i < 25; ++i) {
+    seed["devices"].push_back({{"deviceId", "q" + std::to_string(i)}, {"keys", {{"primaryKey", kKey1}, {"secondaryKey", kKey2}}}});
+  }
+  const auto file = WriteFile("silent.json", seed.dump());
+  // S2: 10 job device operations a second, so the calls go out over 16 instants.
+  EmulatorProcess emulator({"--seed", file.string(), "--clock", "manual=2030-01-01T00:00:00Z", "--tier", "S2"});
+  const int port = emulator.http_port();
+  std::vector<std::unique_ptr<AnsweringDevice>> devices;
+  for (int i = 0; i < 25; ++i) {
+    devices.push_back(std::make_unique<AnsweringDevice>(emulator.mqtt_port(), "q" + std::to_string(i), kKey1, false, false));
+  }
+  for (auto& d : devices) REQUIRE(d->WaitSubscribed());
+  const auto method_job = [&](const std::string& id) {
+    REQUIRE(Request(port, http::verb::put, "/jobs/v2/" + id + "?api-version=2021-04-12",
+                    R"({"jobId":")" + id + R"(","type":"scheduleDeviceMethod","queryCondition":"*",)"
+                    R"("maxExecutionTimeInSeconds":600,"cloudToDeviceMethod":{"methodName":"m","responseTimeoutInSeconds":60}})")
+                .result_int() == 200);
+  };
+  method_job("silent1");
+  const auto started = std::chrono::steady_clock::now();
+  REQUIRE(Request(port, http::verb::post, "/offhub/v1/clock/advance", R"({"seconds":5})").result_int() == 200);
+  const auto took = std::chrono::steady_clock::now() - started;
+  // Without the budget: 2 s at each of 16 instants.
+  CHECK(took >= SteerableClock::kQuietBudget - std::chrono::milliseconds(500));
+  CHECK(took < SteerableClock::kQuietBudget + std::chrono::seconds(4));
+  const auto called = [&] {
+    int sum = 0;
+    for (auto& d : devices) sum += d->calls;
+    return sum;
+  };
+  CHECK(Eventually([&] { return called() == 25; }));
+
+  // A second job's calls make the next advance wait; the clock set to real meanwhile ends it with 409.
+  method_job("silent2");
+  std::pair<int, std::string> answer;
+  std::thread advance([&] {
+    const auto r = Request(port, http::verb::post, "/offhub/v1/clock/advance", R"({"seconds":5})");
+    answer = {r.result_int(), r.body()};
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  REQUIRE(Request(port, http::verb::put, "/offhub/v1/clock", R"({"mode":"real"})").result_int() == 200);
+  advance.join();
+  CHECK(answer.first == 409);
+  CHECK(answer.second.find("ClockNotManual") != std::string::npos);
+  CHECK(Request(port, http::verb::post, "/offhub/v1/clock/advance", R"({"seconds":1,"by":2})").result_int() == 400);
+  std::filesystem::remove(file);
 }

@@ -6,7 +6,8 @@
 //
 //   {"connect"?: "refuse",       CONNECT refused with CONNACK 5, as IoT Hub refuses a
 //                                disabled device; a live connection is closed
-//    "disconnect"?: true,        close the live connection now, once (not kept, not read back)
+//    "disconnect"?: true,        close the live connection now, once (not kept, not read back;
+//                                alone in a PUT, it leaves the faults set as they are)
 //    "methods"?: {"<name>" | "*": {"latencyMs"?: 0..3600000,
 //                                  "status"?: <integer>, "payload"?: <JSON>,
 //                                  "drop"?: true}},

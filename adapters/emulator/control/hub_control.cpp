@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "adapters/emulator/control/document_fields.hpp"
 #include "adapters/emulator/control/hub_state.hpp"
 
 namespace offhub::emulator {
@@ -44,6 +45,9 @@ class HubControl final : public ControlService {
     auto request = ParseFaultRequest(body);
     if (!request) return request.error();
     if (auto exists = hub_.services().registry.GetIdentity(identity); !exists) return exists.error();
+    // {"disconnect":true} alone is an action: the faults set stay as they are.
+    const DeviceFaults* kept = faults_.Find(identity.key());
+    if (request->disconnect && body.size() == 1 && kept) request->faults = *kept;
     faults_.Set(identity.key(), *request);
     return FaultsJson(request->faults);
   }
@@ -90,6 +94,9 @@ class HubControl final : public ControlService {
   }
 
   void AdvanceClock(const json& body, Done done) override {
+    if (body.is_object()) {
+      if (auto s = OnlyFields(body, "$", {"seconds"}); !s) return done(s.error());
+    }
     const auto seconds = body.is_object() ? body.find("seconds") : body.end();
     if (!body.is_object() || seconds == body.end() || !seconds->is_number() || !std::isfinite(seconds->get<double>()) ||
         seconds->get<double>() < 0 || seconds->get<double>() > kMaxAdvanceSeconds) {
@@ -106,7 +113,12 @@ class HubControl final : public ControlService {
     // Calls a fault holds (dropped, or in their latency) await no device.
     clock_.Advance(std::chrono::milliseconds(millis),
                    [this] { return hub_.awaiting_answers() <= faults_.held_calls(); },
-                   [done = std::move(done)](domain::UtcTime reached) {
+                   [this, done = std::move(done)](domain::UtcTime reached) {
+                     if (!clock_.manual()) {
+                       return done(Error(domain::ErrorCode::ClockNotManual,
+                                         "The clock was set to real time during the advance, which stopped at " +
+                                             domain::FormatUtc(reached)));
+                     }
                      done(json{{"mode", "manual"}, {"now", domain::FormatUtc(reached)}});
                    });
   }

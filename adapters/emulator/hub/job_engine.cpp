@@ -33,6 +33,7 @@ JobEngine::JobEngine(Parts parts, std::size_t max_in_flight, const domain::TierL
       queries_(parts.queries),
       twins_(parts.twins),
       methods_(parts.methods),
+      events_(parts.events),
       max_in_flight_(max_in_flight == 0 ? 1 : max_in_flight) {
   if (tier) {
     max_active_jobs_ = tier->max_active_jobs;
@@ -127,9 +128,8 @@ domain::Result<nlohmann::json> JobEngine::CreateJob(const domain::JobRequest& re
     std::size_t active = 0;
     for (const auto& [id, entry] : jobs_) active += domain::IsFinal(entry.job.status) ? 0 : 1;
     if (active >= *max_active_jobs_) {
-      return Error(ErrorCode::ThrottlingException,
-                   "ThrottlingMaxActiveJobCountExceeded: the hub's tier allows " + std::to_string(*max_active_jobs_) +
-                       " active job(s) at once");
+      return Error(ErrorCode::ThrottlingMaxActiveJobCountExceeded,
+                   "The hub's tier allows " + std::to_string(*max_active_jobs_) + " active job(s) at once");
     }
   }
   JobEntry entry{domain::MakeJob(request, clock_.Now()), {}, {}, {}, {}, {}};
@@ -140,6 +140,7 @@ domain::Result<nlohmann::json> JobEngine::CreateJob(const domain::JobRequest& re
   entry.job = std::move(*accepted);
   if (auto s = store_.SaveJob(entry.job); !s) return s.error();
   auto& stored = jobs_.emplace(request.job_id, std::move(entry)).first->second;
+  Announce(stored, true);
   ArmStart(stored);
   return created;
 }
@@ -157,6 +158,7 @@ domain::Result<nlohmann::json> JobEngine::CancelJob(std::string_view job_id) {
   if (!cancelled) return cancelled.error();
   if (auto s = store_.SaveJob(*cancelled); !s) return s.error();
   entry->job = std::move(*cancelled);
+  Announce(*entry, true);
   if (entry->start_timer) clock_.Cancel(*entry->start_timer);
   entry->start_timer.reset();
   CancelCalls(*entry, /*waiting_only=*/true);
@@ -203,6 +205,7 @@ void JobEngine::ApplyJobEvent(JobEntry& entry, const domain::JobEvent& event) {
     return;
   }
   entry.job = std::move(*next);
+  Announce(entry, true);
   if (domain::IsFinal(entry.job.status) && entry.deadline_timer) {
     clock_.Cancel(*entry.deadline_timer);
     entry.deadline_timer.reset();
@@ -289,6 +292,7 @@ void JobEngine::StartStep(const std::string& job_id) {
     return StartFailed(*entry, "The job could not be started: " + saved.error().message());
   }
   entry->job = std::move(*fixed);
+  Announce(*entry, true);
   for (auto& record : s.records) {
     std::string key = record.key();
     entry->run.ready.push_back(key);
@@ -430,7 +434,19 @@ bool JobEngine::UpdateRecord(JobEntry& entry, const std::string& key,
   }
   it->second = std::move(*next);
   if (domain::IsFinal(it->second.status)) entry.run.unfinished -= 1;
+  if (events_) {
+    events_->Publish(hub_event::kDeviceJobChanged, domain::ToJson(it->second));
+    Announce(entry, false);
+  }
   return true;
+}
+
+void JobEngine::Announce(JobEntry& entry, bool status_changed) {
+  if (!events_) return;
+  const auto now = std::chrono::steady_clock::now();
+  if (!status_changed && now - entry.run.announced < hub_event::kProgressEvery) return;
+  entry.run.announced = now;
+  events_->Publish(hub_event::kJobChanged, JobJson(entry));
 }
 
 // Posted, never called: the completion that made room must not run the next device itself.

@@ -66,6 +66,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "adapters/emulator/hub/hub_events.hpp"
 #include "adapters/emulator/hub/method_dispatcher.hpp"
 #include "domain/device_job.hpp"
 #include "domain/job.hpp"
@@ -96,11 +97,12 @@ class JobEngine final : public ports::JobService {
     ports::QueryService& queries;
     ports::TwinService& twins;
     MethodDispatcher& methods;
+    HubEvents* events = nullptr;  // optional: told of job and record changes (hub_events.hpp)
   };
 
   // `tier` (optional: none limits nothing) caps the jobs active at once (the
-  // next CreateJob is 429 ThrottlingException, as IoT Hub answered it:
-  // ThrottlingMaxActiveJobCountExceeded) and paces the device operations of
+  // next CreateJob is 429 ThrottlingMaxActiveJobCountExceeded, 429004) and
+  // paces the device operations of
   // all jobs together, on the hub's clock.
   JobEngine(Parts parts, std::size_t max_in_flight, const domain::TierLimits* tier = nullptr);
   // Stops the engine's timers and drops its method calls.
@@ -140,6 +142,7 @@ class JobEngine final : public ports::JobService {
     // after `closed_after` (an identity key; "" = from the first).
     std::optional<std::string> closed_after;
     std::optional<ports::Clock::TimerId> close_step;
+    std::chrono::steady_clock::time_point announced{};  // the last jobChanged (progress pacing)
   };
   // A job between its start time and `running`: selecting, then storing records.
   struct Starting {
@@ -199,6 +202,8 @@ class JobEngine final : public ports::JobService {
   // the job ends once none is left.
   void CloseStep(const std::string& job_id);
   void ApplyJobEvent(JobEntry& entry, const domain::JobEvent& event);
+  // jobChanged: always when `status_changed`, else at most every hub_event::kProgressEvery.
+  void Announce(JobEntry& entry, bool status_changed);
   nlohmann::json JobJson(const JobEntry& entry) const;
 
   ports::Clock& clock_;
@@ -206,6 +211,7 @@ class JobEngine final : public ports::JobService {
   ports::QueryService& queries_;
   ports::TwinService& twins_;
   MethodDispatcher& methods_;
+  HubEvents* events_;
   std::size_t max_in_flight_;
   std::optional<std::size_t> max_active_jobs_;
   std::optional<domain::TokenBucket> device_operations_;

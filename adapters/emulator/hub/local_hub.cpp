@@ -4,6 +4,9 @@
 #include "adapters/emulator/hub/method_dispatcher.hpp"
 #include "adapters/emulator/hub/registry.hpp"
 #include "adapters/emulator/hub/twin_query.hpp"
+#include "adapters/iothub/device_topics.hpp"
+#include "domain/base64.hpp"
+#include "domain/json_text.hpp"
 
 namespace offhub::emulator {
 namespace {
@@ -18,10 +21,11 @@ class LocalHubImpl final : public LocalHub, public ports::PresenceListener {
   LocalHubImpl(ports::Clock& clock, ports::DeviceChannel& channel, ports::StateStore& store, LocalHubOptions options)
       : channel_(channel),
         store_(store),
-        registry_(clock, channel, store, options.observer),
+        events_(options.events),
+        registry_(clock, channel, store, options.observer, options.events),
         dispatcher_(clock, channel, registry_),
         queries_(registry_, engine_),
-        engine_({clock, store, queries_, registry_, dispatcher_}, options.max_in_flight_per_job,
+        engine_({clock, store, queries_, registry_, dispatcher_, options.events}, options.max_in_flight_per_job,
                 options.tier ? &*options.tier : nullptr) {}
 
   ~LocalHubImpl() override { channel_.SetPresenceListener(nullptr); }
@@ -87,9 +91,18 @@ class LocalHubImpl final : public LocalHub, public ports::PresenceListener {
   domain::Result<std::int64_t> OnReportedPatch(std::string_view key, const nlohmann::json& patch) override {
     return registry_.WriteReported(key, patch);
   }
-  void OnTelemetry(std::string_view key, std::string_view, std::string_view) override {
+  void OnTelemetry(std::string_view key, std::string_view topic, std::string_view payload) override {
     ++telemetry_count_;
     registry_.Touch(key);
+    if (!events_) return;
+    nlohmann::json data = IdentityFields(key);
+    data["properties"] = iothub::TelemetryProperties(topic);
+    if (domain::IsValidUtf8(payload)) {
+      data["body"] = payload;
+    } else {
+      data["bodyBase64"] = domain::Base64Encode(payload);
+    }
+    events_->Publish(hub_event::kTelemetry, std::move(data));
   }
   std::uint64_t telemetry_count() const override { return telemetry_count_; }
   std::size_t awaiting_answers() const override { return dispatcher_.awaiting_answer(); }
@@ -115,6 +128,7 @@ class LocalHubImpl final : public LocalHub, public ports::PresenceListener {
  private:
   ports::DeviceChannel& channel_;
   ports::StateStore& store_;
+  HubEvents* events_;
   // Destroyed in reverse: the engine drops its calls before the dispatcher goes.
   Registry registry_;
   MethodDispatcher dispatcher_;

@@ -12,6 +12,7 @@
 #include <memory>
 #include <optional>
 
+#include "adapters/emulator/hub/hub_events.hpp"
 #include "domain/tier_limits.hpp"
 #include "ports/clock.hpp"
 #include "ports/device_channel.hpp"
@@ -38,6 +39,8 @@ struct LocalHubOptions {
   // jobs, job device operations per second). The service-call throttles are
   // the REST front's (control/throttled_services.hpp).
   std::optional<domain::TierLimits> tier = std::nullopt;
+  // Optional: hears what happens (jobs, records, connections, twins, telemetry).
+  HubEvents* events = nullptr;
 };
 
 // The five service ports (services() hands them out), plus the answers to

@@ -30,8 +30,13 @@ void MirrorIdentity(const domain::Device& d, domain::Twin& twin) {
 }  // namespace
 
 Registry::Registry(ports::Clock& clock, ports::DeviceChannel& channel, ports::StateStore& store,
-                   RegistryObserver* observer)
-    : clock_(clock), channel_(channel), store_(store), observer_(observer), random_(std::random_device{}()) {}
+                   RegistryObserver* observer, HubEvents* events)
+    : clock_(clock),
+      channel_(channel),
+      store_(store),
+      observer_(observer),
+      events_(events),
+      random_(std::random_device{}()) {}
 
 void Registry::Twins::ForEachAfter(std::optional<std::string_view> after,
                                    const std::function<bool(const domain::Twin&)>& visit) const {
@@ -146,6 +151,12 @@ domain::Result<std::int64_t> Registry::WriteReported(std::string_view key, const
   next.identity.last_activity_time = next.twin.last_activity_time;
   if (auto s = Persist(next); !s) return s.error();
   *entry = std::move(next);
+  if (events_) {
+    json data = IdentityFields(key);
+    data["version"] = entry->twin.version;
+    data["sections"] = {"reported"};
+    events_->Publish(hub_event::kTwinChanged, std::move(data));
+  }
   return version;
 }
 
@@ -335,6 +346,15 @@ domain::Result<const Registry::Entry*> Registry::WriteTwin(std::string_view key,
   if (auto s = Persist(next); !s) return s.error();
   *entry = std::move(next);
   if (written->notification && entry->connected) channel_.SendDesired(key, *written->notification);
+  if (events_) {
+    json data = IdentityFields(key);
+    data["version"] = entry->twin.version;
+    json sections = json::array();
+    if (replace || body.contains("tags")) sections.push_back("tags");
+    if (written->notification) sections.push_back("desired");
+    data["sections"] = std::move(sections);
+    events_->Publish(hub_event::kTwinChanged, std::move(data));
+  }
   return entry;
 }
 
@@ -356,8 +376,18 @@ bool Registry::OnPresence(std::string_view key, ports::Presence presence) {
     entry->twin.connection_state = state;
     entry->twin.last_activity_time = now;
     (void)Persist(*entry);  // a fact either way; the store catches up at the next write
+    if (events_) {
+      events_->Publish(entry->connected ? hub_event::kDeviceConnected : hub_event::kDeviceDisconnected,
+                       IdentityFields(key));
+    }
   }
   return presence == ports::Presence::kMethodsSubscribed && entry->connected;
+}
+
+json IdentityFields(std::string_view key) {
+  const auto slash = key.find('/');  // device ids hold no '/'
+  if (slash == std::string_view::npos) return {{"deviceId", key}};
+  return {{"deviceId", key.substr(0, slash)}, {"moduleId", key.substr(slash + 1)}};
 }
 
 }  // namespace offhub::emulator

@@ -30,6 +30,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "adapters/emulator/hub/hub_events.hpp"
 #include "adapters/emulator/hub/local_hub.hpp"
 #include "domain/device.hpp"
 #include "domain/query/source.hpp"
@@ -48,7 +49,9 @@ ports::StoredDevice NewIdentity(const domain::DeviceSpec& spec, domain::UtcTime 
 
 class Registry final : public ports::RegistryService, public ports::TwinService {
  public:
-  Registry(ports::Clock& clock, ports::DeviceChannel& channel, ports::StateStore& store, RegistryObserver* observer);
+  // `events` (optional) hears of connections and twin changes (hub_events.hpp).
+  Registry(ports::Clock& clock, ports::DeviceChannel& channel, ports::StateStore& store, RegistryObserver* observer,
+           HubEvents* events = nullptr);
   Registry(const Registry&) = delete;
   Registry& operator=(const Registry&) = delete;
 
@@ -138,6 +141,7 @@ class Registry final : public ports::RegistryService, public ports::TwinService 
   EntryMap modules_;  // by "{deviceId}/{moduleId}": a device's modules are adjacent
   Twins device_twins_{devices_};
   Twins module_twins_{modules_};
+  HubEvents* events_;
   std::mt19937_64 random_;  // generation ids and first etags (not secrets; keys come from OpenSSL)
 };
 

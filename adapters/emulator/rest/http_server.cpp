@@ -1,9 +1,12 @@
 #include "adapters/emulator/rest/http_server.hpp"
 
+#include <array>
 #include <chrono>
+#include <deque>
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/asio/ssl/error.hpp>
 #include <boost/asio/ssl/stream.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
@@ -39,8 +42,15 @@ constexpr std::size_t kFirstReadBytes = 4096;
 
 // Plain or TLS: the session is the same but for the handshake and shutdown.
 // Idle (evictable by the connection limit) until a request is in hand.
+// An event stream's consumer may fall this far behind before it is cut off;
+// a comment line goes out this often so a dead consumer is noticed.
+constexpr std::size_t kMaxUnsentEventBytes = 4u << 20;
+constexpr auto kEventHeartbeat = std::chrono::seconds(15);
+
 template <class Stream>
-class Session : public ConnectionLimit::Evictable, public std::enable_shared_from_this<Session<Stream>> {
+class Session : public ConnectionLimit::Evictable,
+                public EventSubscriber,
+                public std::enable_shared_from_this<Session<Stream>> {
  public:
   template <class... Args>
   Session(Router& router, std::uint16_t mqtt_bridge_port, ConnectionLimit::Slot slot, Args&&... args)
@@ -136,7 +146,24 @@ class Session : public ConnectionLimit::Evictable, public std::enable_shared_fro
       return StartMqttBridge(std::move(stream_), std::move(request_), mqtt_bridge_port_, std::move(slot_));
     }
     beast::get_lowest_layer(stream_).expires_never();  // a direct method may take minutes
-    router_.Handle(request_, [self = this->shared_from_this()](Response response) { self->Write(std::move(response)); });
+    router_.Handle(
+        request_, [self = this->shared_from_this()](Response response) { self->Write(std::move(response)); },
+        this->shared_from_this());
+  }
+
+  // EventSubscriber: queued, written one message at a time; a consumer more
+  // than kMaxUnsentEventBytes behind is cut off (the hub never waits for it).
+  bool Deliver(const std::shared_ptr<const std::string>& message) override {
+    if (stream_closed_) return false;
+    if (unsent_bytes_ + message->size() > kMaxUnsentEventBytes) {
+      spdlog::warn("event stream: a consumer {} bytes behind is cut off", unsent_bytes_);
+      CloseEventStream();
+      return false;
+    }
+    unsent_bytes_ += message->size();
+    unsent_.push_back(message);
+    if (!writing_) WriteNextEvent();
+    return true;
   }
 
   // A request the router never sees, answered in IoT Hub's envelope all the same.
@@ -156,6 +183,9 @@ class Session : public ConnectionLimit::Evictable, public std::enable_shared_fro
   }
 
   void Write(Response response) {
+    if (response.result() == http::status::ok && response[http::field::content_type] == kEventStreamType) {
+      return StartEventStream(response);
+    }
     const auto ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started_).count();
     spdlog::info("{} {} {} {:.1f} ms", std::string(request_.method_string()), std::string(request_.target()),
                  response.result_int(), ms);
@@ -165,6 +195,64 @@ class Session : public ConnectionLimit::Evictable, public std::enable_shared_fro
       if (ec || !self->response_->keep_alive()) return self->Close();
       self->DoRead();
     });
+  }
+
+  // The head as the router made it; the feed's messages follow until either side closes.
+  void StartEventStream(const Response& head) {
+    spdlog::info("{} {} -> event stream", std::string(request_.method_string()), std::string(request_.target()));
+    std::string text = "HTTP/1.1 200 OK\r\n";
+    for (const auto& field : head) text += std::string(field.name_string()) + ": " + std::string(field.value()) + "\r\n";
+    text += "\r\n";
+    auto message = std::make_shared<const std::string>(std::move(text));
+    unsent_bytes_ += message->size();
+    unsent_.push_front(std::move(message));
+    WriteNextEvent();
+    WatchEventStream();
+    heartbeat_.emplace(stream_.get_executor());
+    Heartbeat();
+  }
+
+  void WriteNextEvent() {
+    if (stream_closed_ || unsent_.empty()) {
+      writing_ = false;
+      return;
+    }
+    writing_ = true;
+    auto message = unsent_.front();
+    asio::async_write(stream_, asio::buffer(*message),
+                      [self = this->shared_from_this(), message](beast::error_code ec, std::size_t) {
+                        // Closed meanwhile (cut off by Deliver): the queue is gone already.
+                        if (ec || self->stream_closed_) return self->CloseEventStream();
+                        self->unsent_bytes_ -= message->size();
+                        self->unsent_.pop_front();
+                        self->WriteNextEvent();
+                      });
+  }
+
+  // A consumer sends nothing; a read ends when it goes away.
+  void WatchEventStream() {
+    stream_.async_read_some(asio::buffer(watch_buffer_), [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
+      if (ec) return self->CloseEventStream();
+      self->WatchEventStream();
+    });
+  }
+
+  void Heartbeat() {
+    static const auto kComment = std::make_shared<const std::string>(": keep-alive\n\n");
+    heartbeat_->expires_after(kEventHeartbeat);
+    heartbeat_->async_wait([self = this->shared_from_this()](beast::error_code ec) {
+      if (ec || self->stream_closed_) return;
+      if (self->Deliver(kComment)) self->Heartbeat();
+    });
+  }
+
+  void CloseEventStream() {
+    if (stream_closed_) return;
+    stream_closed_ = true;
+    unsent_.clear();
+    if (heartbeat_) heartbeat_->cancel();
+    beast::error_code ignored;
+    beast::get_lowest_layer(stream_).socket().close(ignored);
   }
 
   void Close() {
@@ -187,6 +275,13 @@ class Session : public ConnectionLimit::Evictable, public std::enable_shared_fro
   Request request_;
   std::shared_ptr<Response> response_;
   std::chrono::steady_clock::time_point started_;
+  // An event stream (GET /offhub/v1/events), once the router opened one.
+  std::deque<std::shared_ptr<const std::string>> unsent_;
+  std::size_t unsent_bytes_ = 0;
+  bool writing_ = false;
+  bool stream_closed_ = false;
+  std::array<char, 256> watch_buffer_{};
+  std::optional<asio::steady_timer> heartbeat_;
 };
 
 class Listener final : public HttpServer, public std::enable_shared_from_this<Listener> {

@@ -75,8 +75,13 @@ std::string TimeSpan(std::int64_t seconds) {
 // One request being answered: its parsed target, and how to answer it.
 class RouteContext : public std::enable_shared_from_this<RouteContext> {
  public:
-  RouteContext(Router& router, const Request& request, std::function<void(Response)> respond)
-      : router_(router), request_(request), respond_(std::move(respond)), target_(ParseTarget(request.target())) {}
+  RouteContext(Router& router, const Request& request, std::function<void(Response)> respond,
+               std::shared_ptr<EventSubscriber> subscriber)
+      : router_(router),
+        request_(request),
+        respond_(std::move(respond)),
+        subscriber_(std::move(subscriber)),
+        target_(ParseTarget(request.target())) {}
 
   void Route();
   // 500 ServerError, if nothing was answered yet.
@@ -92,6 +97,7 @@ class RouteContext : public std::enable_shared_from_this<RouteContext> {
   void RouteTwins();
   void RouteJobs();
   void RouteControl();
+  void StreamEvents();
   void Query();
   // A device's method when module_id is empty, else the module's.
   void InvokeMethod(const std::string& device_id, const std::string& module_id);
@@ -123,6 +129,7 @@ class RouteContext : public std::enable_shared_from_this<RouteContext> {
   Router& router_;
   const Request& request_;
   std::function<void(Response)> respond_;
+  std::shared_ptr<EventSubscriber> subscriber_;
   Target target_;
   http::verb verb_ = http::verb::unknown;
   std::optional<std::string> if_match_;
@@ -240,6 +247,7 @@ void RouteContext::Route() {
   if (!seg().empty() && seg()[0] == "devices") return RouteDevices();
   if (!seg().empty() && seg()[0] == "twins") return RouteTwins();
   if (seg().size() >= 2 && seg()[0] == "jobs" && seg()[1] == "v2") return RouteJobs();
+  if (Is({"offhub", "v1", "events"})) return StreamEvents();
   if (seg().size() >= 2 && seg()[0] == "offhub" && seg()[1] == "v1" && router_.control_) return RouteControl();
   if (Is({"statistics", "devices"}) || Is({"statistics", "service"})) {
     if (verb_ != Verb::get) return MethodNotAllowed();
@@ -248,6 +256,32 @@ void RouteContext::Route() {
     return Answer(devices ? router_.hub_.registry.GetRegistryStatistics() : router_.hub_.registry.GetServiceStatistics());
   }
   Fail(Error(ErrorCode::GenericNotFound, "No such resource: " + std::string(request_.target())));
+}
+
+void RouteContext::StreamEvents() {
+  if (!router_.events_ || !subscriber_) return Fail(Error(ErrorCode::GenericNotFound, "No such resource"));
+  if (verb_ != Verb::get) return MethodNotAllowed();
+  if (!Authorize(kServiceConnect)) return;
+  std::optional<std::uint64_t> since;
+  std::optional<std::string> given;
+  if (const auto it = target_.query.find("since"); it != target_.query.end()) given = it->second;
+  if (!given) given = Header(request_, "Last-Event-ID");
+  if (given) {
+    std::uint64_t value = 0;
+    const auto [end, ec] = std::from_chars(given->data(), given->data() + given->size(), value);
+    if (ec != std::errc() || end != given->data() + given->size()) {
+      return Fail(Error::ArgumentInvalid("'since' (or Last-Event-ID) must be an event's sequence number"));
+    }
+    since = value;
+  }
+  answered_ = true;
+  Response head{http::status::ok, request_.version()};
+  head.set(http::field::server, "offhub");
+  head.set(http::field::content_type, kEventStreamType);
+  head.set(http::field::cache_control, "no-cache");
+  head.keep_alive(false);
+  respond_(std::move(head));
+  router_.events_->Subscribe(subscriber_, since);
 }
 
 void RouteContext::RouteControl() {
@@ -426,12 +460,12 @@ bool Router::AllowsLargeBody(const Request& headers) const {
          authorizer_.Check(authorization, now, kServiceConnect, resource).ok();
 }
 
-void Router::Handle(const Request& request, std::function<void(Response)> respond) {
+void Router::Handle(const Request& request, std::function<void(Response)> respond,
+                    std::shared_ptr<EventSubscriber> subscriber) {
   // The context may outlive this call (direct methods): it keeps its own copy.
   auto copy = std::make_shared<Request>(request);
-  auto context = std::make_shared<RouteContext>(*this, *copy, [copy, respond = std::move(respond)](Response r) {
-    respond(std::move(r));
-  });
+  auto context = std::make_shared<RouteContext>(
+      *this, *copy, [copy, respond = std::move(respond)](Response r) { respond(std::move(r)); }, std::move(subscriber));
   // The last-resort guard: whatever a handler throws costs one 500 and a log line, never the process.
   try {
     context->Route();

@@ -29,6 +29,7 @@
 #include <nlohmann/json.hpp>
 
 #include "adapters/emulator/control/control_service.hpp"
+#include "adapters/emulator/events/event_feed.hpp"
 #include "adapters/emulator/rest/sas_auth.hpp"
 #include "ports/clock.hpp"
 #include "ports/hub_services.hpp"
@@ -43,6 +44,8 @@ inline constexpr std::size_t kMaxBodyBytes = 256 * 1024;
 // with jobs: a 50,000-device hub with 4 finished jobs exports about 70 MB).
 inline constexpr std::size_t kMaxStateBytes = 256 * 1024 * 1024;
 inline constexpr std::string_view kStatePath = "/offhub/v1/state";
+// The head of GET /offhub/v1/events: the session writes what follows as the feed delivers it.
+inline constexpr std::string_view kEventStreamType = "text/event-stream";
 
 // What GET /health (no token needed) reports: 200 {"status":"ok", <details>}
 // when ok, else 503 ServiceUnavailable in IoT Hub's error envelope, its
@@ -62,16 +65,26 @@ class Router {
   // seconds; without it, the hub's clock. The emulator passes the wall clock,
   // so a frozen or advanced hub clock never expires a token a client signed
   // with real time.
+  // `events` (optional) serves GET /offhub/v1/events (events/event_feed.hpp).
   Router(ports::HubServices hub, ports::Clock& clock, SasAuthorizer authorizer, HealthCheck health = {},
-         ControlService* control = nullptr, std::function<std::int64_t()> token_seconds = {})
+         ControlService* control = nullptr, std::function<std::int64_t()> token_seconds = {},
+         EventFeed* events = nullptr)
       : hub_(hub),
         clock_(clock),
         authorizer_(std::move(authorizer)),
         health_(std::move(health)),
         control_(control),
-        token_seconds_(std::move(token_seconds)) {}
+        token_seconds_(std::move(token_seconds)),
+        events_(events) {}
 
-  void Handle(const Request& request, std::function<void(Response)> respond);
+  // `subscriber`: the connection, should the request open the event stream
+  // (GET /offhub/v1/events, ServiceConnect): the router then responds with
+  // the stream's head only (200, Content-Type text/event-stream, no body)
+  // and subscribes it to the feed, from the sequence after the query's
+  // `since` (or the Last-Event-ID header) when given. Without a subscriber
+  // that path is 404.
+  void Handle(const Request& request, std::function<void(Response)> respond,
+              std::shared_ptr<EventSubscriber> subscriber = nullptr);
   // Whether a request, by its headers, may carry up to kMaxStateBytes: a PUT
   // of /offhub/v1/state whose token already passes (so nobody unauthorised
   // makes the server hold more than kMaxBodyBytes).
@@ -84,6 +97,7 @@ class Router {
   HealthCheck health_;
   ControlService* control_;
   std::function<std::int64_t()> token_seconds_;
+  EventFeed* events_;
   std::int64_t TokenSeconds() const { return token_seconds_ ? token_seconds_() : clock_.Now().seconds(); }
   std::uint64_t tracking_counter_ = 0;
 

@@ -1,0 +1,65 @@
+#include "adapters/emulator/events/event_feed.hpp"
+
+#include <algorithm>
+
+#include "domain/json_text.hpp"
+
+namespace offhub::emulator {
+namespace {
+
+std::shared_ptr<const std::string> Message(std::uint64_t sequence, std::string_view name, const nlohmann::json& data) {
+  return std::make_shared<const std::string>("id: " + std::to_string(sequence) + "\nevent: " + std::string(name) +
+                                             "\ndata: " + domain::DumpJson(data) + "\n\n");
+}
+
+// The bytes an event's data holds, roughly: what counts is the bodies.
+std::size_t RoughSize(const nlohmann::json& data) {
+  std::size_t bytes = 256;
+  for (const char* field : {"body", "bodyBase64"}) {
+    if (const auto it = data.find(field); it != data.end() && it->is_string()) bytes += it->get_ref<const std::string&>().size();
+  }
+  return bytes;
+}
+
+}  // namespace
+
+const std::shared_ptr<const std::string>& EventFeed::Text(Event& event) {
+  if (!event.text) event.text = Message(event.sequence, event.name, event.data);
+  return event.text;
+}
+
+void EventFeed::Publish(std::string_view name, nlohmann::json data) {
+  const std::uint64_t sequence = next_++;
+  nlohmann::json stamped = {{"sequence", sequence}, {"time", domain::FormatUtc(clock_.Now())}};
+  for (auto& [key, value] : data.items()) stamped[key] = std::move(value);
+  const std::size_t bytes = RoughSize(stamped);
+  retained_.push_back({sequence, std::string(name), std::move(stamped), bytes});
+  retained_bytes_ += bytes;
+  while (retained_.size() > kRetained || (retained_bytes_ > kRetainedBytes && retained_.size() > 1)) {
+    retained_bytes_ -= retained_.front().bytes;
+    retained_.pop_front();
+  }
+  if (subscribers_.empty()) return;
+  const auto text = Text(retained_.back());
+  std::erase_if(subscribers_, [&](const std::weak_ptr<EventSubscriber>& weak) {
+    const auto subscriber = weak.lock();
+    return !subscriber || !subscriber->Deliver(text);
+  });
+}
+
+void EventFeed::Subscribe(const std::shared_ptr<EventSubscriber>& subscriber, std::optional<std::uint64_t> since) {
+  if (since && *since < last_sequence()) {
+    const std::uint64_t oldest = retained_.empty() ? next_ : retained_.front().sequence;
+    if (*since + 1 < oldest) {
+      const nlohmann::json lost = {{"from", *since + 1}, {"to", oldest - 1}};
+      if (!subscriber->Deliver(Message(oldest - 1, "eventsLost", lost))) return;
+    }
+    for (auto& event : retained_) {
+      if (event.sequence <= *since) continue;
+      if (!subscriber->Deliver(Text(event))) return;
+    }
+  }
+  subscribers_.push_back(subscriber);
+}
+
+}  // namespace offhub::emulator
