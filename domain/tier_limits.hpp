@@ -4,6 +4,20 @@
 // one throttle on the hub's clock.
 // https://learn.microsoft.com/azure/iot-hub/iot-hub-devguide-quotas-throttling
 //
+// The numbers (TierLimitsFor), from that page's tables (2023 revision), per
+// hub; u = units:
+//
+//   throttle / quota                 F1, S1             S2                  S3
+//   active jobs at once              1                  5                   10
+//   job device operations            10/s               max(10/s, 1/s*u)    50/s*u
+//   identity registry operations     100/min*u          100/min*u           5000/min*u
+//   twin reads (service side)        100/s              max(100/s, 10/s*u)  500/s*u
+//   twin updates (service side)      50/s               max(50/s, 5/s*u)    250/s*u
+//   queries                          20/min*u           20/min*u            1000/min*u
+//   jobs operations                  100/min*u          100/min*u           5000/min*u
+//   direct methods (4 KB meter)      160 KB/s*u         480 KB/s*u          24 MB/s*u
+//   units                            F1: 1; S1: 1-200   1-200               1-10
+//
 // Bursts: IoT Hub first accepts bursts above a throttle and shapes them; the
 // emulator lets each throttle's bucket hold one period of its rate (a second
 // for per-second throttles, a minute for per-minute ones) and answers beyond

@@ -27,6 +27,7 @@ int main(int argc, char** argv) {
   offhub::apps::ServiceSettings settings;
   CLI::App app{"offhub: devices, modules, twins, queries, direct methods and jobs of an IoT hub; state, reset and "
                "clock of offhub-emulator"};
+  app.set_version_flag("--version", std::string("offhub ") + OFFHUB_VERSION);
   app.footer(kFooter);
   app.require_subcommand(1);
   offhub::apps::AddServiceOptions(app, settings);

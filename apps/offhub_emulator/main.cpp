@@ -53,6 +53,7 @@ int main(int argc, char** argv) {
   int units = 1;
 
   CLI::App app{"offhub-emulator: a local Azure IoT Hub (REST + MQTT) for development and tests"};
+  app.set_version_flag("--version", std::string("offhub-emulator ") + OFFHUB_VERSION);
   app.add_flag("--in-memory", in_memory, "Keep the hub's state in memory only (the default without --data-dir)");
   app.add_option("--data-dir", config.data_dir,
                  "Directory for the hub's state (state.db, kept across restarts) and the broker's configuration");
@@ -144,7 +145,18 @@ int main(int argc, char** argv) {
         spdlog::info("listening: http {} https {} mqtt {} mqtts {}; CA {}", emulator->http_port(),
                      emulator->https_port(), emulator->mqtt_port(), emulator->mqtts_port(),
                      emulator->tls().ca_certificate.string());
-        std::cout << "IOTHUB_CONNECTION_STRING=" << emulator->ServiceConnectionString() << std::endl;
+        std::cout << "IOTHUB_CONNECTION_STRING=" << emulator->ServiceConnectionString() << "\n";
+        // Ready to paste: what the offhub CLI and the apps need besides the connection string.
+        const std::string& host = config.host_name;
+        std::cout << "export OFFHUB_ENDPOINT="
+                  << (emulator->https_port() != 0 ? "https://" + host + ":" + std::to_string(emulator->https_port())
+                                                  : "http://127.0.0.1:" + std::to_string(emulator->http_port()))
+                  << "\n";
+        std::cout << "export OFFHUB_DEVICE_ENDPOINT="
+                  << (emulator->mqtts_port() != 0 ? "mqtts://" + host + ":" + std::to_string(emulator->mqtts_port())
+                                                  : "mqtt://127.0.0.1:" + std::to_string(emulator->mqtt_port()))
+                  << "\n";
+        std::cout << "export OFFHUB_CA_FILE=" << emulator->tls().ca_certificate.string() << std::endl;
       },
       [&](const std::string& why) {
         std::cerr << "offhub-emulator: " << why << "\n";

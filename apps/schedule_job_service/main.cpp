@@ -14,6 +14,7 @@ int main(int argc, char** argv) {
   offhub::apps::ServiceSettings settings;
   offhub::apps::DoorLockJobsOptions options;
   CLI::App app{"schedule-job-service: schedules the door-lock tutorial's two jobs and waits for them"};
+  app.set_version_flag("--version", std::string("schedule-job-service ") + OFFHUB_VERSION);
   offhub::apps::AddServiceOptions(app, settings);
   app.add_option("--query", options.query_condition, "The jobs' query condition")->capture_default_str();
   app.add_option("--max-execution", options.max_execution_seconds, "maxExecutionTimeInSeconds")->capture_default_str();

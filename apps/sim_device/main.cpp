@@ -12,6 +12,7 @@
 int main(int argc, char** argv) {
   offhub::apps::DeviceSettings settings;
   CLI::App app{"sim-device: the door-lock tutorial's device (answers lockDoor, acknowledges desired properties)"};
+  app.set_version_flag("--version", std::string("sim-device ") + OFFHUB_VERSION);
   offhub::apps::AddDeviceOptions(app, settings);
   if (const auto exit_code = offhub::apps::ParseCommandLine(app, argc, argv)) return *exit_code;
 

@@ -40,6 +40,13 @@ wait_for() {  # wait_for <text> -- <offhub args...>
   fail "offhub $*: no '$want_text' in the output after waiting"
 }
 
+# The banner's export lines are ready to paste: they say what this script set up by hand.
+for variable in OFFHUB_ENDPOINT OFFHUB_DEVICE_ENDPOINT OFFHUB_CA_FILE; do
+  grep -qxF "export $variable=${!variable}" "$work/emulator.out" || { cat "$work/emulator.out"; fail "no 'export $variable=${!variable}' in the emulator's banner"; }
+done
+for program in offhub offhub-emulator offhub-fleet sim-device schedule-job-service; do
+  "$bin/$program" --version | grep -qx "$program [0-9]*\.[0-9]*\.[0-9]*" || fail "$program --version"
+done
 expect 0 'offhub: devices, modules, twins' -- --help
 expect 0 '"deviceId": "cli-1"' -- device create cli-1
 expect 1 'DeviceAlreadyExists (409001)' -- device create cli-1

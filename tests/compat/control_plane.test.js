@@ -37,61 +37,68 @@ function control(method, path, body) {
 
 const connectionString = (id) => `HostName=${hostName};DeviceId=${id};SharedAccessKey=${KEY1}`;
 
-test('control plane: seeded devices, a frozen clock, a failing and a refused device, then back', async () => {
+test('control plane: a seeded hub, a job a day ahead, a device answering 500 and one dropping the call', async () => {
   const saved = await control('GET', 'state');
   assert.strictEqual(saved.status, 200);
+  const ids = ['ctl-ok', 'ctl-500', 'ctl-drop', 'ctl-refused'];
   const seed = {
-    devices: ['ctl-lock1', 'ctl-lock2', 'ctl-lock3'].map((deviceId, i) => ({
-      deviceId, keys: { primaryKey: KEY1, secondaryKey: KEY2 }, tags: { site: i < 2 ? 'north' : 'south' },
+    devices: ids.map((deviceId) => ({
+      deviceId, keys: { primaryKey: KEY1, secondaryKey: KEY2 }, tags: { site: deviceId === 'ctl-refused' ? 'south' : 'north' },
     })),
   };
   const seeded = await control('PUT', 'state', seed);
-  assert.deepStrictEqual(seeded.body, { devices: 3, modules: 0, jobs: 0 });
+  assert.deepStrictEqual(seeded.body, { devices: 4, modules: 0, jobs: 0 });
 
   const frozen = await control('PUT', 'clock', { mode: 'manual' });
   assert.strictEqual(frozen.body.mode, 'manual');
   const devices = [];
+  const reboots = {};
   try {
-    for (const id of ['ctl-lock1', 'ctl-lock2']) {
+    // The hub answers ctl-500's reboot with 500; ctl-drop's reboot reaches no one; ctl-refused cannot connect.
+    assert.strictEqual((await control('PUT', 'devices/ctl-500/faults',
+      { methods: { reboot: { status: 500, payload: { error: 'disk' } } } })).status, 200);
+    assert.strictEqual((await control('PUT', 'devices/ctl-drop/faults', { methods: { reboot: { drop: true } } })).status, 200);
+    assert.strictEqual((await control('PUT', 'devices/ctl-refused/faults', { connect: 'refuse' })).status, 200);
+    await assert.rejects(connectDevice(connectionString('ctl-refused')), (err) => err.constructor.name === 'UnauthorizedError');
+    for (const id of ['ctl-ok', 'ctl-500', 'ctl-drop']) {
       const device = await connectDevice(connectionString(id));
-      device.onDeviceMethod('reboot', (request, response) => response.send(200, { rebooted: id }));
+      reboots[id] = 0;
+      device.onDeviceMethod('reboot', (request, response) => { reboots[id] += 1; response.send(200, { rebooted: id }); });
+      device.onDeviceMethod('ping', (request, response) => response.send(200, null));
       devices.push(device);
+      await invokeWhenSubscribed(id, { methodName: 'ping', payload: null, responseTimeoutInSeconds: 5 });
     }
-    // ctl-lock2's reboot fails: the hub answers 500 for it. ctl-lock3 cannot connect.
-    const fault = await control('PUT', 'devices/ctl-lock2/faults', { methods: { reboot: { status: 500, payload: { error: 'disk' } } } });
-    assert.strictEqual(fault.status, 200);
-    assert.strictEqual((await control('PUT', 'devices/ctl-lock3/faults', { connect: 'refuse' })).status, 200);
-    await assert.rejects(connectDevice(connectionString('ctl-lock3')), (err) => err.constructor.name === 'UnauthorizedError');
-    // Direct calls, once each device has subscribed: ctl-lock2's is answered by the hub.
-    const answered = await invokeWhenSubscribed('ctl-lock1', { methodName: 'reboot', payload: null, responseTimeoutInSeconds: 5 });
-    assert.deepStrictEqual(answered.result, { status: 200, payload: { rebooted: 'ctl-lock1' } });
-    const direct = await invokeWhenSubscribed('ctl-lock2', { methodName: 'reboot', payload: null, responseTimeoutInSeconds: 5 });
-    assert.deepStrictEqual(direct.result, { status: 500, payload: { error: 'disk' } });
 
-    // A job a minute ahead on the hub's clock: it waits until the clock is moved there.
-    const start = new Date(Date.parse(frozen.body.now) + 60000);
+    // A job a day ahead on the hub's clock: it waits until the clock is moved there.
+    const start = new Date(Date.parse(frozen.body.now) + 24 * 3600 * 1000);
     await jobClient().scheduleDeviceMethod('ctl-reboot', "tags.site = 'north'",
-      { methodName: 'reboot', payload: null, responseTimeoutInSeconds: 30 }, start, 600);
+      { methodName: 'reboot', payload: null, responseTimeoutInSeconds: 30 }, start, 3600);
     assert.strictEqual((await jobClient().getJob('ctl-reboot')).jobStatus.status, 'scheduled');
-    const advanced = await control('POST', 'clock/advance', { seconds: 60 });
-    assert.strictEqual(advanced.status, 200);
-    // The advance answers once the work it released has settled: no polling.
+    assert.strictEqual((await control('POST', 'clock/advance', { seconds: 86400 })).status, 200);
+    // The advance answers once the work it released has settled: no polling. The dropped
+    // call is still out; 30 s more of hub time and its response timeout fires.
+    assert.strictEqual((await jobClient().getJob('ctl-reboot')).jobStatus.status, 'running');
+    assert.strictEqual((await control('POST', 'clock/advance', { seconds: 30 })).status, 200);
     const { jobStatus: job } = await jobClient().getJob('ctl-reboot');
     assert.strictEqual(job.status, 'completed');
-    assert.strictEqual(job.deviceJobStatistics.succeededCount, 2);
+    assert.deepStrictEqual([job.deviceJobStatistics.succeededCount, job.deviceJobStatistics.failedCount], [2, 1]);
     const { result: records } = await registry()
       .createQuery("SELECT * FROM devices.jobs WHERE devices.jobs.jobId = 'ctl-reboot'").next();
-    const outcomes = Object.fromEntries(records.map((r) => [r.deviceId, r.outcome.deviceMethodResponse]));
-    assert.deepStrictEqual(outcomes, {
-      'ctl-lock1': { status: 200, payload: { rebooted: 'ctl-lock1' } },
-      'ctl-lock2': { status: 500, payload: { error: 'disk' } },
-    });
+    const byDevice = Object.fromEntries(records.map((r) => [r.deviceId, r]));
+    assert.strictEqual(byDevice['ctl-ok'].status, 'completed');
+    assert.deepStrictEqual(byDevice['ctl-ok'].outcome.deviceMethodResponse, { status: 200, payload: { rebooted: 'ctl-ok' } });
+    // IoT Hub records any status a device answers as a completed device job.
+    assert.strictEqual(byDevice['ctl-500'].status, 'completed');
+    assert.deepStrictEqual(byDevice['ctl-500'].outcome.deviceMethodResponse, { status: 500, payload: { error: 'disk' } });
+    assert.strictEqual(byDevice['ctl-drop'].status, 'failed');
+    assert.match(JSON.stringify(byDevice['ctl-drop'].error), /[Tt]imeout/);
+    assert.deepStrictEqual(reboots, { 'ctl-ok': 1, 'ctl-500': 0, 'ctl-drop': 0 });
     const exported = await control('GET', 'state');
-    assert.deepStrictEqual(exported.body.devices.find((d) => d.deviceId === 'ctl-lock3').faults, { connect: 'refuse' });
+    assert.deepStrictEqual(exported.body.devices.find((d) => d.deviceId === 'ctl-refused').faults, { connect: 'refuse' });
   } finally {
     for (const device of devices) await device.close();
     await control('PUT', 'clock', { mode: 'real' });
-    // The hub as it was before this test, for the scenarios that follow.
+    // The hub as it was before this test (its clock stays a day and a bit ahead: run.js runs this file last).
     assert.strictEqual((await control('PUT', 'state', saved.body)).status, 200);
   }
 });
