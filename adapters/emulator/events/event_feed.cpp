@@ -49,15 +49,17 @@ void EventFeed::Publish(std::string_view name, nlohmann::json data) {
 
 void EventFeed::Subscribe(const std::shared_ptr<EventSubscriber>& subscriber, std::optional<std::uint64_t> since) {
   if (since && *since < last_sequence()) {
-    const std::uint64_t oldest = retained_.empty() ? next_ : retained_.front().sequence;
-    if (*since + 1 < oldest) {
-      const nlohmann::json lost = {{"from", *since + 1}, {"to", oldest - 1}};
-      if (!subscriber->Deliver(Message(oldest - 1, "eventsLost", lost))) return;
-    }
+    std::uint64_t expected = *since + 1;
+    const auto lost = [&](std::uint64_t to) {
+      return subscriber->Deliver(Message(to, "eventsLost", nlohmann::json{{"from", expected}, {"to", to}}));
+    };
     for (auto& event : retained_) {
-      if (event.sequence <= *since) continue;
+      if (event.sequence < expected) continue;
+      if (event.sequence > expected && !lost(event.sequence - 1)) return;
       if (!subscriber->Deliver(Text(event))) return;
+      expected = event.sequence + 1;
     }
+    if (expected <= last_sequence() && !lost(last_sequence())) return;
   }
   subscribers_.push_back(subscriber);
 }

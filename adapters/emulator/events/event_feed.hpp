@@ -7,10 +7,12 @@
 //   event: <name>
 //   data: {"sequence":<n>,"time":"<ISO 8601 UTC>", ...the event's data}
 //
-// The last kRetained events (at most kRetainedBytes of them, roughly) are
-// kept, so a subscriber can resume after the last sequence it saw; when some
-// of those were dropped, it first gets an `eventsLost` message
-// {"from":<first lost>,"to":<last lost>}.
+// Events are built only while a subscriber is connected (the rest are
+// numbered, not built: a hub nobody watches pays nothing). Of those, the
+// last kRetained (at most kRetainedBytes, roughly) are kept, so a subscriber
+// can resume after the last sequence it saw; for each stretch it cannot get
+// (dropped, or never built) it gets an `eventsLost` message
+// {"from":<first lost>,"to":<last lost>} in its place.
 //
 // Subscribers are held weakly: one that is gone, or that refuses a message
 // (its reader is too slow, see EventSubscriber), is forgotten. Publishing
@@ -46,6 +48,10 @@ class EventFeed final : public HubEvents {
   explicit EventFeed(ports::Clock& clock) : clock_(clock) {}
 
   void Publish(std::string_view name, nlohmann::json data) override;
+  // Events are built only while someone watches; the others are numbered
+  // and lost (a resume across them gets `eventsLost`).
+  bool watched() const override { return !subscribers_.empty(); }
+  void Skip() override { ++next_; }
 
   // Adds a subscriber. With `since`, it first gets the retained events after
   // that sequence number (live ones follow); without, only new events.

@@ -35,7 +35,20 @@ class HubEvents {
  public:
   virtual ~HubEvents() = default;
   virtual void Publish(std::string_view name, nlohmann::json data) = 0;
+  // False while no one watches: a producer then calls Skip() (which only
+  // counts the event) instead of building and publishing it, so a job over
+  // 100,000 twins pays for no events nobody reads.
+  virtual bool watched() const { return true; }
+  virtual void Skip() {}
 };
+
+// Whether to build the event now; counts it as skipped when not (see HubEvents::watched).
+inline bool Wanted(HubEvents* events) {
+  if (!events) return false;
+  if (events->watched()) return true;
+  events->Skip();
+  return false;
+}
 
 // {"deviceId": d} or {"deviceId": d, "moduleId": m} for an identity key "d" or "d/m".
 nlohmann::json IdentityFields(std::string_view key);

@@ -434,7 +434,7 @@ bool JobEngine::UpdateRecord(JobEntry& entry, const std::string& key,
   }
   it->second = std::move(*next);
   if (domain::IsFinal(it->second.status)) entry.run.unfinished -= 1;
-  if (events_) {
+  if (Wanted(events_)) {
     events_->Publish(hub_event::kDeviceJobChanged, domain::ToJson(it->second));
     Announce(entry, false);
   }
@@ -445,6 +445,7 @@ void JobEngine::Announce(JobEntry& entry, bool status_changed) {
   if (!events_) return;
   const auto now = std::chrono::steady_clock::now();
   if (!status_changed && now - entry.run.announced < hub_event::kProgressEvery) return;
+  if (!Wanted(events_)) return;
   entry.run.announced = now;
   events_->Publish(hub_event::kJobChanged, JobJson(entry));
 }

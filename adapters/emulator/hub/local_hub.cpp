@@ -94,7 +94,7 @@ class LocalHubImpl final : public LocalHub, public ports::PresenceListener {
   void OnTelemetry(std::string_view key, std::string_view topic, std::string_view payload) override {
     ++telemetry_count_;
     registry_.Touch(key);
-    if (!events_) return;
+    if (!Wanted(events_)) return;
     nlohmann::json data = IdentityFields(key);
     data["properties"] = iothub::TelemetryProperties(topic);
     if (domain::IsValidUtf8(payload)) {

@@ -151,7 +151,7 @@ domain::Result<std::int64_t> Registry::WriteReported(std::string_view key, const
   next.identity.last_activity_time = next.twin.last_activity_time;
   if (auto s = Persist(next); !s) return s.error();
   *entry = std::move(next);
-  if (events_) {
+  if (Wanted(events_)) {
     json data = IdentityFields(key);
     data["version"] = entry->twin.version;
     data["sections"] = {"reported"};
@@ -346,7 +346,7 @@ domain::Result<const Registry::Entry*> Registry::WriteTwin(std::string_view key,
   if (auto s = Persist(next); !s) return s.error();
   *entry = std::move(next);
   if (written->notification && entry->connected) channel_.SendDesired(key, *written->notification);
-  if (events_) {
+  if (Wanted(events_)) {
     json data = IdentityFields(key);
     data["version"] = entry->twin.version;
     json sections = json::array();
@@ -376,7 +376,7 @@ bool Registry::OnPresence(std::string_view key, ports::Presence presence) {
     entry->twin.connection_state = state;
     entry->twin.last_activity_time = now;
     (void)Persist(*entry);  // a fact either way; the store catches up at the next write
-    if (events_) {
+    if (Wanted(events_)) {
       events_->Publish(entry->connected ? hub_event::kDeviceConnected : hub_event::kDeviceDisconnected,
                        IdentityFields(key));
     }
