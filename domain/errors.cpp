@@ -146,8 +146,9 @@ std::optional<Error> FromRegistryMessage(std::string_view message) {
 
 // Method style: Message is a JSON string with errorCode and message.
 std::optional<Error> FromMethodMessage(std::string_view message) {
-  const auto inner = nlohmann::json::parse(message, nullptr, /*allow_exceptions=*/false);
-  if (!inner.is_object()) return std::nullopt;
+  const auto parsed = ParseJsonText(message, "the message");
+  if (!parsed.ok() || !parsed->is_object()) return std::nullopt;
+  const auto& inner = *parsed;
   const auto number = inner.find("errorCode");
   if (number == inner.end() || !number->is_number_integer()) return std::nullopt;
   const auto code = ErrorCodeFromNumber(number->get<std::int64_t>());
@@ -159,7 +160,8 @@ std::optional<Error> FromMethodMessage(std::string_view message) {
 }  // namespace
 
 Error ErrorFromResponse(int http_status, std::string_view header_name, std::string_view body) {
-  const auto parsed = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
+  const auto document = ParseJsonText(body, "the body");
+  const auto parsed = document.ok() ? *document : nlohmann::json();
   if (parsed.is_object()) {
     const auto message = parsed.find("Message");
     if (message != parsed.end() && message->is_string()) {

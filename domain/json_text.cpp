@@ -5,19 +5,52 @@
 
 namespace offhub::domain {
 
+namespace {
+
+// nlohmann's DOM builder, with the depth checked as each container opens.
+// (Its callback parser does the same job but scans the parent container for
+// a discarded child after each one closes: quadratic in an array's length,
+// minutes for a 4 MiB array of empty objects.)
+class DepthLimitedDom {
+ public:
+  DepthLimitedDom(nlohmann::json& result, int max_depth) : dom_(result, /*allow_exceptions_=*/false), max_depth_(max_depth) {}
+  bool too_deep() const { return too_deep_; }
+
+  bool null() { return dom_.null(); }
+  bool boolean(bool v) { return dom_.boolean(v); }
+  bool number_integer(nlohmann::json::number_integer_t v) { return dom_.number_integer(v); }
+  bool number_unsigned(nlohmann::json::number_unsigned_t v) { return dom_.number_unsigned(v); }
+  bool number_float(nlohmann::json::number_float_t v, const std::string& s) { return dom_.number_float(v, s); }
+  bool string(std::string& v) { return dom_.string(v); }
+  bool binary(nlohmann::json::binary_t& v) { return dom_.binary(v); }
+  bool key(std::string& v) { return dom_.key(v); }
+  bool start_object(std::size_t n) { return Open() && dom_.start_object(n); }
+  bool end_object() { return --depth_, dom_.end_object(); }
+  bool start_array(std::size_t n) { return Open() && dom_.start_array(n); }
+  bool end_array() { return --depth_, dom_.end_array(); }
+  bool parse_error(std::size_t, const std::string&, const nlohmann::json::exception&) { return false; }
+
+ private:
+  bool Open() {
+    if (++depth_ > max_depth_) too_deep_ = true;
+    return !too_deep_;  // false ends the parse here
+  }
+  nlohmann::detail::json_sax_dom_parser<nlohmann::json> dom_;
+  int max_depth_;
+  int depth_ = 0;
+  bool too_deep_ = false;
+};
+
+}  // namespace
+
 Result<nlohmann::json> ParseJsonText(std::string_view text, std::string_view what, int max_depth) {
-  using Event = nlohmann::json::parse_event_t;
-  bool too_deep = false;
-  // `depth` counts the containers already open around the event.
-  const auto limit = [&](int depth, Event event, nlohmann::json&) {
-    if ((event == Event::object_start || event == Event::array_start) && depth >= max_depth) too_deep = true;
-    return !too_deep;  // once too deep, keep nothing: the parse only runs to its end
-  };
-  auto value = nlohmann::json::parse(text.begin(), text.end(), limit, /*allow_exceptions=*/false);
-  if (too_deep) {
+  nlohmann::json value;
+  DepthLimitedDom dom(value, max_depth);
+  const bool parsed = nlohmann::json::sax_parse(text.begin(), text.end(), &dom);
+  if (dom.too_deep()) {
     return Error::ArgumentInvalid(std::string(what) + " nests deeper than " + std::to_string(max_depth) + " levels");
   }
-  if (value.is_discarded()) return Error::FormatError(std::string(what) + " is not valid JSON");
+  if (!parsed) return Error::FormatError(std::string(what) + " is not valid JSON");
   return value;
 }
 

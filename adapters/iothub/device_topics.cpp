@@ -35,9 +35,9 @@ std::optional<SegmentAndQuery> SplitSegmentQuery(std::string_view rest) {
 }
 
 std::optional<nlohmann::json> ParseJson(std::string_view body) {
-  auto value = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
-  if (value.is_discarded()) return std::nullopt;
-  return value;
+  auto value = domain::ParseJsonText(body, "the body");
+  if (!value) return std::nullopt;
+  return std::move(*value);
 }
 
 }  // namespace

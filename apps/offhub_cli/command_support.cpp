@@ -194,8 +194,8 @@ void RunUntil(boost::asio::io_context& io, const bool& done) {
 }
 
 domain::Result<json> ParseJsonArgument(const std::string& text, const char* what) {
-  json value = json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (value.is_discarded()) return domain::Error::ArgumentInvalid(std::string(what) + " is not valid JSON: " + text);
+  auto value = domain::ParseJsonText(text, what);
+  if (!value) return domain::Error::ArgumentInvalid(value.error().message() + ": " + text);
   return value;
 }
 

@@ -221,8 +221,8 @@ namespace {
 json MonitorLine(const json& data, bool with_properties) {
   json event = {{"origin", data.value("deviceId", "")}, {"module", data.value("moduleId", "")}};
   if (const auto body = data.find("body"); body != data.end() && body->is_string()) {
-    const auto parsed = json::parse(body->get<std::string>(), nullptr, /*allow_exceptions=*/false);
-    event["payload"] = parsed.is_discarded() ? *body : parsed;
+    const auto parsed = domain::ParseJsonText(body->get_ref<const std::string&>(), "the body");  // a device's bytes
+    event["payload"] = parsed.ok() ? *parsed : *body;
   } else {
     event["payload"] = data.value("bodyBase64", "");
   }
@@ -265,8 +265,9 @@ void Commands::RegisterMonitor(CLI::App& app) {
         if (block.find("event: telemetry\n") == std::string::npos) continue;
         const auto data_at = block.find("\ndata: ");
         if (data_at == std::string::npos) continue;
-        const auto data = json::parse(block.substr(data_at + 7), nullptr, /*allow_exceptions=*/false);
-        if (!data.is_object()) continue;
+        const auto parsed = domain::ParseJsonText(block.substr(data_at + 7), "an event");
+        if (!parsed.ok() || !parsed->is_object()) continue;
+        const json& data = *parsed;
         if (!id_.empty() && data.value("deviceId", "") != id_) continue;
         if (module_ && data.value("moduleId", "") != *module_) continue;
         std::cout << domain::DumpJson(MonitorLine(data, properties_)) << std::endl;

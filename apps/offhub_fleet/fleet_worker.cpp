@@ -12,6 +12,8 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include "domain/json_text.hpp"
+
 namespace offhub::fleet {
 namespace {
 
@@ -144,8 +146,9 @@ std::string FormatWorkerReport(const WorkerReport& report) {
 }
 
 domain::Result<WorkerReport> ParseWorkerReport(std::string_view line) {
-  const json body = json::parse(line, nullptr, false);
-  if (body.is_discarded() || !body.is_object() || !body.contains("counts") || !body["worker"].is_number_integer() ||
+  const auto parsed = domain::ParseJsonText(line, "a fleet worker's report");
+  const json body = parsed.ok() ? *parsed : json();
+  if (!body.is_object() || !body.contains("counts") || !body["worker"].is_number_integer() ||
       !body["final"].is_boolean()) {
     return domain::Error::FormatError("not a fleet worker's report: " + std::string(line.substr(0, 200)));
   }

@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "domain/json_text.hpp"
 #include "domain/method_request.hpp"
 
 namespace offhub::fleet {
@@ -55,9 +56,9 @@ domain::Result<std::string> CheckPayload(const json& payload, const std::string&
 }
 
 domain::Result<std::string> ParsePayload(std::string_view text, const std::string& name) {
-  const json payload = json::parse(text, nullptr, false);
-  if (payload.is_discarded()) return Invalid("payload of method '" + name + "' is not JSON: " + std::string(text));
-  return CheckPayload(payload, name);
+  const auto payload = domain::ParseJsonText(text, "payload");
+  if (!payload) return Invalid("payload of method '" + name + "' is not JSON: " + std::string(text));
+  return CheckPayload(*payload, name);
 }
 
 // Splits "a:b:rest" into at most three fields; the last keeps its ':'s.
@@ -148,8 +149,9 @@ domain::Result<std::pair<std::string, MethodReply>> ParseMethodSpec(std::string_
 }
 
 domain::Result<MethodReplies> ParseMethodsJson(std::string_view text) {
-  const json body = json::parse(text, nullptr, false);
-  if (body.is_discarded() || !body.is_object()) return Invalid("not a JSON object of method name -> reply");
+  const auto parsed = domain::ParseJsonText(text, "methods");
+  const json body = parsed.ok() ? *parsed : json();
+  if (!body.is_object()) return Invalid("not a JSON object of method name -> reply");
   MethodReplies replies;
   for (const auto& [name, value] : body.items()) {
     if (auto valid = CheckName(name); !valid) return valid.error();

@@ -1,5 +1,7 @@
 #include "domain/query/paging.hpp"
 
+#include "domain/json_text.hpp"
+
 namespace offhub::domain::query {
 namespace {
 
@@ -67,7 +69,9 @@ std::string EncodeContinuation(std::string_view query_text, const Cursor& cursor
 Result<Cursor> DecodeContinuation(std::string_view query_text, std::string_view token) {
   const auto text = FromHex(token);
   if (!text) return BadToken();
-  const auto j = nlohmann::json::parse(*text, nullptr, /*allow_exceptions=*/false);
+  const auto parsed = ParseJsonText(*text, "the continuation token");
+  if (!parsed.ok()) return BadToken();
+  const auto& j = *parsed;
   if (!j.is_object() || j.value("v", nlohmann::json()) != 1) return BadToken();
   const auto q = j.find("q");
   const auto n = j.find("n");

@@ -26,6 +26,24 @@ TEST_CASE("nesting up to the limit parses; one level more is 400 ArgumentInvalid
   CHECK(ParseJsonText("[[" + std::string(70, '[') + "]]", "body").error().message().find("64") != std::string::npos);
 }
 
+TEST_CASE("a long array of containers parses in linear time (a quadratic parser would not end within the test's timeout)") {
+  // 4 MiB of empty objects, then of empty arrays, then of objects one level down: the kind of body
+  // the REST front or a device may send. nlohmann's callback parser rescans the array each time.
+  for (const std::string element : {"{}", "[]", R"({"a":{}})"}) {
+    CAPTURE(element);
+    std::string text = "[";
+    while (text.size() < (4u << 20)) text += element + ",";
+    text.back() = ']';
+    const auto parsed = ParseJsonText(text, "body");
+    REQUIRE(parsed.ok());
+    CHECK(parsed->size() == (text.size() - 1) / (element.size() + 1));
+    CHECK(parsed->back() == nlohmann::json::parse(element));
+  }
+  const auto deep_inside = ParseJsonText(std::string(1000, '[') + "}", "body");  // too deep and not JSON: too deep
+  REQUIRE_FALSE(deep_inside.ok());
+  CHECK(deep_inside.error().code() == ErrorCode::ArgumentInvalid);
+}
+
 TEST_CASE("text that is not JSON, or holds invalid UTF-8 in a string, is 400 IotHubFormatError") {
   for (const std::string bad : {"", "{", "{\"a\":}", "\"\xff\"", "\"\xed\xa0\x80\"", "[1] 2"}) {
     CAPTURE(bad);

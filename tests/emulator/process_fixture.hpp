@@ -6,7 +6,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -85,12 +85,17 @@ class EmulatorProcess {
     std::vector<char*> argv;
     for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
     argv.push_back(nullptr);
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, 1, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    REQUIRE(posix_spawn(&pid_, argv[0], &actions, nullptr, argv.data(), environ) == 0);
-    posix_spawn_file_actions_destroy(&actions);
-    for (int i = 0; i < 600 && !Ready(out); ++i) ::usleep(25'000);  // a child process has no event to wait on
+    const pid_t parent = ::getpid();
+    pid_ = ::fork();
+    REQUIRE(pid_ >= 0);
+    if (pid_ == 0) {  // only async-signal-safe calls until exec; the emulator dies with the test
+      const int fd = ::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+      if (fd < 0 || ::dup2(fd, 1) < 0 || ::prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || ::getppid() != parent) ::_exit(127);
+      ::execve(argv[0], argv.data(), environ);
+      ::_exit(127);
+    }
+    for (int i = 0; i < 1200 && !Ready(out) && Alive(); ++i) ::usleep(25'000);  // a child process has no event to wait on
+    if (!Ready(out)) Stop(SIGKILL);  // not left behind holding the test's output open
     REQUIRE(Ready(out));
   }
   // SIGKILL, as a crash: nothing of the emulator's runs.
