@@ -105,7 +105,7 @@ Emulator::Emulator(asio::io_context& io, EmulatorConfig config) : parts_(std::ma
 
 void Emulator::Start() {
   auto& p = *parts_;
-  p.tls = EnsureTlsMaterial(p.config.tls_dir.empty() ? p.data_dir / "tls" : p.config.tls_dir, p.config.host_name);
+  p.tls = EnsureTlsMaterial(p.config.tls_dir.empty() ? DefaultTlsDir() : p.config.tls_dir, p.config.host_name);
   p.clock = MakeAsioClock(p.io, p.config.manual_clock);
   if (p.config.in_memory || p.data->temporary()) {
     p.store = MakeNullStateStore();  // the hub's own maps are the only copy

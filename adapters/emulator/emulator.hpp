@@ -43,7 +43,7 @@ struct EmulatorConfig {
   int mqtts_port = 8883;    // 0: off
   std::filesystem::path data_dir;  // state.db, broker config; empty: a temporary directory removed at exit
   bool in_memory = false;          // keep the hub's state in memory even with a data_dir
-  std::filesystem::path tls_dir;   // ca.pem, server.pem, server.key; empty: <data_dir>/tls
+  std::filesystem::path tls_dir;   // ca.pem, server.pem, server.key; empty: DefaultTlsDir()
   std::string mosquitto_path = "/usr/sbin/mosquitto";
   std::string plugin_path;         // offhub_broker_plugin.so
   std::size_t max_in_flight_per_job = 256;

@@ -7,7 +7,12 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
 #include <cstdio>
+#include <cstdlib>
 #include <memory>
 #include <stdexcept>
 
@@ -81,26 +86,66 @@ std::unique_ptr<FILE, Free> Open(const fs::path& path, const char* mode) {
   return file;
 }
 
-void WriteCert(const fs::path& path, std::initializer_list<X509*> chain) {
-  auto file = Open(path, "w");
-  for (X509* cert : chain) {
-    if (PEM_write_X509(file.get(), cert) != 1) Fail("cannot write " + path.string());
+// Written aside, then renamed: a reader (another emulator, a client reading
+// ca.pem) sees the old file or the new one, never half of one.
+template <typename Write>
+void WriteFile(const fs::path& path, mode_t mode, Write&& write) {
+  const fs::path aside = path.string() + ".new";
+  const int fd = ::open(aside.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+  if (fd < 0) Fail("cannot open " + aside.string());
+  std::unique_ptr<FILE, Free> file(::fdopen(fd, "w"));
+  if (!file) {
+    ::close(fd);
+    Fail("cannot open " + aside.string());
   }
+  if (!write(file.get()) || std::fflush(file.get()) != 0) Fail("cannot write " + aside.string());
+  file.reset();
+  std::error_code ec;
+  fs::rename(aside, path, ec);
+  if (ec) Fail("cannot write " + path.string() + ": " + ec.message());
+}
+
+void WriteCert(const fs::path& path, std::initializer_list<X509*> chain) {
+  WriteFile(path, 0644, [&](FILE* file) {
+    for (X509* cert : chain) {
+      if (PEM_write_X509(file, cert) != 1) return false;
+    }
+    return true;
+  });
 }
 
 void WriteKey(const fs::path& path, EVP_PKEY* key) {
-  auto file = Open(path, "w");
-  if (PEM_write_PrivateKey(file.get(), key, nullptr, nullptr, 0, nullptr, nullptr) != 1) {
-    Fail("cannot write " + path.string());
-  }
-  fs::permissions(path, fs::perms::owner_read | fs::perms::owner_write);
+  WriteFile(path, 0600, [&](FILE* file) {
+    return PEM_write_PrivateKey(file, key, nullptr, nullptr, 0, nullptr, nullptr) == 1;
+  });
 }
+
+// Emulators starting at once on one directory take turns.
+class DirectoryLock {
+ public:
+  explicit DirectoryLock(const fs::path& dir) : fd_(::open((dir / ".lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600)) {
+    if (fd_ < 0 || ::flock(fd_, LOCK_EX) != 0) {
+      if (fd_ >= 0) ::close(fd_);
+      Fail("cannot lock " + (dir / ".lock").string());
+    }
+  }
+  ~DirectoryLock() { ::close(fd_); }
+  DirectoryLock(const DirectoryLock&) = delete;
+  DirectoryLock& operator=(const DirectoryLock&) = delete;
+
+ private:
+  int fd_;
+};
 
 Cert ReadCert(const fs::path& path) {
   auto file = Open(path, "r");
   Cert cert(PEM_read_X509(file.get(), nullptr, nullptr, nullptr));
   if (!cert) Fail("cannot read " + path.string());
   return cert;
+}
+
+bool Names(const Cert& cert, const std::string& host_name) {
+  return X509_check_host(cert.get(), host_name.data(), host_name.size(), 0, nullptr) == 1;
 }
 
 Key ReadKey(const fs::path& path) {
@@ -112,10 +157,17 @@ Key ReadKey(const fs::path& path) {
 
 }  // namespace
 
+fs::path DefaultTlsDir() {
+  if (const char* state = std::getenv("XDG_STATE_HOME"); state && *state == '/') return fs::path(state) / "offhub" / "tls";
+  if (const char* home = std::getenv("HOME"); home && *home == '/') return fs::path(home) / ".local/state/offhub/tls";
+  return fs::temp_directory_path() / ("offhub-" + std::to_string(::getuid())) / "tls";
+}
+
 TlsMaterial EnsureTlsMaterial(const fs::path& dir, const std::string& host_name) {
   std::error_code ec;
   fs::create_directories(dir, ec);
   if (ec) Fail("cannot create " + dir.string() + ": " + ec.message());
+  const DirectoryLock lock(dir);
   const TlsMaterial m{dir / "ca.pem", dir / "server.pem", dir / "server.key"};
   const fs::path ca_key_path = dir / "ca.key";
   if (!fs::exists(m.ca_certificate) || !fs::exists(ca_key_path)) {
@@ -125,7 +177,7 @@ TlsMaterial EnsureTlsMaterial(const fs::path& dir, const std::string& host_name)
     WriteCert(m.ca_certificate, {ca.get()});
     fs::remove(m.server_certificate, ec);  // a new CA needs a new server certificate
   }
-  if (!fs::exists(m.server_certificate) || !fs::exists(m.server_key)) {
+  if (!fs::exists(m.server_certificate) || !fs::exists(m.server_key) || !Names(ReadCert(m.server_certificate), host_name)) {
     Cert ca = ReadCert(m.ca_certificate);
     Key ca_key = ReadKey(ca_key_path);
     Key key = NewKey();

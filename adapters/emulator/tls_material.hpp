@@ -3,7 +3,10 @@
 // told to trust), server.pem and server.key (a certificate for the hub's host
 // name, `localhost` and 127.0.0.1, signed by that CA). Missing files are
 // generated with OpenSSL on first start (EC P-256, valid ten years); existing
-// ones are kept, so clients keep trusting the same CA across restarts.
+// ones are kept, so clients keep trusting the same CA across restarts (a
+// server certificate that does not name the host name is replaced, signed by
+// the same CA). Emulators starting at once on one directory take turns (a
+// lock file), and files appear whole (written aside, then renamed).
 
 #include <filesystem>
 #include <string>
@@ -15,6 +18,12 @@ struct TlsMaterial {
   std::filesystem::path server_certificate;  // server.pem (server cert, then the CA)
   std::filesystem::path server_key;          // server.key
 };
+
+// Where the emulator keeps its TLS material when not told (--tls-dir), and
+// where clients look for its CA: one folder per user, the same on every run:
+// $XDG_STATE_HOME/offhub/tls, else $HOME/.local/state/offhub/tls, else
+// <temp>/offhub-<uid>/tls.
+std::filesystem::path DefaultTlsDir();
 
 // Throws std::runtime_error with the reason when the directory cannot be
 // created or written, or OpenSSL fails: a start-up failure.

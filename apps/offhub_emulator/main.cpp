@@ -14,6 +14,7 @@
 
 #include "adapters/emulator/control/hub_state.hpp"
 #include "adapters/emulator/emulator.hpp"
+#include "adapters/emulator/tls_material.hpp"
 #include "apps/lib/command_line.hpp"
 
 namespace {
@@ -64,7 +65,8 @@ int main(int argc, char** argv) {
   app.add_option("--https-port", config.https_port, "HTTPS port (0: off)")->capture_default_str();
   app.add_option("--mqtt-port", config.mqtt_port, "Plain MQTT port on 127.0.0.1 (0: a free port)")->capture_default_str();
   app.add_option("--mqtts-port", config.mqtts_port, "MQTT over TLS port on 127.0.0.1 (0: off)")->capture_default_str();
-  app.add_option("--tls-dir", config.tls_dir, "Directory with ca.pem, server.pem, server.key (generated when absent)");
+  app.add_option("--tls-dir", config.tls_dir, "Directory with ca.pem, server.pem, server.key (generated when absent)")
+      ->default_str(offhub::emulator::DefaultTlsDir().string());
   app.add_option("--mosquitto", config.mosquitto_path, "The mosquitto broker executable")->capture_default_str();
   app.add_option("--broker-plugin", config.plugin_path, "offhub's broker plugin")->capture_default_str();
   app.add_option("--max-in-flight", config.max_in_flight_per_job, "Device operations in flight per job")
