@@ -11,6 +11,7 @@ packages=(
   libcli11-dev libspdlog-dev libfmt-dev
   nodejs npm python3 python3-venv
   openjdk-17-jdk-headless maven
+  chromium
 )
 
 missing=()

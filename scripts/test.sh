@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The test command: installs what is missing, builds from scratch-or-cache,
-# and runs the whole suite twice: optimised, then under ASan+UBSan.
+# and runs the whole suite twice: optimised (then builds the .deb, installs it
+# and runs the door-lock scenario from it), then under ASan+UBSan.
 #   scripts/test.sh            both presets
 #   scripts/test.sh default    one preset (default | asan)
 set -euo pipefail
@@ -42,4 +43,6 @@ for preset in "${presets[@]}"; do
   cmake --preset "$preset" >/dev/null
   cmake --build --preset "$preset" -j "$(nproc)"
   ctest --preset "$preset"
+  # The .deb, installed as a user would, runs the tutorial (scripts/deb-test.sh).
+  if [[ $preset == default ]]; then scripts/deb-test.sh; fi
 done

@@ -1,8 +1,11 @@
 #include "adapters/emulator/emulator.hpp"
 
+#include <boost/asio/ip/address.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <ctime>
+#include <fstream>
+#include <iterator>
 #include <optional>
 #include <spdlog/spdlog.h>
 #include <stdexcept>
@@ -18,6 +21,7 @@
 #include "adapters/emulator/mqtt/mqtt_device_channel.hpp"
 #include "adapters/emulator/rest/http_server.hpp"
 #include "adapters/emulator/rest/router.hpp"
+#include "adapters/iothub/sas_token.hpp"
 #include "domain/json_text.hpp"
 
 namespace offhub::emulator {
@@ -63,6 +67,20 @@ std::unique_ptr<rest::HttpServer> Listen(asio::io_context& io, rest::Router& rou
 // The hub core's broker connection retries this often at most while the
 // broker restarts, so /health turns 200 soon after the broker is back.
 constexpr auto kHubReconnectMax = std::chrono::milliseconds(200);
+// How long the dashboard page's token lasts (a day: a page left open is reloaded before then).
+constexpr std::int64_t kPageTokenSeconds = 24 * 3600;
+
+std::string ReadText(const fs::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) throw std::runtime_error("cannot read " + file.string());
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+bool IsLoopback(const std::string& address) {
+  boost::system::error_code ec;
+  const auto ip = asio::ip::make_address(address, ec);
+  return address == "localhost" || (!ec && ip.is_loopback());
+}
 constexpr auto kReadyPoll = std::chrono::milliseconds(5);
 
 struct Emulator::Parts {
@@ -198,10 +216,23 @@ void Emulator::StartRest() {
     return report;
   };
   if (p.config.tier) p.throttled = MakeThrottledServices(p.hub->services(), *p.config.tier, *p.clock);
+  rest::RouterOptions options{.health = health,
+                              .control = p.control.get(),
+                              .token_seconds = [] { return static_cast<std::int64_t>(std::time(nullptr)); },
+                              .events = p.events.get(),
+                              .page_token = {},
+                              .page_host = p.config.host_name,
+                              .ca_certificate = ReadText(p.tls.ca_certificate)};
+  if (IsLoopback(p.config.bind_address)) {  // the dashboard works without a login only where only this machine reaches it
+    options.page_token = [host = p.config.host_name] {
+      const auto owner = rest::WellKnownPolicies().front();
+      auto token = iothub::MakeSasToken(host, owner.primary_key, std::time(nullptr) + kPageTokenSeconds, owner.name);
+      return token ? *token : std::string();
+    };
+  }
   p.router = std::make_unique<rest::Router>(p.throttled ? p.throttled->services() : p.hub->services(), *p.clock,
-                                            rest::SasAuthorizer(p.config.host_name, rest::WellKnownPolicies()), health,
-                                            p.control.get(), [] { return static_cast<std::int64_t>(std::time(nullptr)); },
-                                            p.events.get());
+                                            rest::SasAuthorizer(p.config.host_name, rest::WellKnownPolicies()),
+                                            std::move(options));
   p.server_tls.use_certificate_chain_file(p.tls.server_certificate.string());
   p.server_tls.use_private_key_file(p.tls.server_key.string(), asio::ssl::context::pem);
   const int mqtt_port = p.broker->mqtt_port();

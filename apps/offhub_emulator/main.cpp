@@ -19,11 +19,12 @@
 
 namespace {
 
-// The broker plugin sits in lib/ beside the bin/ this program runs from.
+// The broker plugin sits in lib/offhub/ beside the bin/ this program runs
+// from: in the build tree and installed (cmake/Packaging.cmake) alike.
 std::string DefaultPluginPath() {
   std::error_code ec;
   const auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
-  return (self.parent_path().parent_path() / "lib" / "offhub_broker_plugin.so").string();
+  return (self.parent_path().parent_path() / "lib" / "offhub" / "offhub_broker_plugin.so").string();
 }
 
 // The broker, started from here, inherits this process's limits and holds one

@@ -94,7 +94,8 @@ class EmulatorProcess {
       ::execve(argv[0], argv.data(), environ);
       ::_exit(127);
     }
-    for (int i = 0; i < 1200 && !Ready(out) && Alive(); ++i) ::usleep(25'000);  // a child process has no event to wait on
+    // A 10,000-device seed takes about 11 s to load under ASan (Debug); a loaded CI machine, more.
+    for (int i = 0; i < 2400 && !Ready(out) && Alive(); ++i) ::usleep(25'000);  // a child process has no event to wait on
     if (!Ready(out)) Stop(SIGKILL);  // not left behind holding the test's output open
     REQUIRE(Ready(out));
   }

@@ -93,7 +93,9 @@ TEST_CASE("health needs no credentials") {
 TEST_CASE("health reports the hook's state: 200 with its details, 503 ServiceUnavailable with its reason") {
   RestFixture f;
   HealthReport report;
-  Router router(f.hub->services(), f.clock, SasAuthorizer(std::string(kHost), WellKnownPolicies()), [&report] { return report; });
+  RouterOptions options;
+  options.health = [&report] { return report; };
+  Router router(f.hub->services(), f.clock, SasAuthorizer(std::string(kHost), WellKnownPolicies()), options);
   auto get = [&] {
     std::optional<Response> response;
     router.Handle(Request{http::verb::get, "/health", 11}, [&](Response r) { response.emplace(std::move(r)); });
@@ -403,4 +405,59 @@ TEST_CASE("jobs over REST: the Node SDK's requests, listing and cancel") {
   CHECK(records.at("x-ms-item-type") == "deviceJob");
   CHECK(Body(records)[0]["status"] == "completed");
   CHECK(f.Must(http::verb::get, "/jobs/v2/nope").result() == http::status::not_found);
+}
+
+TEST_CASE("the dashboard: its files with no token, a strict CSP; the page's token only for a local Host") {
+  RestFixture f;
+  int issued = 0;
+  RouterOptions options;
+  options.page_token = [&issued] { return "SharedAccessSignature token-" + std::to_string(++issued); };
+  options.page_host = "myhub.local";
+  options.ca_certificate = "-----BEGIN CERTIFICATE-----\nX\n-----END CERTIFICATE-----\n";
+  Router router(f.hub->services(), f.clock, SasAuthorizer(std::string(kHost), WellKnownPolicies()), options);
+  const auto get = [&](std::string target, std::string host, http::verb verb = http::verb::get) {
+    Request request{verb, target, 11};
+    request.set(http::field::host, host);
+    std::optional<Response> response;
+    router.Handle(request, [&](Response r) { response.emplace(std::move(r)); });
+    REQUIRE(response);
+    return *response;
+  };
+  for (const std::string host : {"localhost:8080", "127.0.0.1:8443", "[::1]:8080", "LOCALHOST", "myhub.local:8443"}) {
+    CAPTURE(host);
+    const auto page = get("/", host);
+    CHECK(page.result() == http::status::ok);
+    CHECK(page[http::field::content_type] == "text/html; charset=utf-8");
+    CHECK(page[http::field::cache_control] == "no-store");
+    CHECK(page["Content-Security-Policy"].starts_with("default-src 'self'"));
+    CHECK(page.body().find(R"(<meta name="offhub-sas" content="SharedAccessSignature token-)") != std::string::npos);
+  }
+  // A name an attacker's DNS points at 127.0.0.1, a missing or odd Host: the page, without a token.
+  for (const std::string host : {"evil.example", "127.0.0.1.evil.example:80", "user@localhost", "", "[::2]"}) {
+    CAPTURE(host);
+    const auto page = get("/", host);
+    CHECK(page.result() == http::status::ok);
+    CHECK(page.body().find(R"(<meta name="offhub-sas" content="">)") != std::string::npos);
+    CHECK(page.body().find("token-") == std::string::npos);
+  }
+  // Without a page token (an emulator listening beyond loopback), never a token.
+  const auto plain = f.Send(http::verb::get, "/", std::nullopt, {{"Host", "localhost"}}, "");
+  REQUIRE(plain);
+  CHECK(plain->body().find(R"(<meta name="offhub-sas" content="">)") != std::string::npos);
+
+  CHECK(get("/dashboard/dashboard.js", "localhost")[http::field::content_type] == "text/javascript; charset=utf-8");
+  CHECK(get("/dashboard/dashboard.css", "localhost")[http::field::content_type] == "text/css; charset=utf-8");
+  CHECK(get("/dashboard/dashboard.js", "localhost").body().find("streamEvents") != std::string::npos);
+  CHECK(get("/dashboard/nope.js", "localhost").result() == http::status::not_found);
+  CHECK(get("/dashboard/index.html", "localhost").result() == http::status::not_found);  // the page only at /
+  CHECK(get("/dashboard/%2e%2e%2fetc", "localhost").result() == http::status::not_found);
+  CHECK(get("/", "localhost", http::verb::post).result() == http::status::method_not_allowed);
+  // The CA, for anyone: it is public.
+  const auto ca = get("/offhub/v1/ca.pem", "evil.example");
+  CHECK(ca.result() == http::status::ok);
+  CHECK(ca[http::field::content_type] == "application/x-pem-file");
+  CHECK(ca.body().starts_with("-----BEGIN CERTIFICATE-----"));
+  CHECK(get("/offhub/v1/ca.pem", "localhost", http::verb::put).result() == http::status::method_not_allowed);
+  // Without one, the path is unknown.
+  CHECK(f.Send(http::verb::get, "/offhub/v1/ca.pem", std::nullopt, {}, "")->result() == http::status::not_found);
 }

@@ -1,5 +1,9 @@
 #include "adapters/emulator/rest/router.hpp"
 
+#include "adapters/emulator/dashboard/dashboard_files.hpp"
+
+#include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <cstdio>
 #include <map>
@@ -7,6 +11,7 @@
 #include <vector>
 
 #include <boost/beast/http/field.hpp>
+#include <boost/url/authority_view.hpp>
 #include <boost/url/parse.hpp>
 #include <boost/url/url_view.hpp>
 #include <nlohmann/json.hpp>
@@ -98,6 +103,11 @@ class RouteContext : public std::enable_shared_from_this<RouteContext> {
   void RouteJobs();
   void RouteControl();
   void StreamEvents();
+  void ServeDashboard();
+  // 200 with that body, as a file (not an API answer): no-store, nosniff, a strict CSP.
+  void ServeFile(std::string_view content_type, std::string body);
+  // Whether the request's Host names this machine's loopback (or the hub's own page host).
+  bool HostIsLocal() const;
   void Query();
   // A device's method when module_id is empty, else the module's.
   void InvokeMethod(const std::string& device_id, const std::string& module_id);
@@ -238,17 +248,22 @@ void RouteContext::Route() {
   }
   if (Is({"health"})) {
     if (verb_ != Verb::get) return MethodNotAllowed();
-    const HealthReport health = router_.health_ ? router_.health_() : HealthReport{};
+    const HealthReport health = router_.options_.health ? router_.options_.health() : HealthReport{};
     if (!health.ok) return Fail(Error(ErrorCode::ServiceUnavailable, health.reason));
     json body = health.details;
     body["status"] = "ok";
     return Json(body);
   }
+  if (seg().empty() || (seg().size() == 2 && seg()[0] == "dashboard")) return ServeDashboard();
   if (!seg().empty() && seg()[0] == "devices") return RouteDevices();
   if (!seg().empty() && seg()[0] == "twins") return RouteTwins();
   if (seg().size() >= 2 && seg()[0] == "jobs" && seg()[1] == "v2") return RouteJobs();
   if (Is({"offhub", "v1", "events"})) return StreamEvents();
-  if (seg().size() >= 2 && seg()[0] == "offhub" && seg()[1] == "v1" && router_.control_) return RouteControl();
+  if (Is({"offhub", "v1", "ca.pem"}) && !router_.options_.ca_certificate.empty()) {
+    if (verb_ != Verb::get) return MethodNotAllowed();
+    return ServeFile("application/x-pem-file", router_.options_.ca_certificate);
+  }
+  if (seg().size() >= 2 && seg()[0] == "offhub" && seg()[1] == "v1" && router_.options_.control) return RouteControl();
   if (Is({"statistics", "devices"}) || Is({"statistics", "service"})) {
     if (verb_ != Verb::get) return MethodNotAllowed();
     const bool devices = seg()[1] == "devices";
@@ -258,8 +273,52 @@ void RouteContext::Route() {
   Fail(Error(ErrorCode::GenericNotFound, "No such resource: " + std::string(request_.target())));
 }
 
+bool RouteContext::HostIsLocal() const {
+  const auto host = Header(request_, "Host");
+  if (!host) return false;
+  const auto url = boost::urls::parse_authority(*host);
+  if (!url || url->has_userinfo()) return false;
+  if (url->host_type() == boost::urls::host_type::ipv6) return url->host_address() == "::1";
+  std::string name = url->encoded_host().decode();
+  std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
+  return name == "localhost" || name == "127.0.0.1" ||
+         (!router_.options_.page_host.empty() && name == router_.options_.page_host);
+}
+
+void RouteContext::ServeDashboard() {
+  if (verb_ != Verb::get) return MethodNotAllowed();
+  const std::string name = seg().empty() ? "index.html" : seg()[1];
+  const auto file = dashboard::Find(name);
+  if (!file || (!seg().empty() && name == "index.html")) {
+    return Fail(Error(ErrorCode::GenericNotFound, "No such resource: " + std::string(request_.target())));
+  }
+  std::string body(file->body);
+  if (seg().empty()) {
+    const auto at = body.find(dashboard::kTokenPlaceholder);
+    const std::string token = router_.options_.page_token && HostIsLocal() ? router_.options_.page_token() : "";
+    if (at != std::string::npos) body.replace(at, dashboard::kTokenPlaceholder.size(), token);
+  }
+  ServeFile(file->content_type, std::move(body));
+}
+
+void RouteContext::ServeFile(std::string_view content_type, std::string body) {
+  if (answered_) return;
+  answered_ = true;
+  Response response{http::status::ok, request_.version()};
+  response.keep_alive(request_.keep_alive());
+  response.set(http::field::server, "offhub");
+  response.set(http::field::content_type, content_type);
+  response.set(http::field::cache_control, "no-store");  // the page may carry a token
+  response.set("X-Content-Type-Options", "nosniff");
+  response.set("Content-Security-Policy",
+               "default-src 'self'; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'");
+  response.body() = std::move(body);
+  response.prepare_payload();
+  respond_(std::move(response));
+}
+
 void RouteContext::StreamEvents() {
-  if (!router_.events_ || !subscriber_) return Fail(Error(ErrorCode::GenericNotFound, "No such resource"));
+  if (!router_.options_.events || !subscriber_) return Fail(Error(ErrorCode::GenericNotFound, "No such resource"));
   if (verb_ != Verb::get) return MethodNotAllowed();
   if (!Authorize(kServiceConnect)) return;
   std::optional<std::uint64_t> since;
@@ -281,11 +340,11 @@ void RouteContext::StreamEvents() {
   head.set(http::field::cache_control, "no-cache");
   head.keep_alive(false);
   respond_(std::move(head));
-  router_.events_->Subscribe(subscriber_, since);
+  router_.options_.events->Subscribe(subscriber_, since);
 }
 
 void RouteContext::RouteControl() {
-  auto& control = *router_.control_;
+  auto& control = *router_.options_.control;
   const auto verb = verb_;
   const bool device_faults = Is({"offhub", "v1", "devices", "*", "faults"});
   if (device_faults || Is({"offhub", "v1", "devices", "*", "modules", "*", "faults"})) {
@@ -450,7 +509,7 @@ void RouteContext::RouteJobs() {
 }
 
 bool Router::AllowsLargeBody(const Request& headers) const {
-  if (!control_ || headers.method() != http::verb::put) return false;
+  if (!options_.control || headers.method() != http::verb::put) return false;
   const std::string_view target = headers.target();
   if (target != kStatePath && !target.starts_with(std::string(kStatePath) + "?")) return false;
   const std::string authorization(Header(headers, "Authorization").value_or(""));

@@ -5,7 +5,10 @@
 //
 // - Any api-version is accepted. Paths are percent-decoded per segment (the
 //   Node SDK encodes jobIds on PUT but not on GET/cancel).
-// - Every request but GET /health needs a SAS token with the endpoint's
+// - GET / and GET /dashboard/<file> serve the dashboard (dashboard/), with no
+//   token needed (see RouterOptions::page_token for what the page gets).
+// - GET /offhub/v1/ca.pem serves the emulator's CA, with no token needed.
+// - Every other request but GET /health needs a SAS token with the endpoint's
 //   permission: RegistryRead (GET devices, device statistics), RegistryWrite
 //   (PUT/DELETE devices), ServiceConnect (twins, queries, methods, service
 //   statistics, jobs v2 — offhub's choice: IoT Hub documents no finer rule).
@@ -57,25 +60,34 @@ struct HealthReport {
 };
 using HealthCheck = std::function<HealthReport()>;
 
+// What a Router may serve besides IoT Hub's own API; each part is optional.
+struct RouterOptions {
+  HealthCheck health;  // GET /health; without it, always ok
+  // Serves /offhub/v1/ (control/control_service.hpp); without it those paths
+  // are 404 like any unknown resource.
+  ControlService* control = nullptr;
+  // The time SAS tokens expire against, in Unix seconds; without it, the
+  // hub's clock. The emulator passes the wall clock, so a frozen or advanced
+  // hub clock never expires a token a client signed with real time.
+  std::function<std::int64_t()> token_seconds;
+  // Serves GET /offhub/v1/events (events/event_feed.hpp).
+  EventFeed* events = nullptr;
+  // A SAS token (iothubowner's) the dashboard page (GET /) carries, so it
+  // works without a login. The emulator gives one only when it listens on
+  // loopback, and the router hands it only to requests whose Host is
+  // localhost, 127.0.0.1, [::1] or `page_host` (not to a name an attacker's
+  // DNS points at 127.0.0.1). Without it, the page asks for a connection string.
+  std::function<std::string()> page_token;
+  std::string page_host;
+  // PEM text served at GET /offhub/v1/ca.pem with no token (a CA certificate
+  // is public): the CA a client must trust for the HTTPS and MQTTS ports.
+  std::string ca_certificate;
+};
+
 class Router {
  public:
-  // `control` (optional) serves /offhub/v1/ (control/control_service.hpp);
-  // without it those paths are 404 like any unknown resource.
-  // `token_seconds` (optional) is the time SAS tokens expire against, in Unix
-  // seconds; without it, the hub's clock. The emulator passes the wall clock,
-  // so a frozen or advanced hub clock never expires a token a client signed
-  // with real time.
-  // `events` (optional) serves GET /offhub/v1/events (events/event_feed.hpp).
-  Router(ports::HubServices hub, ports::Clock& clock, SasAuthorizer authorizer, HealthCheck health = {},
-         ControlService* control = nullptr, std::function<std::int64_t()> token_seconds = {},
-         EventFeed* events = nullptr)
-      : hub_(hub),
-        clock_(clock),
-        authorizer_(std::move(authorizer)),
-        health_(std::move(health)),
-        control_(control),
-        token_seconds_(std::move(token_seconds)),
-        events_(events) {}
+  Router(ports::HubServices hub, ports::Clock& clock, SasAuthorizer authorizer, RouterOptions options = {})
+      : hub_(hub), clock_(clock), authorizer_(std::move(authorizer)), options_(std::move(options)) {}
 
   // `subscriber`: the connection, should the request open the event stream
   // (GET /offhub/v1/events, ServiceConnect): the router then responds with
@@ -94,11 +106,10 @@ class Router {
   ports::HubServices hub_;
   ports::Clock& clock_;
   SasAuthorizer authorizer_;
-  HealthCheck health_;
-  ControlService* control_;
-  std::function<std::int64_t()> token_seconds_;
-  EventFeed* events_;
-  std::int64_t TokenSeconds() const { return token_seconds_ ? token_seconds_() : clock_.Now().seconds(); }
+  RouterOptions options_;
+  std::int64_t TokenSeconds() const {
+    return options_.token_seconds ? options_.token_seconds() : clock_.Now().seconds();
+  }
   std::uint64_t tracking_counter_ = 0;
 
   friend class RouteContext;
