@@ -12,7 +12,7 @@ const os = require('node:os');
 const path = require('node:path');
 const { chromium } = require('playwright-core');
 const { Message } = require('azure-iot-device');
-const { hostName, jobClient, createDevice, connectDevice, registry } = require('./common');
+const { hostName, serviceConnectionString, jobClient, createDevice, connectDevice, registry } = require('./common');
 
 const chromiumPath = process.env.OFFHUB_CHROMIUM || '/usr/bin/chromium';
 const artifactDir = process.env.OFFHUB_ARTIFACT_DIR || path.join(os.tmpdir(), 'offhub-test-artifacts');
@@ -23,8 +23,9 @@ test('the dashboard shows a device connecting, a job reaching 100 % and telemetr
     executablePath: chromiumPath,
     headless: true,
     // Chromium's own network chatter off: this machine reaches only the hub. (A fresh profile each launch.)
+    // dashboard.test: a name that is not loopback's, to see the page as a non-local client does.
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-           '--disable-component-update', '--disable-sync'],
+           '--disable-component-update', '--disable-sync', '--host-resolver-rules=MAP dashboard.test 127.0.0.1'],
   });
   t.after(() => browser.close());
   const context = await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1400, height: 1000 } });
@@ -82,4 +83,31 @@ test('the dashboard shows a device connecting, a job reaching 100 % and telemetr
   assert.ok(fs.statSync(screenshot).size > 10000, 'the screenshot is empty');
   console.log(`dashboard screenshot: ${screenshot}`);
   assert.deepStrictEqual(pageErrors, []);
+});
+
+test('reached by a name that is not local, the page carries no token: it signs in with a connection string', async (t) => {
+  const browser = await chromium.launch({
+    executablePath: chromiumPath,
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+           '--disable-component-update', '--disable-sync', '--host-resolver-rules=MAP dashboard.test 127.0.0.1'],
+  });
+  t.after(() => browser.close());
+  const page = await (await browser.newContext({ ignoreHTTPSErrors: true })).newPage();
+  await page.goto('https://dashboard.test/');
+  await page.waitForSelector('#login:not([hidden])');
+  assert.strictEqual(await page.getAttribute('meta[name="offhub-sas"]', 'content'), '');
+  assert.strictEqual(await page.isHidden('#main'), true);
+  // A wrong key: refused, said so, still on the form.
+  const wrong = serviceConnectionString.replace(/SharedAccessKey=[^;]+/, `SharedAccessKey=${Buffer.alloc(32, 7).toString('base64')}`);
+  await page.fill('#login-secret', wrong);
+  await page.click('#login-form button');
+  await page.waitForSelector('#login-error:has-text("Refused")');
+  assert.strictEqual(await page.isHidden('#main'), true);
+  // The right one: signed in the browser (WebCrypto), the hub's devices shown.
+  await page.fill('#login-secret', serviceConnectionString);
+  await page.click('#login-form button');
+  await page.waitForSelector('#main:not([hidden])');
+  await page.waitForSelector('#devices tr[data-id="dash-1"]');
+  await page.waitForSelector('#stream:text-is("live")');
 });
