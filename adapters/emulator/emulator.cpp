@@ -224,6 +224,7 @@ void Emulator::StartRest() {
                               .page_host = p.config.host_name,
                               .ca_certificate = ReadText(p.tls.ca_certificate)};
   if (IsLoopback(p.config.bind_address)) {  // the dashboard works without a login only where only this machine reaches it
+    options.require_local_host = true;
     options.page_token = [host = p.config.host_name] {
       const auto owner = rest::WellKnownPolicies().front();
       auto token = iothub::MakeSasToken(host, owner.primary_key, std::time(nullptr) + kPageTokenSeconds, owner.name);

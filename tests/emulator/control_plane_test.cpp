@@ -54,7 +54,7 @@ std::pair<int, std::string> FailedStart(const std::vector<std::string>& args) {
 TEST_CASE("the control plane answers only iothubowner-like policies, in IoT Hub's envelope") {
   EmulatorProcess emulator;
   const int port = emulator.http_port();
-  const auto without = RawRequest(port, "GET /offhub/v1/state HTTP/1.1\r\nHost: x\r\n\r\n");
+  const auto without = RawRequest(port, "GET /offhub/v1/state HTTP/1.1\r\nHost: localhost\r\n\r\n");
   REQUIRE(without);
   CHECK(without->result_int() == 401);
   const auto read_only = emulator::rest::WellKnownPolicies();

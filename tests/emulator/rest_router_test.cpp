@@ -461,3 +461,30 @@ TEST_CASE("the dashboard: its files with no token, a strict CSP; the page's toke
   // Without one, the path is unknown.
   CHECK(f.Send(http::verb::get, "/offhub/v1/ca.pem", std::nullopt, {}, "")->result() == http::status::not_found);
 }
+
+TEST_CASE("an emulator on loopback refuses requests whose Host is not its own (DNS rebinding), even with a valid token") {
+  RestFixture f;
+  RouterOptions options;
+  options.require_local_host = true;
+  options.page_host = kHost;
+  Router router(f.hub->services(), f.clock, SasAuthorizer(std::string(kHost), WellKnownPolicies()), options);
+  const auto send = [&](std::string host) {
+    Request request{http::verb::get, "/devices/x?api-version=2021-04-12", 11};
+    if (!host.empty()) request.set(http::field::host, host);
+    request.set(http::field::authorization, f.OwnerToken());
+    std::optional<Response> response;
+    router.Handle(request, [&](Response r) { response.emplace(std::move(r)); });
+    REQUIRE(response);
+    return *response;
+  };
+  for (const std::string host : {"localhost:443", "127.0.0.1", "[::1]:8443", "OFFHUB.azure-devices.net"}) {
+    CAPTURE(host);
+    CHECK(send(host).result() == http::status::not_found);  // through to the registry: DeviceNotFound
+  }
+  for (const std::string host : {"evil.example", "evil.example:8080", ""}) {
+    CAPTURE(host);
+    const auto refused = send(host);
+    CHECK(refused.result() == http::status::bad_request);
+    CHECK(RegistryCode(refused) == "ArgumentInvalid");
+  }
+}

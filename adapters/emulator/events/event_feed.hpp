@@ -44,6 +44,15 @@ class EventFeed final : public HubEvents {
  public:
   static constexpr std::size_t kRetained = 10'000;
   static constexpr std::size_t kRetainedBytes = 64u << 20;
+  // A resume replays at most this much of the newest retained events (the
+  // older ones are announced as `eventsLost`): well under what a consumer
+  // may have unsent before the REST front cuts it off (4 MiB), so a
+  // resuming consumer is never cut off by its own replay.
+  static constexpr std::size_t kReplayBytes = 1u << 20;
+  // At most this many streams at once (the next is 429): event streams are
+  // long-lived connections the REST front cannot reclaim, and must leave
+  // room for everything else (/health, the API).
+  static constexpr std::size_t kMaxSubscribers = 100;
 
   explicit EventFeed(ports::Clock& clock) : clock_(clock) {}
 
@@ -54,17 +63,20 @@ class EventFeed final : public HubEvents {
   void Skip() override { ++next_; }
 
   // Adds a subscriber. With `since`, it first gets the retained events after
-  // that sequence number (live ones follow); without, only new events.
+  // that sequence number, at most kReplayBytes of the newest (live ones
+  // follow); without, only new events. A `since` past the last event (the
+  // consumer followed an earlier run of the hub) gets `eventsLost` from 1.
   void Subscribe(const std::shared_ptr<EventSubscriber>& subscriber, std::optional<std::uint64_t> since);
 
   std::uint64_t last_sequence() const { return next_ - 1; }
-  std::size_t subscribers() const { return subscribers_.size(); }
+  // Subscribers still connected.
+  std::size_t subscribers();
 
  private:
   struct Event {
     std::uint64_t sequence;
     std::string name;
-    nlohmann::json data;  // with sequence and time
+    nlohmann::json data;  // with sequence and time; raw device text as strings (valid JSON)
     std::size_t bytes;    // roughly, for the retention bound
     std::shared_ptr<const std::string> text{};  // rendered on first delivery
   };

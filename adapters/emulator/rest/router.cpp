@@ -12,6 +12,7 @@
 
 #include <boost/beast/http/field.hpp>
 #include <boost/url/authority_view.hpp>
+#include <boost/url/grammar/ci_string.hpp>
 #include <boost/url/parse.hpp>
 #include <boost/url/url_view.hpp>
 #include <nlohmann/json.hpp>
@@ -246,6 +247,12 @@ void RouteContext::Route() {
     return Fail(Error::ArgumentInvalid(
         "The request's path or query is not a valid URL of UTF-8 text, or its If-Match header is not UTF-8"));
   }
+  if (router_.options_.require_local_host && !HostIsLocal()) {
+    return Fail(Error::ArgumentInvalid("The Host header must name this hub (localhost, 127.0.0.1, [::1] or " +
+                                       (router_.options_.page_host.empty() ? std::string("its host name")
+                                                                           : router_.options_.page_host) +
+                                       "): this emulator listens on loopback only"));
+  }
   if (Is({"health"})) {
     if (verb_ != Verb::get) return MethodNotAllowed();
     const HealthReport health = router_.options_.health ? router_.options_.health() : HealthReport{};
@@ -282,7 +289,7 @@ bool RouteContext::HostIsLocal() const {
   std::string name = url->encoded_host().decode();
   std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
   return name == "localhost" || name == "127.0.0.1" ||
-         (!router_.options_.page_host.empty() && name == router_.options_.page_host);
+         (!router_.options_.page_host.empty() && boost::urls::grammar::ci_is_equal(name, router_.options_.page_host));
 }
 
 void RouteContext::ServeDashboard() {
@@ -321,6 +328,10 @@ void RouteContext::StreamEvents() {
   if (!router_.options_.events || !subscriber_) return Fail(Error(ErrorCode::GenericNotFound, "No such resource"));
   if (verb_ != Verb::get) return MethodNotAllowed();
   if (!Authorize(kServiceConnect)) return;
+  if (router_.options_.events->subscribers() >= EventFeed::kMaxSubscribers) {
+    return Fail(Error(ErrorCode::ThrottlingException,
+                      "At most " + std::to_string(EventFeed::kMaxSubscribers) + " event streams at once"));
+  }
   std::optional<std::uint64_t> since;
   std::optional<std::string> given;
   if (const auto it = target_.query.find("since"); it != target_.query.end()) given = it->second;

@@ -79,6 +79,11 @@ struct RouterOptions {
   // DNS points at 127.0.0.1). Without it, the page asks for a connection string.
   std::function<std::string()> page_token;
   std::string page_host;
+  // Refuse (400 ArgumentInvalid) every request whose Host is not local in the
+  // sense above: an emulator on loopback with well-known keys must not be
+  // reachable from a web page that re-points its own name at 127.0.0.1 (DNS
+  // rebinding). The emulator sets it when it listens on loopback.
+  bool require_local_host = false;
   // PEM text served at GET /offhub/v1/ca.pem with no token (a CA certificate
   // is public): the CA a client must trust for the HTTPS and MQTTS ports.
   std::string ca_certificate;
