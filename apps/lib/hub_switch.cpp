@@ -34,14 +34,19 @@ std::optional<std::string> DefaultEmulatorCa() {
   return ca.string();
 }
 
-// A CLI11 check that `text` is an endpoint ParseEndpoint takes.
-CLI::Validator EndpointCheck(std::string secure, std::string plain) {
+// A CLI11 check by a parser of the setting: its error's message, or none.
+template <class Parse>
+CLI::Validator ParsedBy(Parse parse, std::string description) {
   return CLI::Validator(
-      [secure, plain](const std::string& text) {
-        const auto endpoint = ParseEndpoint(text, secure, plain, "the endpoint");
-        return endpoint ? std::string() : endpoint.error().message();
+      [parse](const std::string& text) {
+        const auto parsed = parse(text);
+        return parsed ? std::string() : parsed.error().message();
       },
-      "URL");
+      std::move(description));
+}
+
+CLI::Validator EndpointCheck(std::string secure, std::string plain) {
+  return ParsedBy([=](const std::string& text) { return ParseEndpoint(text, secure, plain, "the endpoint"); }, "URL");
 }
 
 class RemoteHub final : public ServiceHub {
@@ -130,28 +135,29 @@ std::optional<std::string> DefaultToLocalEmulator(ServiceSettings& s) {
 }
 
 void AddServiceOptions(CLI::App& app, ServiceSettings& s) {
-  app.add_option("--hub", s.hub, "auto (from the connection string) or embedded (LocalHub in this process)")
-      ->check(CLI::IsMember({"auto", "embedded"}))
-      ->capture_default_str();
-  app.add_option("--connection-string", s.connection_string, "Service connection string")
-      ->envname("IOTHUB_CONNECTION_STRING");
+  auto* hub = app.add_option("--hub", s.hub, "auto (from the connection string) or embedded (LocalHub in this process)")
+                  ->check(CLI::IsMember({"auto", "embedded"}))
+                  ->capture_default_str();
+  app.add_option("--connection-string", s.connection_string,
+                 "Service connection string (none: the local emulator on its default ports)")
+      ->envname("IOTHUB_CONNECTION_STRING")
+      ->check(ParsedBy([](const std::string& text) { return iothub::ParseServiceConnectionString(text); },
+                       "CONNECTION_STRING"));
   app.add_option("--ca-file", s.ca_file, "PEM file of CAs to trust")->envname("OFFHUB_CA_FILE")->check(CLI::ExistingFile);
   app.add_option("--endpoint", s.endpoint, "https://host:port or http://host:port instead of HostName:443")
       ->envname("OFFHUB_ENDPOINT")
       ->check(EndpointCheck("https", "http"));
-  app.add_option("--device", s.embedded_devices, "Simulated devices of the embedded hub")
+  app.add_option("--device", s.embedded_devices, "Simulated devices of the embedded hub (with --hub embedded)")
       ->capture_default_str()
-      ->check(CLI::Validator(
-          [](const std::string& id) {
-            const auto valid = domain::ValidateDeviceId(id);
-            return valid ? std::string() : valid.error().message();
-          },
-          "ID"));
+      ->needs(hub)
+      ->check(ParsedBy([](const std::string& id) { return domain::ValidateDeviceId(id); }, "ID"));
 }
 
 void AddDeviceOptions(CLI::App& app, DeviceSettings& s) {
   app.add_option("--connection-string", s.connection_string, "Device (or module, with ModuleId=) connection string")
-      ->envname("IOTHUB_DEVICE_CONNECTION_STRING");
+      ->envname("IOTHUB_DEVICE_CONNECTION_STRING")
+      ->check(ParsedBy([](const std::string& text) { return iothub::ParseDeviceConnectionString(text); },
+                       "CONNECTION_STRING"));
   app.add_option("--ca-file", s.ca_file, "PEM file of CAs to trust (default: the system's; the local emulator's for "
                                          "HostName=localhost)")
       ->envname("OFFHUB_CA_FILE")

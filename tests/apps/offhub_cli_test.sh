@@ -304,6 +304,10 @@ expect 0 '{}' -- fault show cli-state
 expect 0 '"floor": 3' -- --hub embedded twin update myDeviceId --patch '{"properties":{"desired":{"floor":3}}}'
 expect 0 '"status": 200' -- --hub embedded method invoke myDeviceId lockDoor
 IOTHUB_CONNECTION_STRING="HostName=localhost;SharedAccessKeyName=iothubowner" expect 2 'SharedAccessKey' -- device list
+expect 2 '--connection-string' -- device list --connection-string 'HostName=localhost'
+expect 2 '--device requires --hub' -- device list --device d9
+code=0; "$bin/sim-device" --connection-string 'HostName=localhost;DeviceId=d1' >"$work/out" 2>&1 || code=$?
+[[ "$code" == 2 ]] && grep -qF -- '--connection-string' "$work/out" || { cat "$work/out"; fail "sim-device, a key-less connection string: exit $code"; }
 # Nothing listens on port 1: 4, for the service ports and the control plane alike.
 OFFHUB_ENDPOINT="https://localhost:1" expect_stderr 4 'ServiceUnavailable (503001)' -- device list
 OFFHUB_ENDPOINT="https://127.0.0.1:1" expect_stderr 4 'Connection refused' -- clock show
