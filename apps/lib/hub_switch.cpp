@@ -143,7 +143,9 @@ void AddServiceOptions(CLI::App& app, ServiceSettings& s) {
       ->envname("IOTHUB_CONNECTION_STRING")
       ->check(ParsedBy([](const std::string& text) { return iothub::ParseServiceConnectionString(text); },
                        "CONNECTION_STRING"));
-  app.add_option("--ca-file", s.ca_file, "PEM file of CAs to trust")->envname("OFFHUB_CA_FILE")->check(CLI::ExistingFile);
+  app.add_option("--ca-file", s.ca_file, "PEM file of CAs to trust")
+      ->envname("OFFHUB_CA_FILE")
+      ->check(CLI::ExistingFile);
   app.add_option("--endpoint", s.endpoint, "https://host:port or http://host:port instead of HostName:443")
       ->envname("OFFHUB_ENDPOINT")
       ->check(EndpointCheck("https", "http"));

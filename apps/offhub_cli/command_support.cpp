@@ -189,7 +189,8 @@ int ExitCodeFor(const domain::Error& error) {
   using domain::ErrorCode;
   const bool no_answer = error.code() == ErrorCode::ServiceUnavailable || error.code() == ErrorCode::GenericTimeout;
   if (no_answer && error.message().starts_with(kLocalFailurePrefix)) return kExitUnreachable;
-  const bool offline = error.code() == ErrorCode::DeviceNotOnline || error.code() == ErrorCode::DeviceConnectionClosedRemotely;
+  const bool offline =
+      error.code() == ErrorCode::DeviceNotOnline || error.code() == ErrorCode::DeviceConnectionClosedRemotely;
   if (error.http_status() == 404 && !offline) return kExitNotFound;
   return kExitFailed;
 }

@@ -62,12 +62,14 @@ int Commands::ShowConnectionString(apps::ServiceHub& hub) const {
 }
 
 std::vector<CLI::Option*> Commands::AddTwinPatchOptions(CLI::App* command) {
-  auto* patch = command->add_option("--patch", patch_,
-                                    R"(The patch as JSON or @FILE, e.g. '{"tags":{"site":"a"},"properties":{"desired":{"floor":3}}}')")
+  auto* patch = command
+                    ->add_option("--patch", patch_,
+                                 R"(The patch as JSON or @FILE, e.g. '{"properties":{"desired":{"floor":3}}}')")
                     ->transform(JsonArgument());
-  auto* desired = command->add_option("--desired", desired_, R"(Desired properties as JSON or @FILE, e.g. '{"floor":3}')")
-                      ->transform(JsonArgument())
-                      ->excludes(patch);
+  auto* desired =
+      command->add_option("--desired", desired_, R"(Desired properties as JSON or @FILE, e.g. '{"floor":3}')")
+          ->transform(JsonArgument())
+          ->excludes(patch);
   auto* tags = command->add_option("--tags", tags_, R"(Tags as JSON or @FILE, e.g. '{"site":"a"}')")
                    ->transform(JsonArgument())
                    ->excludes(patch);
@@ -127,7 +129,9 @@ void Commands::RegisterQuery(CLI::App& app) {
   query->add_option("--page-size", page_size_, "Results per request (x-ms-max-item-count, 1..100)")
       ->check(CLI::Range(1, 100));
   On(query, [this](auto&, apps::ServiceHub& hub) {
-    const auto query_page = [&](const ports::QueryPageRequest& page) { return hub.services().queries.Query(sql_, page); };
+    const auto query_page = [&](const ports::QueryPageRequest& page) {
+      return hub.services().queries.Query(sql_, page);
+    };
     const auto collected = CollectPages(query_page, static_cast<std::size_t>(top_), page_size_);
     if (!collected) return Fail(collected.error());
     NoteMore(*collected, top_);
@@ -142,7 +146,9 @@ void Commands::RegisterMethod(CLI::App& app) {
   AddIdentityArguments(invoke);
   invoke->add_option("method-name", method_, "The method")->required()->check(MethodName());
   AddModuleOption(invoke, "Call the method on this module of the device");
-  invoke->add_option("--payload", payload_, "The payload as JSON or @FILE")->capture_default_str()->transform(JsonArgument(true));
+  invoke->add_option("--payload", payload_, "The payload as JSON or @FILE")
+      ->capture_default_str()
+      ->transform(JsonArgument(true));
   invoke->add_option("--timeout", timeout_, "Seconds to wait for the answer (responseTimeoutInSeconds, 5..300)")
       ->capture_default_str()
       ->check(CLI::Range(domain::kMinResponseTimeoutSeconds, domain::kMaxResponseTimeoutSeconds));

@@ -163,8 +163,9 @@ void Commands::RegisterFault(CLI::App& app) {
   auto* status = flags[3];
   flags[4]->needs(status);    // --payload: the answer given for the device
   flags[6]->excludes(status);  // --drop: a dropped call has no answer
-  auto* every = set->add_option("--json", fault_.json, "Every fault as one JSON object (or @FILE), as fault show prints it")
-                    ->transform(JsonArgument());
+  auto* every =
+      set->add_option("--json", fault_.json, "Every fault as one JSON object (or @FILE), as fault show prints it")
+          ->transform(JsonArgument());
   for (auto* flag : flags) every->excludes(flag);
   auto* show = fault->add_subcommand("show", "Print the identity's faults ({} when none)");
   auto* clear = fault->add_subcommand("clear", "Clear the identity's faults");

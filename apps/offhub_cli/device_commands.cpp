@@ -84,10 +84,10 @@ void Commands::RegisterDevice(CLI::App& app) {
   create->add_option("--primary-key", primary_key_, "base64 key (16 to 64 bytes)")->check(SymmetricKey());
   create->add_option("--secondary-key", secondary_key_, "base64 key (16 to 64 bytes)")->check(SymmetricKey());
   On(create, [this](auto&, apps::ServiceHub& hub) {
+    const json keys = {{"primaryKey", primary_key_}, {"secondaryKey", secondary_key_}};
     json body = {{"deviceId", id_},
                  {"status", status_.value_or("enabled")},
-                 {"authentication",
-                  {{"type", "sas"}, {"symmetricKey", {{"primaryKey", primary_key_}, {"secondaryKey", secondary_key_}}}}}};
+                 {"authentication", {{"type", "sas"}, {"symmetricKey", keys}}}};
     if (status_reason_) body["statusReason"] = *status_reason_;
     const auto spec = domain::ParseDeviceSpec(body, id_);
     if (!spec) return Fail(spec.error());

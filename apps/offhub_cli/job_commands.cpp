@@ -36,7 +36,9 @@ void CheckJobPatch(const domain::Result<json>& patch) {
   if (const auto valid = domain::ParseUpdateTwin(*patch); !valid) {
     Usage(flag, InPlainWords(InPlainWords(valid.error().message(), "updateTwin: ", ""), "updateTwin", "the patch"));
   }
-  if (patch->value("etag", json("*")) != "*") Usage(flag, "a job's patch takes etag \"*\" or none: it updates every twin it targets");
+  if (patch->value("etag", json("*")) != "*") {
+    Usage(flag, "a job's patch takes etag \"*\" or none: it updates every twin it targets");
+  }
 }
 
 void CheckStart(const std::string& start) {
@@ -66,7 +68,9 @@ void Commands::RegisterJobCreate(CLI::App& job) {
           ->transform(JsonArgument(true)),
       create->add_option("--timeout", timeout_, "Seconds each device has to answer (method jobs, 5..300; default 30)")
           ->check(CLI::Range(domain::kMinResponseTimeoutSeconds, domain::kMaxResponseTimeoutSeconds)),
-      create->add_option("--connect-timeout", connect_timeout_, "Seconds to wait for a device to connect (method jobs, 0..300)")
+      create
+          ->add_option("--connect-timeout", connect_timeout_,
+                       "Seconds to wait for a device to connect (method jobs, 0..300)")
           ->check(CLI::Range(std::int64_t{0}, domain::kMaxConnectTimeoutSeconds))};
   const std::vector<CLI::Option*> twin_flags = AddTwinPatchOptions(create);
   create->add_option("--start", start_,
@@ -80,7 +84,8 @@ void Commands::RegisterJobCreate(CLI::App& job) {
       RefuseFlags(twin_flags, "only twin jobs (--type twin) take it; a method job takes --method and --payload");
       if (method_flags.front()->count() == 0) Usage("--method", "a method job (--type method) needs the method's name");
     } else {
-      RefuseFlags(method_flags, "only method jobs (--type method) take it; a twin job takes --patch, or --desired/--tags");
+      RefuseFlags(method_flags,
+                  "only method jobs (--type method) take it; a twin job takes --patch, or --desired/--tags");
       RequireTwinPatch();
       CheckJobPatch(TwinPatch());
     }
@@ -96,7 +101,8 @@ void Commands::RegisterJobCreate(CLI::App& job) {
 }
 
 domain::Result<json> Commands::JobBody() const {
-  json body = {{"jobId", id_}, {"queryCondition", sql_}, {"maxExecutionTimeInSeconds", max_execution_}, {"type", type_}};
+  json body = {
+      {"jobId", id_}, {"queryCondition", sql_}, {"maxExecutionTimeInSeconds", max_execution_}, {"type", type_}};
   body["startTime"] = start_.empty() ? json(nullptr) : json(start_);
   if (type_ != kMethodJob) {
     const auto patch = TwinPatch();
@@ -133,7 +139,9 @@ void Commands::RegisterJob(CLI::App& app) {
     ports::JobListFilter filter;
     if (!job_type_.empty()) filter.job_type = job_type_;
     if (!job_status_.empty()) filter.job_status = job_status_;
-    const auto jobs_page = [&](const ports::QueryPageRequest& page) { return hub.services().jobs.ListJobs(filter, page); };
+    const auto jobs_page = [&](const ports::QueryPageRequest& page) {
+      return hub.services().jobs.ListJobs(filter, page);
+    };
     const auto collected = CollectPages(jobs_page, static_cast<std::size_t>(top_));
     if (!collected) return Fail(collected.error());
     NoteMore(*collected, top_);
