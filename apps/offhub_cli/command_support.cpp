@@ -14,6 +14,7 @@
 #include "domain/device.hpp"
 #include "domain/job.hpp"
 #include "domain/json_text.hpp"
+#include "domain/query/paging.hpp"
 
 namespace offhub::cli {
 
@@ -22,6 +23,9 @@ using nlohmann::json;
 namespace {
 
 constexpr std::string_view kUserAgent = "offhub-cli";
+// How the REST adapter's HTTPS client starts the messages of the failures it
+// makes when no answer came (adapters/azure/https_client.cpp, NetworkError).
+constexpr std::string_view kLocalFailurePrefix = "offhub: ";
 
 // The REST adapter's timeouts and token lifetime, for the control plane too.
 const azure::RestHubOptions& RestDefaults() {
@@ -78,8 +82,12 @@ std::string FailedDevice(const json& record) {
 // FollowJob's state: polls on the hub's clock until the job is final or the deadline passes.
 class JobFollower {
  public:
-  JobFollower(apps::ServiceHub& hub, std::string job_id, const FollowOptions& options)
-      : hub_(hub), job_id_(std::move(job_id)), options_(options), terminal_(::isatty(STDERR_FILENO) == 1) {
+  JobFollower(apps::ServiceHub& hub, const Output& output, std::string job_id, const FollowOptions& options)
+      : hub_(hub),
+        output_(output),
+        job_id_(std::move(job_id)),
+        options_(options),
+        terminal_(::isatty(STDERR_FILENO) == 1) {
     if (options_.timeout_seconds) deadline_ = hub_.clock().Now().PlusSeconds(*options_.timeout_seconds);
   }
 
@@ -112,7 +120,7 @@ class JobFollower {
 
   int Final(const json& job, domain::JobStatus status) {
     EndProgress();
-    Print(job);
+    output_.Document(job);
     const std::int64_t failed = CountAt(ObjectAt(job, "deviceJobStatistics"), "failedCount");
     if (status == domain::JobStatus::kCompleted && failed == 0) return kExitOk;
     std::string summary = "offhub: job " + job_id_ + " " + std::string(domain::ToString(status));
@@ -131,12 +139,12 @@ class JobFollower {
       Fail(records.error());
       return;
     }
-    for (const auto& record : *records) std::cerr << "offhub: " << FailedDevice(record) << "\n";
+    for (const auto& record : records->items) std::cerr << "offhub: " << FailedDevice(record) << "\n";
   }
 
   int TimedOut(const json& job) {
     EndProgress();
-    Print(job);
+    output_.Document(job);
     std::cerr << "offhub: job " << job_id_ << " is still " << StringAt(job, "status") << " after --timeout "
               << *options_.timeout_seconds << " s\n";
     return kExitTimedOut;
@@ -164,6 +172,7 @@ class JobFollower {
   }
 
   apps::ServiceHub& hub_;
+  const Output& output_;
   const std::string job_id_;
   const FollowOptions options_;
   const bool terminal_;
@@ -176,15 +185,19 @@ class JobFollower {
 
 }  // namespace
 
-int Fail(const domain::Error& error) {
-  apps::PrintError("offhub", error);
+int ExitCodeFor(const domain::Error& error) {
+  using domain::ErrorCode;
+  const bool no_answer = error.code() == ErrorCode::ServiceUnavailable || error.code() == ErrorCode::GenericTimeout;
+  if (no_answer && error.message().starts_with(kLocalFailurePrefix)) return kExitUnreachable;
+  const bool offline =
+      error.code() == ErrorCode::DeviceNotOnline || error.code() == ErrorCode::DeviceConnectionClosedRemotely;
+  if (error.http_status() == 404 && !offline) return kExitNotFound;
   return kExitFailed;
 }
 
-// JSON for scripts: a device's answer that was not JSON shows as a string of its text.
-int Print(const json& value) {
-  std::cout << domain::RawJsonAsStrings(value).dump(2, ' ', false, json::error_handler_t::replace) << std::endl;
-  return kExitOk;
+int Fail(const domain::Error& error) {
+  apps::PrintError("offhub", error);
+  return ExitCodeFor(error);
 }
 
 void RunUntil(boost::asio::io_context& io, const bool& done) {
@@ -217,21 +230,40 @@ domain::Result<std::string> ConnectionString(std::string_view host_name, const j
   return text + ";SharedAccessKey=" + key;
 }
 
-domain::Result<json> CollectPages(const PageSource& page_of, ports::QueryPageRequest first, bool all_pages) {
-  json items = json::array();
-  ports::QueryPageRequest page = std::move(first);
-  do {
+domain::Result<Collected> CollectPages(const PageSource& page_of, std::size_t top, std::size_t page_size) {
+  Collected collected;
+  ports::QueryPageRequest page{page_size > 0 ? page_size : std::min(top, domain::query::kMaxPageSize), std::nullopt};
+  for (;;) {
     const auto result = page_of(page);
     if (!result) return result.error();
-    for (const auto& item : result->items) items.push_back(item);
+    collected.item_type = result->item_type;
+    for (const auto& item : result->items) {
+      if (top > 0 && collected.items.size() == top) {
+        collected.more = true;
+        return collected;
+      }
+      collected.items.push_back(item);
+    }
     page.continuation = result->continuation;
-  } while (all_pages && page.continuation);
-  return items;
+    if (!page.continuation) return collected;
+    if (top > 0 && collected.items.size() == top) break;
+  }
+  // At `top` with a token left: one item of the next page says whether more exist.
+  page.max_item_count = 1;
+  const auto next = page_of(page);
+  if (!next) return next.error();
+  collected.more = !next->items.empty();
+  return collected;
 }
 
-int FollowJob(boost::asio::io_context& io, apps::ServiceHub& hub, const std::string& job_id,
+void NoteMore(const Collected& collected, std::int64_t top) {
+  if (!collected.more) return;
+  std::cerr << "offhub: showing the first " << top << " results (--top " << top << "); the hub has more\n";
+}
+
+int FollowJob(boost::asio::io_context& io, apps::ServiceHub& hub, const Output& output, const std::string& job_id,
               const FollowOptions& options) {
-  return JobFollower(hub, job_id, options).Run(io);
+  return JobFollower(hub, output, job_id, options).Run(io);
 }
 
 ControlPlane::ControlPlane(const iothub::ServiceConnectionString& connection, azure::HttpsClientOptions options)
@@ -302,16 +334,6 @@ domain::Result<std::unique_ptr<ControlPlane>> ConnectControlPlane(const apps::Se
   } catch (const std::exception& e) {  // the CA file cannot be loaded
     return domain::Error::ArgumentInvalid(e.what());
   }
-}
-
-CLI::Validator AtLeast(std::int64_t minimum) {
-  return CLI::Validator(
-      [minimum](const std::string& text) {
-        double value = 0;
-        if (CLI::detail::lexical_cast(text, value) && value >= static_cast<double>(minimum)) return std::string();
-        return "must be a number of at least " + std::to_string(minimum) + ", not " + text;
-      },
-      ">=" + std::to_string(minimum));
 }
 
 

@@ -1,8 +1,8 @@
 #pragma once
-// What the offhub CLI's subcommands share: JSON on stdout, IoT Hub's errors
-// on stderr, the checks of arguments the hub cannot check for us, following
-// a job to its end (job wait, job watch) and the emulator's test-control plane
-// (state, reset, clock).
+// What the offhub CLI's subcommands share: IoT Hub's errors on stderr and the
+// exit codes they mean, collecting query pages, following a job to its end
+// (job wait, job watch) and the emulator's test-control plane (state, reset,
+// clock, fault, events).
 
 #include <CLI/CLI.hpp>
 #include <chrono>
@@ -20,37 +20,37 @@
 #include "adapters/azure/https_client.hpp"
 #include "adapters/azure/service_token.hpp"
 #include "apps/lib/hub_switch.hpp"
+#include "apps/offhub_cli/output.hpp"
 #include "domain/result.hpp"
 
 namespace offhub::cli {
 
 // The exit codes, as `offhub --help` lists them.
 inline constexpr int kExitOk = 0;
-inline constexpr int kExitFailed = 1;  // the hub's error, or a job that did not complete cleanly
-inline constexpr int kExitUsage = 2;   // bad arguments or settings
-inline constexpr int kExitTimedOut = 3;
+inline constexpr int kExitFailed = 1;       // the hub refused, or a job did not complete cleanly
+inline constexpr int kExitUsage = 2;        // bad arguments or settings
+inline constexpr int kExitNotFound = 3;     // the hub has no such device, module, job, ...
+inline constexpr int kExitUnreachable = 4;  // no answer from the hub: network, TLS, timeout
+inline constexpr int kExitTimedOut = 5;     // job wait/watch: --timeout passed first
 
 // The largest state document the emulator takes (PUT /offhub/v1/state), and so the largest the CLI reads.
 inline constexpr std::size_t kMaxStateDocumentBytes = 256 * 1024 * 1024;
 
-// Prints "offhub: <Name> (<number>): <message>" on stderr; returns kExitFailed.
+// The exit code for `error`: kExitNotFound for IoT Hub's 404s that say a
+// thing does not exist (DeviceNotFound, ModuleNotFound, JobNotFound, ...; not
+// DeviceNotOnline, whose device exists); kExitUnreachable for the failures
+// the REST adapter makes itself when no answer came (503001
+// ServiceUnavailable and 500008 GenericTimeout whose message it starts with
+// "offhub: ", see adapters/azure/https_client.hpp); kExitFailed otherwise.
+int ExitCodeFor(const domain::Error& error);
+// Prints "offhub: <Name> (<number>): <message>" on stderr; returns ExitCodeFor(error).
 int Fail(const domain::Error& error);
-// Prints `value` as indented JSON on stdout; returns kExitOk.
-int Print(const nlohmann::json& value);
-
-template <class T>
-int PrintOr(const domain::Result<T>& result) {
-  return result ? Print(*result) : Fail(result.error());
-}
 
 // Runs the event loop until `done` is set (the embedded hub answers on it).
 void RunUntil(boost::asio::io_context& io, const bool& done);
 
-// `text` as JSON; 400 ArgumentInvalid naming the option `what` otherwise.
+// `text` (checked by JsonArgument already) as JSON; 400 ArgumentInvalid naming the option `what` otherwise.
 domain::Result<nlohmann::json> ParseJsonArgument(const std::string& text, const char* what);
-
-// A number no smaller than `minimum`, said plainly when not (a CLI11 check).
-CLI::Validator AtLeast(std::int64_t minimum);
 
 // An --etag value as If-Match: empty means no header.
 std::optional<std::string_view> IfMatch(const std::string& etag);
@@ -60,11 +60,21 @@ std::optional<std::string_view> IfMatch(const std::string& etag);
 // 400 ArgumentInvalid when the identity has no symmetric key (x509 or none).
 domain::Result<std::string> ConnectionString(std::string_view host_name, const nlohmann::json& identity);
 
+// What CollectPages gathered: the items, their x-ms-item-type, and whether
+// the hub had more than `top` let through.
+struct Collected {
+  nlohmann::json items = nlohmann::json::array();
+  std::string item_type;
+  bool more = false;
+};
+
 // The items of every page `page_of` answers, following continuation tokens
-// from `first` (only the first page unless `all_pages`); its first error.
+// to the last page, or up to `top` items (0: no limit); `page_size` is
+// x-ms-max-item-count (0: the hub's default). The first error, if any.
 using PageSource = std::function<domain::Result<ports::QueryPage>(const ports::QueryPageRequest&)>;
-domain::Result<nlohmann::json> CollectPages(const PageSource& page_of, ports::QueryPageRequest first = {},
-                                            bool all_pages = true);
+domain::Result<Collected> CollectPages(const PageSource& page_of, std::size_t top = 0, std::size_t page_size = 0);
+// Says on stderr that --top `top` cut the results short, when it did.
+void NoteMore(const Collected& collected, std::int64_t top);
 
 // How `job wait` and `job watch` follow a job.
 struct FollowOptions {
@@ -76,12 +86,12 @@ struct FollowOptions {
 };
 
 // Polls GET /jobs/v2/{job_id} (the hub's JobService) until the job is final or
-// the timeout has passed, then prints the last job seen as JSON on stdout.
+// the timeout has passed, then prints the last job seen on stdout (`output`).
 // Returns kExitOk when it completed with no failed device; kExitFailed when it
 // failed, was cancelled or has failed devices (each named on stderr with its
-// error, from a devices.jobs query), or when the hub answered with an error;
-// kExitTimedOut when the timeout passed first.
-int FollowJob(boost::asio::io_context& io, apps::ServiceHub& hub, const std::string& job_id,
+// error, from a devices.jobs query); kExitTimedOut when the timeout passed
+// first; Fail's code when the hub answered with an error.
+int FollowJob(boost::asio::io_context& io, apps::ServiceHub& hub, const Output& output, const std::string& job_id,
               const FollowOptions& options);
 
 // The emulator's test-control plane, /offhub/v1/... on the service endpoint

@@ -1,11 +1,11 @@
-// The test-control plane's commands: state export/import, reset, clock, fault.
+// The test-control plane's commands: state export/import, reset, clock, fault, monitor-events.
 #include <chrono>
 #include <fstream>
 #include <iostream>
-#include <sstream>
 
-#include "apps/lib/command_line.hpp"
 #include "adapters/iothub/percent_encoding.hpp"
+#include "apps/lib/command_line.hpp"
+#include "apps/offhub_cli/arguments.hpp"
 #include "apps/offhub_cli/commands.hpp"
 #include "domain/json_text.hpp"
 #include "domain/time.hpp"
@@ -19,26 +19,8 @@ namespace http = boost::beast::http;
 // clock advance answers once the work that fell due has run: each instant may
 // wait on devices' method answers (SteerableClock::kQuietWait apiece).
 constexpr std::chrono::minutes kAdvanceReadTimeout{10};
-
-CLI::Validator IsoTime() {
-  return CLI::Validator(
-      [](const std::string& text) {
-        return domain::ParseUtc(text) ? std::string() : "not an ISO 8601 time such as 2030-01-01T00:00:00Z: " + text;
-      },
-      "ISO8601");
-}
-
-// A file's text, or stdin's for "-".
-domain::Result<std::string> ReadText(const std::string& path) {
-  std::ifstream file;
-  if (path != "-") {
-    file.open(path, std::ios::binary);
-    if (!file) return domain::Error::ArgumentInvalid("cannot read " + path);
-  }
-  std::ostringstream text;
-  text << (path == "-" ? std::cin : file).rdbuf();
-  return text.str();
-}
+// The emulator's limit for one advance: ten years of 366 days.
+constexpr double kMaxAdvanceSeconds = 10.0 * 366 * 24 * 3600;
 
 domain::Status WriteJson(const std::string& path, const json& value) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
@@ -71,7 +53,7 @@ void Commands::OnControl(CLI::App* command, ControlCall call) {
       apps::PrintError("offhub", control.error());
       return kExitUsage;
     }
-    return PrintOr(call(**control));
+    return Show(call(**control));
   });
 }
 
@@ -117,7 +99,9 @@ void Commands::RegisterClock(CLI::App& app) {
   });
   auto* advance = clock->add_subcommand(
       "advance", "Move a frozen clock forward and run what falls due on the way (ClockNotManual unless frozen)");
-  advance->add_option("seconds", seconds_, "How far (up to ten years)")->required()->check(AtLeast(0));
+  advance->add_option("seconds", seconds_, "How far (up to ten years)")
+      ->required()
+      ->check(Between(0, kMaxAdvanceSeconds));
   OnControl(advance, [this](ControlPlane& control) {
     return control.Call(http::verb::post, "clock/advance", json{{"seconds", seconds_}}, kAdvanceReadTimeout);
   });
@@ -127,22 +111,15 @@ void Commands::RegisterClock(CLI::App& app) {
   });
 }
 
-domain::Result<std::string> Commands::FaultsPath() const {
-  const auto module = Module();
-  if (!module) return module.error();
+std::string Commands::FaultsPath() const {
   std::string path = "devices/" + iothub::EncodeUriComponentStrict(id_);
-  if (*module) path += "/modules/" + iothub::EncodeUriComponentStrict(**module);
+  if (module_) path += "/modules/" + iothub::EncodeUriComponentStrict(*module_);
   return path + "/faults";
 }
 
 domain::Result<json> Commands::FaultBody() const {
-  const auto& f = fault_;
-  if (f.json) {
-    const bool flags = !f.connect.empty() || !f.desired.empty() || f.payload || f.status || f.reported_status ||
-                       f.latency_ms || f.drop || f.disconnect;
-    if (flags) return domain::Error::ArgumentInvalid("--json gives every fault: it excludes the other fault flags");
-    return domain::ParseJsonText(*f.json, "--json");
-  }
+  const auto& f = fault_;  // the flags' combinations are checked as they are parsed (RegisterFault)
+  if (f.json) return ParseJsonArgument(*f.json, "--json");
   json body = json::object();
   if (!f.connect.empty()) body["connect"] = f.connect;
   if (f.disconnect) body["disconnect"] = true;
@@ -152,15 +129,11 @@ domain::Result<json> Commands::FaultBody() const {
   if (f.latency_ms) method["latencyMs"] = *f.latency_ms;
   if (f.status) method["status"] = *f.status;
   if (f.payload) {
-    if (!f.status) return domain::Error::ArgumentInvalid("--payload needs --status (the answer given for the device)");
-    auto payload = domain::ParseJsonText(*f.payload, "--payload");
+    auto payload = ParseJsonArgument(*f.payload, "--payload");
     if (!payload) return payload.error();
     method["payload"] = std::move(*payload);
   }
-  if (f.drop) {
-    if (f.status) return domain::Error::ArgumentInvalid("--drop excludes --status: a dropped call has no answer");
-    method["drop"] = true;
-  }
+  if (f.drop) method["drop"] = true;
   if (!method.empty()) body["methods"] = {{f.method, std::move(method)}};
   return body;
 }
@@ -168,49 +141,45 @@ domain::Result<json> Commands::FaultBody() const {
 void Commands::RegisterFault(CLI::App& app) {
   auto* fault = app.add_subcommand("fault", "Make a device or module misbehave, as the emulator's hub applies it");
   fault->require_subcommand(1);
-  const auto identity = [this](CLI::App* command) {
-    command->add_option("device-id", id_, "The device id")->required();
-    command->add_option("--module", module_, "The device's module instead of the device");
-  };
   auto* set = fault->add_subcommand(
       "set", "Replace the identity's faults with those given (none given: clear them); print what is now set");
-  identity(set);
-  set->add_option("--connect", fault_.connect, "refuse: CONNECT refused (CONNACK 5), a live connection closed")
-      ->check(CLI::IsMember({"refuse"}));
-  set->add_flag("--disconnect", fault_.disconnect, "Close the live connection now, once");
-  set->add_option("--method", fault_.method, "The method the --status/--payload/--latency-ms/--drop rule is for")
-      ->capture_default_str();
-  set->add_option("--status", fault_.status, "Answer calls with this status for the device, without reaching it");
-  set->add_option("--payload", fault_.payload, "With --status: the answer's payload (JSON)");
-  set->add_option("--latency-ms", fault_.latency_ms, "Delay calls (or the --status answer) by this much hub time")
-      ->check(CLI::Range(std::int64_t{0}, std::int64_t{3'600'000}));
-  set->add_flag("--drop", fault_.drop, "Calls reach no one: callers get IoT Hub's timeout");
-  set->add_option("--desired", fault_.desired, "drop: desired-property notifications are not delivered")
-      ->check(CLI::IsMember({"drop"}));
-  set->add_option("--reported-status", fault_.reported_status, "Refuse reported patches with this status")
-      ->check(CLI::IsMember({400, 401, 403, 404, 412, 413, 429, 500, 503, 504}));
-  set->add_option("--json", fault_.json, "Every fault as one JSON object, as fault show prints it");
+  const std::vector<CLI::Option*> flags = {
+      set->add_option("--connect", fault_.connect, "refuse: CONNECT refused (CONNACK 5), a live connection closed")
+          ->transform(Choice({"refuse"})),
+      set->add_flag("--disconnect", fault_.disconnect, "Close the live connection now, once"),
+      set->add_option("--method", fault_.method, "The method the --status/--payload/--latency-ms/--drop rule is for")
+          ->capture_default_str()
+          ->check(NonBlank()),
+      set->add_option("--status", fault_.status, "Answer calls with this status for the device, without reaching it"),
+      set->add_option("--payload", fault_.payload, "With --status: the answer's payload (JSON or @FILE)")
+          ->transform(JsonArgument(true)),
+      set->add_option("--latency-ms", fault_.latency_ms, "Delay calls (or the --status answer) by this much hub time")
+          ->check(CLI::Range(std::int64_t{0}, std::int64_t{3'600'000})),
+      set->add_flag("--drop", fault_.drop, "Calls reach no one: callers get IoT Hub's timeout"),
+      set->add_option("--desired", fault_.desired, "drop: desired-property notifications are not delivered")
+          ->transform(Choice({"drop"})),
+      set->add_option("--reported-status", fault_.reported_status, "Refuse reported patches with this status")
+          ->check(CLI::IsMember({400, 401, 403, 404, 412, 413, 429, 500, 503, 504}))};
+  auto* status = flags[3];
+  flags[4]->needs(status);    // --payload: the answer given for the device
+  flags[6]->excludes(status);  // --drop: a dropped call has no answer
+  auto* every =
+      set->add_option("--json", fault_.json, "Every fault as one JSON object (or @FILE), as fault show prints it")
+          ->transform(JsonArgument());
+  for (auto* flag : flags) every->excludes(flag);
+  auto* show = fault->add_subcommand("show", "Print the identity's faults ({} when none)");
+  auto* clear = fault->add_subcommand("clear", "Clear the identity's faults");
+  for (auto* command : {set, show, clear}) {
+    AddIdentityArguments(command);
+    AddModuleOption(command, "The device's module instead of the device");
+  }
   OnControl(set, [this](ControlPlane& control) -> domain::Result<json> {
-    const auto path = FaultsPath();
-    if (!path) return path.error();
     const auto body = FaultBody();
     if (!body) return body.error();
-    return control.Call(http::verb::put, *path, *body);
+    return control.Call(http::verb::put, FaultsPath(), *body);
   });
-  auto* show = fault->add_subcommand("show", "Print the identity's faults ({} when none)");
-  identity(show);
-  OnControl(show, [this](ControlPlane& control) -> domain::Result<json> {
-    const auto path = FaultsPath();
-    if (!path) return path.error();
-    return control.Call(http::verb::get, *path);
-  });
-  auto* clear = fault->add_subcommand("clear", "Clear the identity's faults");
-  identity(clear);
-  OnControl(clear, [this](ControlPlane& control) -> domain::Result<json> {
-    const auto path = FaultsPath();
-    if (!path) return path.error();
-    return control.Call(http::verb::delete_, *path);
-  });
+  OnControl(show, [this](ControlPlane& control) { return control.Call(http::verb::get, FaultsPath()); });
+  OnControl(clear, [this](ControlPlane& control) { return control.Call(http::verb::delete_, FaultsPath()); });
 }
 
 namespace {
@@ -242,14 +211,16 @@ json MonitorLine(const json& data, bool with_properties) {
 void Commands::RegisterMonitor(CLI::App& app) {
   auto* monitor = app.add_subcommand(
       "monitor-events", "Print devices' telemetry as it arrives, one JSON object per line (the emulator's event stream)");
-  monitor->add_option("--device", id_, "Only this device's messages");
-  monitor->add_option("--module", module_, "Only this module's messages (with --device)");
+  auto* device = monitor->add_option("--device", id_, "Only this device's messages")->check(DeviceId());
+  monitor->add_option("--module", module_, "Only this module's messages (with --device)")
+      ->check(ModuleId())
+      ->needs(device);
   monitor->add_flag("--properties", properties_, "Show each message's system and application properties");
   monitor->add_option("--timeout", monitor_seconds_, "Stop after this many seconds (0: run until interrupted)")
       ->capture_default_str()
       ->check(AtLeast(0));
-  monitor->footer("Exit codes: 0 the timeout passed or the hub ended the stream; 1 the hub refused or cannot be "
-                  "reached; 2 usage.");
+  monitor->footer("Always one JSON object per line, whatever --output says. Exit codes: 0 the timeout passed or the "
+                  "hub ended the stream; 1 the hub refused; 2 usage; 4 the hub cannot be reached.");
   On(monitor, [this](auto&, auto&) {
     const auto control = ConnectControlPlane(settings_);
     if (!control) {

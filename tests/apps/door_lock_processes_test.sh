@@ -11,7 +11,7 @@ fail() { echo "FAIL: $*"; for f in "$work"/*.out "$work"/*.err; do echo "--- $f"
 offhub_start_emulator "$bin" || fail "the emulator did not start"
 
 "$bin/offhub" device create myDeviceId >"$work/create.out" || fail "device create"
-IOTHUB_DEVICE_CONNECTION_STRING="$(offhub_device_connection_string "$bin" myDeviceId)"
+IOTHUB_DEVICE_CONNECTION_STRING="$("$bin/offhub" device connection-string myDeviceId)"
 export IOTHUB_DEVICE_CONNECTION_STRING
 "$bin/sim-device" >"$work/device.out" 2>&1 &
 pids+=($!)
