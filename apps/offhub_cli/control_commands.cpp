@@ -1,7 +1,10 @@
 // The test-control plane's commands: state export/import, reset, clock, fault, monitor-events.
+#include <charconv>
 #include <chrono>
 #include <fstream>
 #include <iostream>
+#include <optional>
+#include <thread>
 
 #include "adapters/iothub/percent_encoding.hpp"
 #include "apps/lib/command_line.hpp"
@@ -219,8 +222,10 @@ void Commands::RegisterMonitor(CLI::App& app) {
   monitor->add_option("--timeout", monitor_seconds_, "Stop after this many seconds (0: run until interrupted)")
       ->capture_default_str()
       ->check(AtLeast(0));
-  monitor->footer("Always one JSON object per line, whatever --output says. Exit codes: 0 the timeout passed or the "
-                  "hub ended the stream; 1 the hub refused; 2 usage; 4 the hub cannot be reached.");
+  monitor->footer("Always one JSON object per line, whatever --output says. When the hub ends the stream (it cuts "
+                  "off a reader that falls 4 MiB behind), it resumes after the last event it saw; events the hub "
+                  "no longer has are named on stderr. Exit codes: 0 the timeout passed; 1 the hub refused; 2 usage; "
+                  "4 the hub cannot be reached.");
   On(monitor, [this](auto&, auto&) {
     const auto control = ConnectControlPlane(settings_);
     if (!control) {
@@ -228,25 +233,48 @@ void Commands::RegisterMonitor(CLI::App& app) {
       return kExitUsage;
     }
     std::string pending;
+    std::optional<std::uint64_t> last_id;
     const auto on_data = [&](std::string_view bytes) {
       pending.append(bytes);
       for (auto end = pending.find("\n\n"); end != std::string::npos; end = pending.find("\n\n")) {
         const std::string block = pending.substr(0, end);
         pending.erase(0, end + 2);
-        if (block.find("event: telemetry\n") == std::string::npos) continue;
+        if (block.starts_with("id: ")) {
+          std::uint64_t id = 0;
+          const auto digits = std::string_view(block).substr(4);
+          if (std::from_chars(digits.data(), digits.data() + digits.size(), id).ec == std::errc()) last_id = id;
+        }
         const auto data_at = block.find("\ndata: ");
         if (data_at == std::string::npos) continue;
+        const bool lost = block.find("\nevent: eventsLost\n") != std::string::npos;
+        if (!lost && block.find("\nevent: telemetry\n") == std::string::npos) continue;
         const auto parsed = domain::ParseJsonText(block.substr(data_at + 7), "an event");
         if (!parsed.ok() || !parsed->is_object()) continue;
         const json& data = *parsed;
+        if (lost) {
+          std::cerr << "offhub: events " << data.value("from", 0) << " to " << data.value("to", 0)
+                    << " are lost (the hub no longer has them)" << std::endl;
+          continue;
+        }
         if (!id_.empty() && data.value("deviceId", "") != id_) continue;
         if (module_ && data.value("moduleId", "") != *module_) continue;
         std::cout << domain::DumpJson(MonitorLine(data, properties_)) << std::endl;
       }
       return true;
     };
-    const auto streamed = (*control)->Stream("events", std::chrono::seconds(monitor_seconds_), on_data);
-    return streamed ? kExitOk : Fail(streamed.error());
+    using Clock = std::chrono::steady_clock;
+    const auto deadline = monitor_seconds_ > 0 ? Clock::now() + std::chrono::seconds(monitor_seconds_) : Clock::time_point::max();
+    for (;;) {
+      const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - Clock::now());
+      if (monitor_seconds_ > 0 && left.count() <= 0) return kExitOk;
+      pending.clear();
+      const std::string path = last_id ? "events?since=" + std::to_string(*last_id) : "events";
+      const auto streamed = (*control)->Stream(path, monitor_seconds_ > 0 ? left : std::chrono::milliseconds(0), on_data);
+      if (!streamed) return Fail(streamed.error());
+      if (monitor_seconds_ > 0 && Clock::now() >= deadline) return kExitOk;
+      std::cerr << "offhub: the hub ended the event stream; resuming" << std::endl;
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    }
   });
 }
 

@@ -60,7 +60,7 @@ offhub_start_emulator() {
 }
 
 offhub_device_connection_string() {
-  "$1/offhub" device connection-string "$2" | sed -n 's/.*"connectionString": "\(.*\)".*/\1/p'
+  "$1/offhub" device connection-string "$2"
 }
 
 offhub_launch_emulator() {

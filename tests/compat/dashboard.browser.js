@@ -85,18 +85,30 @@ test('the dashboard shows a device connecting, a job reaching 100 % and telemetr
   assert.deepStrictEqual(pageErrors, []);
 });
 
-test('reached by a name that is not local, the page carries no token: it signs in with a connection string', async (t) => {
+test('reached by a name that is not local the emulator answers 400; without a token the page signs in itself', async (t) => {
   const browser = await chromium.launch({
     executablePath: chromiumPath,
     headless: true,
+    // dashboard.test: a name pointed at 127.0.0.1, as a DNS-rebinding page's own name would be.
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
            '--disable-component-update', '--disable-sync', '--host-resolver-rules=MAP dashboard.test 127.0.0.1'],
   });
   t.after(() => browser.close());
-  const page = await (await browser.newContext({ ignoreHTTPSErrors: true })).newPage();
-  await page.goto('https://dashboard.test/');
+  const context = await browser.newContext({ ignoreHTTPSErrors: true });
+  const rebound = await context.newPage();
+  const refused = await rebound.goto('https://dashboard.test/');
+  assert.strictEqual(refused.status(), 400);
+  assert.match(await refused.text(), /ArgumentInvalid/);
+
+  // The page as an emulator listening beyond loopback serves it (no token in it): the sign-in form.
+  const page = await context.newPage();
+  await page.route(`https://${hostName}/`, async (route) => {
+    const response = await route.fetch();
+    const body = (await response.text()).replace(/(<meta name="offhub-sas" content=")[^"]*"/, '$1"');
+    await route.fulfill({ response, body });
+  });
+  await page.goto(`https://${hostName}/`);
   await page.waitForSelector('#login:not([hidden])');
-  assert.strictEqual(await page.getAttribute('meta[name="offhub-sas"]', 'content'), '');
   assert.strictEqual(await page.isHidden('#main'), true);
   // A wrong key: refused, said so, still on the form.
   const wrong = serviceConnectionString.replace(/SharedAccessKey=[^;]+/, `SharedAccessKey=${Buffer.alloc(32, 7).toString('base64')}`);
@@ -104,7 +116,7 @@ test('reached by a name that is not local, the page carries no token: it signs i
   await page.click('#login-form button');
   await page.waitForSelector('#login-error:has-text("Refused")');
   assert.strictEqual(await page.isHidden('#main'), true);
-  // The right one: signed in the browser (WebCrypto), the hub's devices shown.
+  // The right one: signed in the browser (WebCrypto), the hub's devices shown, the stream live.
   await page.fill('#login-secret', serviceConnectionString);
   await page.click('#login-form button');
   await page.waitForSelector('#main:not([hidden])');
