@@ -8,9 +8,11 @@
 #include <openssl/x509v3.h>
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <sys/file.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
@@ -144,7 +146,14 @@ Cert ReadCert(const fs::path& path) {
   return cert;
 }
 
+bool IsIpAddress(const std::string& text) {
+  ASN1_OCTET_STRING* ip = a2i_IPADDRESS(text.c_str());
+  ASN1_OCTET_STRING_free(ip);
+  return ip != nullptr;
+}
+
 bool Names(const Cert& cert, const std::string& host_name) {
+  if (IsIpAddress(host_name)) return X509_check_ip_asc(cert.get(), host_name.c_str(), 0) == 1;
   return X509_check_host(cert.get(), host_name.data(), host_name.size(), 0, nullptr) == 1;
 }
 
@@ -165,25 +174,45 @@ fs::path DefaultTlsDir() {
 
 TlsMaterial EnsureTlsMaterial(const fs::path& dir, const std::string& host_name) {
   std::error_code ec;
-  fs::create_directories(dir, ec);
+  if (fs::create_directories(dir, ec)) fs::permissions(dir, fs::perms::owner_all, ec);
   if (ec) Fail("cannot create " + dir.string() + ": " + ec.message());
+  // Keys live here: a folder another user owns or may write (a planted
+  // /tmp/offhub-<uid>) would hand them our CA.
+  struct stat info{};
+  if (::stat(dir.c_str(), &info) != 0 || info.st_uid != ::geteuid() || (info.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
+    Fail(dir.string() + " must be owned by this user and writable by no one else (or choose another --tls-dir)");
+  }
   const DirectoryLock lock(dir);
-  const TlsMaterial m{dir / "ca.pem", dir / "server.pem", dir / "server.key"};
+  // One server certificate per host name, so emulators with different
+  // --hostname on one folder (the per-user default) never swap certificates.
+  std::string file = "server";
+  if (host_name != "localhost") {
+    file += '-';
+    for (const char c : host_name) file += std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' ? c : '_';
+  }
+  const TlsMaterial m{dir / "ca.pem", dir / (file + ".pem"), dir / (file + ".key")};
   const fs::path ca_key_path = dir / "ca.key";
   if (!fs::exists(m.ca_certificate) || !fs::exists(ca_key_path)) {
     Key ca_key = NewKey();
     Cert ca = NewCertificate(ca_key.get(), "offhub local CA", nullptr, nullptr, true, "");
     WriteKey(ca_key_path, ca_key.get());
     WriteCert(m.ca_certificate, {ca.get()});
-    fs::remove(m.server_certificate, ec);  // a new CA needs a new server certificate
   }
-  if (!fs::exists(m.server_certificate) || !fs::exists(m.server_key) || !Names(ReadCert(m.server_certificate), host_name)) {
-    Cert ca = ReadCert(m.ca_certificate);
+  const Cert ca = ReadCert(m.ca_certificate);
+  // Kept while it names the host and the CA signed it (a new CA makes every server certificate stale).
+  const auto current = [&] {
+    if (!fs::exists(m.server_certificate) || !fs::exists(m.server_key)) return false;
+    const Cert cert = ReadCert(m.server_certificate);
+    EVP_PKEY* ca_public = X509_get0_pubkey(ca.get());
+    return Names(cert, host_name) && ca_public && X509_verify(cert.get(), ca_public) == 1;
+  };
+  if (!current()) {
     Key ca_key = ReadKey(ca_key_path);
     Key key = NewKey();
-    std::string alt = "DNS:" + host_name;
+    const bool ip = IsIpAddress(host_name);
+    std::string alt = (ip ? "IP:" : "DNS:") + host_name;
     if (host_name != "localhost") alt += ",DNS:localhost";
-    alt += ",IP:127.0.0.1";
+    if (host_name != "127.0.0.1") alt += ",IP:127.0.0.1";
     Cert cert = NewCertificate(key.get(), host_name, ca.get(), ca_key.get(), false, alt);
     WriteKey(m.server_key, key.get());
     WriteCert(m.server_certificate, {cert.get(), ca.get()});

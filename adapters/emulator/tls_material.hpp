@@ -1,11 +1,13 @@
 #pragma once
 // The emulator's TLS material in a directory: ca.pem (a local CA clients are
-// told to trust), server.pem and server.key (a certificate for the hub's host
-// name, `localhost` and 127.0.0.1, signed by that CA). Missing files are
+// told to trust), server.pem and server.key (a certificate for `localhost` and
+// 127.0.0.1, signed by that CA; for another --hostname H, server-H.pem and
+// server-H.key, naming H too: a DNS name, or an IP address as such). Missing files are
 // generated with OpenSSL on first start (EC P-256, valid ten years); existing
 // ones are kept, so clients keep trusting the same CA across restarts (a
-// server certificate that does not name the host name is replaced, signed by
-// the same CA). Emulators starting at once on one directory take turns (a
+// server certificate that does not name the host or that another CA signed is
+// replaced). The directory must belong to this user and be writable by no one
+// else (it holds the keys). Emulators starting at once on one directory take turns (a
 // lock file), and files appear whole (written aside, then renamed).
 
 #include <filesystem>

@@ -5,6 +5,8 @@
 #include <CLI/CLI.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <cstdio>
 #include <random>
@@ -60,13 +62,24 @@ int main(int argc, char** argv) {
   app.add_option("--data-dir", config.data_dir,
                  "Directory for the hub's state (state.db, kept across restarts) and the broker's configuration");
   app.add_option("--hostname", config.host_name, "Host name in connection strings, SAS resources and the certificate")
+      ->check(CLI::Validator(
+          [](const std::string& name) {
+            const bool dns = !name.empty() && name.size() <= 253 && name.front() != '.' && name.front() != '-' &&
+                             std::all_of(name.begin(), name.end(), [](unsigned char c) {
+                               return std::isalnum(c) || c == '-' || c == '.';
+                             });
+            return dns ? std::string() : "a DNS name or an IPv4 address (letters, digits, '-', '.')";
+          },
+          "HOST"))
       ->capture_default_str();
   app.add_option("--bind", config.bind_address, "Address the REST front listens on")->capture_default_str();
   app.add_option("--http-port", config.http_port, "Plain HTTP port (0: off)")->capture_default_str();
   app.add_option("--https-port", config.https_port, "HTTPS port (0: off)")->capture_default_str();
   app.add_option("--mqtt-port", config.mqtt_port, "Plain MQTT port on 127.0.0.1 (0: a free port)")->capture_default_str();
   app.add_option("--mqtts-port", config.mqtts_port, "MQTT over TLS port on 127.0.0.1 (0: off)")->capture_default_str();
-  app.add_option("--tls-dir", config.tls_dir, "Directory with ca.pem, server.pem, server.key (generated when absent)")
+  app.add_option("--tls-dir", config.tls_dir,
+                 "Directory with ca.pem, server.pem, server.key (server-HOST.* for another --hostname; generated "
+                 "when absent)")
       ->default_str(offhub::emulator::DefaultTlsDir().string());
   app.add_option("--mosquitto", config.mosquitto_path, "The mosquitto broker executable")->capture_default_str();
   app.add_option("--broker-plugin", config.plugin_path, "offhub's broker plugin")->capture_default_str();
@@ -149,8 +162,9 @@ int main(int argc, char** argv) {
                      emulator->https_port(), emulator->mqtt_port(), emulator->mqtts_port(),
                      emulator->tls().ca_certificate.string());
         std::cout << "IOTHUB_CONNECTION_STRING=" << emulator->ServiceConnectionString() << "\n";
-        // Ready to paste: what the offhub CLI and the apps need besides the connection string.
+        // Ready to paste into a shell (the line above is for programs: a shell splits it at ';').
         const std::string& host = config.host_name;
+        std::cout << "export IOTHUB_CONNECTION_STRING='" << emulator->ServiceConnectionString() << "'\n";
         std::cout << "export OFFHUB_ENDPOINT="
                   << (emulator->https_port() != 0 ? "https://" + host + ":" + std::to_string(emulator->https_port())
                                                   : "http://127.0.0.1:" + std::to_string(emulator->http_port()))

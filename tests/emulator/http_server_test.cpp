@@ -23,6 +23,10 @@
 #include <thread>
 #include <vector>
 
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
 #include "adapters/emulator/rest/http_server.hpp"
 #include "adapters/emulator/tls_material.hpp"
 #include "tests/emulator/hub_fixture.hpp"
@@ -36,7 +40,8 @@ using tcp = asio::ip::tcp;
 namespace {
 
 struct TempDir {
-  TempDir() : path(std::filesystem::temp_directory_path() / ("offhub-test-" + std::to_string(::getpid()))) {
+  explicit TempDir(const std::string& name = "")
+      : path(std::filesystem::temp_directory_path() / ("offhub-test-" + std::to_string(::getpid()) + name)) {
     std::filesystem::remove_all(path);
   }
   ~TempDir() { std::filesystem::remove_all(path); }
@@ -161,6 +166,39 @@ TEST_CASE("HTTPS with a generated CA: the client verifies the chain and the host
   plain.read_some(asio::buffer(&byte, 1), ec);
   CHECK(ec);
   CHECK(connect("localhost") == http::status::ok);
+}
+
+TEST_CASE("one TLS folder, several host names: a server certificate each, all from one CA; the folder must be ours alone") {
+  TempDir dir;
+  const auto local = emulator::EnsureTlsMaterial(dir.path, "localhost");
+  const auto named = emulator::EnsureTlsMaterial(dir.path, "hub.example");
+  const auto ip = emulator::EnsureTlsMaterial(dir.path, "10.1.2.3");
+  CHECK(local.server_certificate.filename() == "server.pem");
+  CHECK(named.server_certificate.filename() == "server-hub.example.pem");
+  CHECK(ip.server_key.filename() == "server-10.1.2.3.key");
+  CHECK(local.ca_certificate == named.ca_certificate);
+  const auto read = [](const std::filesystem::path& file) {
+    std::FILE* f = std::fopen(file.c_str(), "r");
+    REQUIRE(f != nullptr);
+    X509* cert = PEM_read_X509(f, nullptr, nullptr, nullptr);
+    std::fclose(f);
+    REQUIRE(cert != nullptr);
+    return std::unique_ptr<X509, decltype(&X509_free)>(cert, X509_free);
+  };
+  const auto ca = read(local.ca_certificate);
+  for (const auto* m : {&local, &named, &ip}) CHECK(X509_verify(read(m->server_certificate).get(), X509_get0_pubkey(ca.get())) == 1);
+  CHECK(X509_check_host(read(named.server_certificate).get(), "hub.example", 0, 0, nullptr) == 1);
+  CHECK(X509_check_host(read(local.server_certificate).get(), "hub.example", 0, 0, nullptr) != 1);
+  CHECK(X509_check_ip_asc(read(ip.server_certificate).get(), "10.1.2.3", 0) == 1);  // an IP name, not a DNS one
+  // A new CA (its files removed): every host's certificate is made again, from it.
+  std::filesystem::remove(local.ca_certificate);
+  emulator::EnsureTlsMaterial(dir.path, "hub.example");
+  CHECK(X509_verify(read(named.server_certificate).get(), X509_get0_pubkey(read(local.ca_certificate).get())) == 1);
+  // A folder others may write is refused.
+  TempDir planted("-planted");
+  std::filesystem::create_directories(planted.path);
+  std::filesystem::permissions(planted.path, std::filesystem::perms::all);
+  CHECK_THROWS_WITH(emulator::EnsureTlsMaterial(planted.path, "localhost"), doctest::Contains("writable by no one else"));
 }
 
 TEST_CASE("beyond the connection limit the connection idle longest is closed; busy ones are kept") {

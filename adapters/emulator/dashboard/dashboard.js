@@ -17,6 +17,7 @@ const state = {
   selectedDevice: null, // identity key
   selectedJob: null,
   records: new Map(),   // identity key -> device record of the selected job
+  recordRows: new Map(),  // identity key -> its <tr>
   telemetry: 0,
   lastEventId: null,
 };
@@ -72,47 +73,91 @@ async function query(text, limit) {
 
 // ---- devices ----------------------------------------------------------------
 
-function upsertDevice(fields) {
-  const key = identityKey(fields.deviceId, fields.moduleId);
-  const device = { ...(state.devices.get(key) || { deviceId: fields.deviceId, moduleId: fields.moduleId }), ...fields };
-  state.devices.set(key, device);
-  renderDeviceRow(key, device);
+// Rows are kept in a Map and their keys in a sorted array, so an event for
+// one device costs a lookup, never a scan of the table (10,000 devices
+// connecting must not freeze the page). At most MAX_DEVICES rows are shown.
+const deviceRows = new Map();  // identity key -> <tr>
+const shownKeys = [];          // sorted identity keys of deviceRows
+
+function insertionIndex(sorted, key) {
+  let low = 0, high = sorted.length;
+  while (low < high) {
+    const middle = (low + high) >> 1;
+    if (sorted[middle] < key) low = middle + 1; else high = middle;
+  }
+  return low;
 }
 
-function renderDeviceRow(key, device) {
-  const filter = $('#device-filter').value.trim();
-  const body = $('#devices tbody');
-  let row = body.querySelector(`tr[data-id="${CSS.escape(key)}"]`);
-  if (filter && !key.includes(filter)) { row?.remove(); return; }
-  const cells = [
+function upsertDevice(fields) {
+  const key = identityKey(fields.deviceId, fields.moduleId);
+  const known = state.devices.get(key);
+  const device = { ...(known || { deviceId: fields.deviceId, moduleId: fields.moduleId }), ...fields };
+  state.devices.set(key, device);
+  renderDeviceRow(key, device);
+  if (!known) renderDeviceCount();
+}
+
+function deviceCells(key, device) {
+  return [
     el('td', {}, key),
     el('td', { class: device.status }, device.status || ''),
     el('td', { class: `connection ${device.connectionState || ''}`.trim() }, device.connectionState || ''),
     timeCell(device.lastActivityTime),
   ];
-  if (!row) {
-    row = el('tr', { 'data-id': key });
-    row.addEventListener('click', () => selectDevice(key));
-    // Rows stay sorted by identity.
-    const next = [...body.rows].find((r) => r.dataset.id > key);
-    body.insertBefore(row, next || null);
-  }
-  row.replaceChildren(...cells);
-  row.classList.toggle('selected', key === state.selectedDevice);
-  $('#device-count').textContent = state.deviceTotal !== null && state.deviceTotal > state.devices.size
-    ? `(showing ${state.devices.size} of ${state.deviceTotal})` : `(${state.devices.size})`;
 }
 
+function renderDeviceRow(key, device) {
+  let row = deviceRows.get(key);
+  if (!row) {
+    const filter = $('#device-filter').value.trim();
+    if ((filter && !key.includes(filter)) || shownKeys.length >= MAX_DEVICES) return;
+    row = el('tr', { 'data-id': key });
+    row.addEventListener('click', () => selectDevice(key));
+    const at = insertionIndex(shownKeys, key);
+    $('#devices tbody').insertBefore(row, at < shownKeys.length ? deviceRows.get(shownKeys[at]) : null);
+    shownKeys.splice(at, 0, key);
+    deviceRows.set(key, row);
+  }
+  row.replaceChildren(...deviceCells(key, device));
+  row.classList.toggle('selected', key === state.selectedDevice);
+}
+
+function renderDeviceCount() {
+  const total = Math.max(state.deviceTotal || 0, state.devices.size);
+  $('#device-count').textContent = deviceRows.size < total ? `(showing ${deviceRows.size} of ${total})` : `(${total})`;
+}
+
+// The whole table again (a filter, a reload): one pass over the sorted keys.
 function renderDevices() {
-  $('#devices tbody').replaceChildren();
-  for (const key of [...state.devices.keys()].sort()) renderDeviceRow(key, state.devices.get(key));
+  const filter = $('#device-filter').value.trim();
+  deviceRows.clear();
+  shownKeys.length = 0;
+  const rows = document.createDocumentFragment();
+  for (const key of [...state.devices.keys()].sort()) {
+    if (filter && !key.includes(filter)) continue;
+    if (shownKeys.length >= MAX_DEVICES) break;
+    const row = el('tr', { 'data-id': key }, ...deviceCells(key, state.devices.get(key)));
+    row.addEventListener('click', () => selectDevice(key));
+    row.classList.toggle('selected', key === state.selectedDevice);
+    rows.append(row);
+    shownKeys.push(key);
+    deviceRows.set(key, row);
+  }
+  $('#devices tbody').replaceChildren(rows);
+  renderDeviceCount();
 }
 
 async function loadDevices() {
   const count = await api('POST', '/devices/query', { query: 'SELECT COUNT() AS n FROM devices' });
   state.deviceTotal = count.status === 200 && count.body.length ? count.body[0].n : null;
-  for (const twin of await query('SELECT * FROM devices', MAX_DEVICES)) upsertDevice(pick(twin));
-  for (const twin of await query('SELECT * FROM devices.modules', MAX_DEVICES)) upsertDevice(pick(twin));
+  for (const twin of await query('SELECT * FROM devices', MAX_DEVICES)) {
+    const fields = pick(twin);
+    state.devices.set(identityKey(fields.deviceId, fields.moduleId), fields);
+  }
+  for (const twin of await query('SELECT * FROM devices.modules', MAX_DEVICES)) {
+    const fields = pick(twin);
+    state.devices.set(identityKey(fields.deviceId, fields.moduleId), fields);
+  }
   renderDevices();
 }
 
@@ -124,8 +169,9 @@ function pick(twin) {
 }
 
 async function selectDevice(key) {
+  deviceRows.get(state.selectedDevice)?.classList.remove('selected');
   state.selectedDevice = key;
-  renderDevices();
+  deviceRows.get(key)?.classList.add('selected');
   $('#device-panel').hidden = false;
   $('#device-name').textContent = key;
   await refreshSelectedDevice();
@@ -199,6 +245,7 @@ async function loadJobs() {
 async function selectJob(jobId) {
   state.selectedJob = jobId;
   state.records = new Map();
+  state.recordRows = new Map();
   for (const job of state.jobs.values()) upsertJob(job);
   $('#job-panel').hidden = false;
   $('#job-name').textContent = jobId;
@@ -214,11 +261,11 @@ function upsertRecord(record) {
   if (!state.records.has(key) && state.records.size >= MAX_RECORDS) return;
   state.records.set(key, { ...(state.records.get(key) || {}), ...record });
   const r = state.records.get(key);
-  const body = $('#records tbody');
-  let row = body.querySelector(`tr[data-id="${CSS.escape(key)}"]`);
+  let row = state.recordRows.get(key);
   if (!row) {
     row = el('tr', { 'data-id': key });
-    body.append(row);
+    state.recordRows.set(key, row);
+    $('#records tbody').append(row);
   }
   let detail = '';
   if (r.error) detail = `${r.error.code || ''} ${r.error.description || ''}`.trim();
@@ -282,12 +329,12 @@ async function streamEvents() {
       if (response.status === 401) throw new Unauthorized('the event stream refused the token');
       if (response.status !== 200) throw new Error(`event stream: ${response.status}`);
       setBadge('#stream', 'live', 'ok');
-      delay = 500;
       const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
       let buffer = '';
       for (;;) {
         const { value, done } = await reader.read();
         if (done) break;
+        delay = 500;  // data came: the next reconnect may be quick again
         buffer += value;
         let end;
         while ((end = buffer.indexOf('\n\n')) >= 0) {
