@@ -1,8 +1,11 @@
 #include "adapters/emulator/rest/http_server.hpp"
 
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <deque>
+#include <memory>
+#include <vector>
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -45,6 +48,7 @@ constexpr std::size_t kFirstReadBytes = 4096;
 // An event stream's consumer may fall this far behind before it is cut off;
 // a comment line goes out this often so a dead consumer is noticed.
 constexpr std::size_t kMaxUnsentEventBytes = 4u << 20;
+constexpr std::size_t kEventWriteBatch = 64;  // messages per write at most
 constexpr auto kEventHeartbeat = std::chrono::seconds(15);
 
 template <class Stream>
@@ -151,7 +155,7 @@ class Session : public ConnectionLimit::Evictable,
         this->shared_from_this());
   }
 
-  // EventSubscriber: queued, written one message at a time; a consumer more
+  // EventSubscriber: queued, written in batches; a consumer more
   // than kMaxUnsentEventBytes behind is cut off (the hub never waits for it).
   bool Deliver(const std::shared_ptr<const std::string>& message) override {
     if (stream_closed_) return false;
@@ -212,21 +216,29 @@ class Session : public ConnectionLimit::Evictable,
     Heartbeat();
   }
 
+  // Everything queued (up to kEventWriteBatch messages) in one gathered write:
+  // a burst costs a few system calls, not one per event.
   void WriteNextEvent() {
     if (stream_closed_ || unsent_.empty()) {
       writing_ = false;
       return;
     }
     writing_ = true;
-    auto message = unsent_.front();
-    asio::async_write(stream_, asio::buffer(*message),
-                      [self = this->shared_from_this(), message](beast::error_code ec, std::size_t) {
-                        // Closed meanwhile (cut off by Deliver): the queue is gone already.
-                        if (ec || self->stream_closed_) return self->CloseEventStream();
-                        self->unsent_bytes_ -= message->size();
-                        self->unsent_.pop_front();
-                        self->WriteNextEvent();
-                      });
+    auto batch = std::make_shared<std::vector<std::shared_ptr<const std::string>>>(
+        unsent_.begin(), unsent_.begin() + static_cast<std::ptrdiff_t>(std::min(unsent_.size(), kEventWriteBatch)));
+    std::vector<asio::const_buffer> buffers;
+    buffers.reserve(batch->size());
+    for (const auto& message : *batch) buffers.push_back(asio::buffer(*message));
+    // `batch` keeps the texts alive while they are written, whatever happens to the queue.
+    asio::async_write(stream_, buffers, [self = this->shared_from_this(), batch](beast::error_code ec, std::size_t) {
+      // Closed meanwhile (cut off by Deliver): the queue is gone already.
+      if (ec || self->stream_closed_) return self->CloseEventStream();
+      for (const auto& message : *batch) {
+        self->unsent_bytes_ -= message->size();
+        self->unsent_.pop_front();
+      }
+      self->WriteNextEvent();
+    });
   }
 
   // A consumer sends nothing; a read ends when it goes away.
