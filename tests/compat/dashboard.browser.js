@@ -17,17 +17,23 @@ const { hostName, serviceConnectionString, jobClient, createDevice, connectDevic
 const chromiumPath = process.env.OFFHUB_CHROMIUM || '/usr/bin/chromium';
 const artifactDir = process.env.OFFHUB_ARTIFACT_DIR || path.join(os.tmpdir(), 'offhub-test-artifacts');
 
-test('the dashboard shows a device connecting, a job reaching 100 % and telemetry, live', async (t) => {
+// Debian's Chromium, headless, closed when the test ends (a fresh profile each launch).
+async function launch(t) {
   assert.ok(fs.existsSync(chromiumPath), `no Chromium at ${chromiumPath} (scripts/install-deps.sh installs Debian's)`);
   const browser = await chromium.launch({
     executablePath: chromiumPath,
     headless: true,
-    // Chromium's own network chatter off: this machine reaches only the hub. (A fresh profile each launch.)
-    // dashboard.test: a name that is not loopback's, to see the page as a non-local client does.
+    // Chromium's own network chatter off: this machine reaches only the hub. dashboard.test: a name
+    // pointed at 127.0.0.1, as a DNS-rebinding page's own name would be.
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
            '--disable-component-update', '--disable-sync', '--host-resolver-rules=MAP dashboard.test 127.0.0.1'],
   });
   t.after(() => browser.close());
+  return browser;
+}
+
+test('the dashboard shows a device connecting, a job reaching 100 % and telemetry, live', async (t) => {
+  const browser = await launch(t);
   const context = await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1400, height: 1000 } });
   const page = await context.newPage();
   const pageErrors = [];
@@ -86,14 +92,7 @@ test('the dashboard shows a device connecting, a job reaching 100 % and telemetr
 });
 
 test('reached by a name that is not local the emulator answers 400; without a token the page signs in itself', async (t) => {
-  const browser = await chromium.launch({
-    executablePath: chromiumPath,
-    headless: true,
-    // dashboard.test: a name pointed at 127.0.0.1, as a DNS-rebinding page's own name would be.
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-           '--disable-component-update', '--disable-sync', '--host-resolver-rules=MAP dashboard.test 127.0.0.1'],
-  });
-  t.after(() => browser.close());
+  const browser = await launch(t);
   const context = await browser.newContext({ ignoreHTTPSErrors: true });
   const rebound = await context.newPage();
   const refused = await rebound.goto('https://dashboard.test/');

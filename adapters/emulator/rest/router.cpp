@@ -2,8 +2,6 @@
 
 #include "adapters/emulator/dashboard/dashboard_files.hpp"
 
-#include <algorithm>
-#include <cctype>
 #include <charconv>
 #include <cstdio>
 #include <map>
@@ -286,10 +284,11 @@ bool RouteContext::HostIsLocal() const {
   const auto url = boost::urls::parse_authority(*host);
   if (!url || url->has_userinfo()) return false;
   if (url->host_type() == boost::urls::host_type::ipv6) return url->host_address() == "::1";
-  std::string name = url->encoded_host().decode();
-  std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
-  return name == "localhost" || name == "127.0.0.1" ||
-         (!router_.options_.page_host.empty() && boost::urls::grammar::ci_is_equal(name, router_.options_.page_host));
+  using boost::urls::grammar::ci_is_equal;  // host names are case-insensitive
+  const std::string name = url->encoded_host().decode();
+  const auto& page_host = router_.options_.page_host;
+  return ci_is_equal(name, std::string_view("localhost")) || name == "127.0.0.1" ||
+         (!page_host.empty() && ci_is_equal(name, page_host));
 }
 
 void RouteContext::ServeDashboard() {
